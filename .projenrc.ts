@@ -1,0 +1,91 @@
+import { awscdk, javascript } from 'projen';
+
+/** Folder of the local harness (demo, fault injection, benchmarks). Never published. */
+const HARNESS_DIR = 'harness';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'support-case-workflow',
+  description:
+    'AWS CDK construct: a Step Functions support-case workflow (Open Case, Assign Case, Send Email) with typed, idempotent Lambda handlers, DynamoDB and SES.',
+  author: 'Support Case Workflow Team',
+  authorAddress: 'support-case-workflow@example.com',
+  repositoryUrl: 'https://github.com/example/support-case-workflow.git',
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  tsconfigDevFile: 'tsconfig.dev.json',
+
+  // cdk-nag 3.x (used by the tests) needs aws-cdk-lib >= 2.257; it is also the first
+  // version we test against, so it is the floor of the peer dependency.
+  cdkVersion: '2.257.0',
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+
+  keywords: ['cdk', 'awscdk', 'aws-cdk', 'step-functions', 'stepfunctions', 'lambda', 'dynamodb', 'ses', 'support', 'workflow'],
+
+  // Lambda handlers: src/handlers/*.lambda.ts are discovered, bundled by esbuild into
+  // assets/, and get a generated *-function.ts. The AWS SDK v3 clients are bundled
+  // (tree-shaken, minified) instead of relying on the runtime's copy: smaller cold start
+  // and a pinned, tested SDK version.
+  lambdaAutoDiscover: true,
+  lambdaOptions: {
+    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
+    // projen passes these through to its esbuild bundle (AddBundleOptions); its
+    // lambdaOptions type only declares the BundlingOptions subset, hence the widening.
+    bundlingOptions: {
+      externals: [],
+      sourcemap: false,
+      minify: true,
+    } as javascript.BundlingOptions,
+  },
+
+  // The handlers' run-time packages: bundled into the assets, so dev dependencies only.
+  devDeps: [
+    '@aws-sdk/client-dynamodb@^3',
+    '@aws-sdk/client-ses@^3',
+    '@types/aws-lambda',
+    // local AWS for tests and the demo
+    'dynalite@^4',
+    'aws-ses-v2-local@^2',
+    'aws-local-stepfunctions@3.0.0',
+    // tests and harness
+    'fast-check@^4',
+    'cdk-nag@^3',
+    'cli-progress@^3',
+    '@types/cli-progress',
+  ],
+
+  tsconfigDev: {
+    include: [`${HARNESS_DIR}/**/*.ts`],
+    compilerOptions: {},
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', HARNESS_DIR, 'projenrc', '.projenrc.ts'],
+  },
+  jestOptions: {
+    jestConfig: {
+      testTimeout: 60_000,
+    },
+  },
+
+  githubOptions: { mergify: false },
+});
+
+project.addPackageIgnore(`/${HARNESS_DIR}/`);
+project.addPackageIgnore('/.ci/');
+project.gitignore.exclude('/bench-results/');
+
+// The demo and the benchmarks run TypeScript straight from src/ and harness/ (ts-node,
+// transpile only); they need the bundled Lambda assets first.
+const tsNode = 'ts-node --project tsconfig.dev.json --transpile-only';
+
+const demo = project.addTask('demo', {
+  description: 'Run a batch of support cases through the synthesized workflow on local DynamoDB, SES and Step Functions',
+  receiveArgs: true,
+});
+demo.spawn(project.bundler.bundleTask);
+demo.exec(`${tsNode} ${HARNESS_DIR}/demo.ts`, { receiveArgs: true });
+
+project.synth();

@@ -1,0 +1,264 @@
+/**
+ * The workflow's decisions as plain functions: validate input, choose the employee,
+ * build the case record, compose the email. No AWS calls here, so all of it is unit-tested
+ * without servers; the `*.lambda.ts` handlers do the I/O around it.
+ */
+import { createHash } from 'node:crypto';
+import {
+  AssignedCase,
+  CaseEmail,
+  CaseRecord,
+  CaseStatus,
+  CaseStatusValue,
+  EmailStatus,
+  EmailStatusValue,
+  MAX_CASE_ID_LENGTH,
+  OpenedCase,
+  RosterEmployee,
+  SendEmailInput,
+} from './case-types';
+import { ConfigurationError, InvalidCaseInputError } from './errors';
+
+/** Case ids: ASCII letters, digits, `.`, `_`, `-`; starting with a letter or digit. */
+const CASE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** Loose but practical address check (one `@`, a dot in the domain, no spaces or angle brackets). */
+const EMAIL_PATTERN = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
+const MAX_EMAIL_LENGTH = 254;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? `a string of ${value.length} characters` : `a ${typeof value}`;
+}
+
+/** Checks a case id; returns it unchanged or throws `InvalidCaseInput` saying why. */
+export function validateCaseId(value: unknown, field: string): string {
+  if (typeof value !== 'string') {
+    throw new InvalidCaseInputError(`${field} must be a string, got ${describe(value)}`);
+  }
+  if (value.length === 0) throw new InvalidCaseInputError(`${field} must not be empty`);
+  if (value.length > MAX_CASE_ID_LENGTH) {
+    throw new InvalidCaseInputError(`${field} must be at most ${MAX_CASE_ID_LENGTH} characters, got ${value.length}`);
+  }
+  if (!CASE_ID_PATTERN.test(value)) {
+    throw new InvalidCaseInputError(
+      `${field} may hold only ASCII letters, digits, '.', '_' and '-', starting with a letter or digit`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Open Case: validates the execution input (`{"inputCaseID": "001"}`, extra fields ignored)
+ * and opens the case.
+ */
+export function openCase(input: unknown, now: Date): OpenedCase {
+  if (!isPlainObject(input)) {
+    throw new InvalidCaseInputError(`execution input must be a JSON object with inputCaseID, got ${describe(input)}`);
+  }
+  if (!('inputCaseID' in input)) throw new InvalidCaseInputError('execution input has no inputCaseID');
+  return { caseId: validateCaseId(input.inputCaseID, 'inputCaseID'), openedAt: now.toISOString() };
+}
+
+function validateTimestamp(value: unknown, field: string): string {
+  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) {
+    throw new InvalidCaseInputError(`${field} must be an ISO-8601 timestamp`);
+  }
+  return value;
+}
+
+/** Assign Case's input check: the output of Open Case. */
+export function parseOpenedCase(input: unknown): OpenedCase {
+  if (!isPlainObject(input)) throw new InvalidCaseInputError(`Assign Case input must be an object, got ${describe(input)}`);
+  return { caseId: validateCaseId(input.caseId, 'caseId'), openedAt: validateTimestamp(input.openedAt, 'openedAt') };
+}
+
+/** Checks one roster entry; `where` names it in the error. */
+export function validateEmployee(value: unknown, where: string): RosterEmployee {
+  if (!isPlainObject(value)) throw new Error(`${where} must be an object`);
+  const { id, name, email } = value;
+  if (typeof id !== 'string' || id.trim() === '') throw new Error(`${where}.id must be a non-empty string`);
+  if (typeof name !== 'string' || name.trim() === '') throw new Error(`${where}.name must be a non-empty string`);
+  if (!isValidEmailAddress(email)) throw new Error(`${where}.email is not a valid email address`);
+  return { id, name, email };
+}
+
+/** Send Email's input check: the output of Assign Case plus the execution id. */
+export function parseSendEmailInput(input: unknown): SendEmailInput {
+  if (!isPlainObject(input) || !isPlainObject(input.case)) {
+    throw new InvalidCaseInputError('Send Email input must be an object with a case object');
+  }
+  const c = input.case;
+  if (typeof input.executionId !== 'string' || input.executionId === '') {
+    throw new InvalidCaseInputError('Send Email input must carry executionId');
+  }
+  let employee: RosterEmployee;
+  try {
+    employee = validateEmployee(c.employee, 'case.employee');
+  } catch (e) {
+    throw new InvalidCaseInputError((e as Error).message);
+  }
+  return {
+    executionId: input.executionId,
+    case: {
+      caseId: validateCaseId(c.caseId, 'case.caseId'),
+      openedAt: validateTimestamp(c.openedAt, 'case.openedAt'),
+      assignedAt: validateTimestamp(c.assignedAt, 'case.assignedAt'),
+      employee,
+    },
+  };
+}
+
+/** True for a syntactically valid single email address. */
+export function isValidEmailAddress(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= MAX_EMAIL_LENGTH && EMAIL_PATTERN.test(value);
+}
+
+/**
+ * Parses the roster the construct put in the function's environment.
+ * @throws ConfigurationError when it is missing, empty or malformed
+ */
+export function parseRoster(json: string | undefined): RosterEmployee[] {
+  if (!json) throw new ConfigurationError('the employee roster is not configured');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    throw new ConfigurationError('the employee roster is not valid JSON');
+  }
+  if (!Array.isArray(raw) || raw.length === 0) throw new ConfigurationError('the employee roster is empty');
+  try {
+    return raw.map((e, i) => validateEmployee(e, `roster[${i}]`));
+  } catch (e) {
+    throw new ConfigurationError((e as Error).message);
+  }
+}
+
+function score(caseId: string, employeeId: string): bigint {
+  return createHash('sha256').update(caseId).update('\u0000').update(employeeId).digest().readBigUInt64BE(0);
+}
+
+/**
+ * Chooses the employee for a case by rendezvous (highest-random-weight) hashing: every
+ * employee gets a pseudo-random score for the case and the highest wins. So the choice is
+ * a pure function of the case id and the roster (a retry picks the same person), cases
+ * spread evenly over the roster, and adding or removing someone moves only that person's share.
+ */
+export function chooseEmployee(roster: readonly RosterEmployee[], caseId: string): RosterEmployee {
+  if (roster.length === 0) throw new ConfigurationError('the employee roster is empty');
+  let best = roster[0];
+  let bestScore = score(caseId, best.id);
+  for (const candidate of roster.slice(1)) {
+    const s = score(caseId, candidate.id);
+    if (s > bestScore || (s === bestScore && candidate.id < best.id)) {
+      best = candidate;
+      bestScore = s;
+    }
+  }
+  return best;
+}
+
+/** Assign Case's decision: the assignment for an opened case. */
+export function assignCase(opened: OpenedCase, roster: readonly RosterEmployee[], now: Date): AssignedCase {
+  return { ...opened, employee: chooseEmployee(roster, opened.caseId), assignedAt: now.toISOString() };
+}
+
+/** The record Assign Case writes for a new assignment. */
+export function newCaseRecord(assigned: AssignedCase): CaseRecord {
+  return {
+    caseId: assigned.caseId,
+    status: CaseStatus.ASSIGNED,
+    employeeId: assigned.employee.id,
+    employeeName: assigned.employee.name,
+    employeeEmail: assigned.employee.email,
+    openedAt: assigned.openedAt,
+    assignedAt: assigned.assignedAt,
+    updatedAt: assigned.assignedAt,
+    emailStatus: EmailStatus.PENDING,
+  };
+}
+
+/** The assignment a stored record stands for (returned when a retry finds the record). */
+export function assignmentFromRecord(record: CaseRecord): AssignedCase {
+  return {
+    caseId: record.caseId,
+    openedAt: record.openedAt,
+    assignedAt: record.assignedAt,
+    employee: { id: record.employeeId, name: record.employeeName, email: record.employeeEmail },
+  };
+}
+
+/** A DynamoDB attribute value, as far as case records use them. */
+export type ItemValue = { S: string } | { N: string };
+export type Item = Record<string, ItemValue>;
+
+/** Case record → DynamoDB item. */
+export function toItem(record: CaseRecord): Item {
+  const item: Item = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (typeof value === 'string') item[key] = { S: value };
+    else if (typeof value === 'number') item[key] = { N: String(value) };
+  }
+  return item;
+}
+
+/** DynamoDB item → case record. */
+export function fromItem(item: Record<string, { S?: string; N?: string } | undefined>): CaseRecord {
+  const s = (key: string) => item[key]?.S;
+  const n = (key: string) => (item[key]?.N === undefined ? undefined : Number(item[key]!.N));
+  return {
+    caseId: s('caseId')!,
+    status: s('status') as CaseStatusValue,
+    employeeId: s('employeeId')!,
+    employeeName: s('employeeName')!,
+    employeeEmail: s('employeeEmail')!,
+    openedAt: s('openedAt')!,
+    assignedAt: s('assignedAt')!,
+    updatedAt: s('updatedAt')!,
+    emailStatus: s('emailStatus') as EmailStatusValue,
+    messageId: s('messageId'),
+    emailedAt: s('emailedAt'),
+    emailOwner: s('emailOwner'),
+    emailAttemptId: s('emailAttemptId'),
+    emailClaimedAt: s('emailClaimedAt'),
+    emailAmbiguousResends: n('emailAmbiguousResends'),
+    failureError: s('failureError'),
+  };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Composes the notification to the assigned employee. */
+export function composeCaseEmail(assigned: AssignedCase): CaseEmail {
+  const { caseId, employee, openedAt } = assigned;
+  const subject = `New support case ${caseId} is assigned to you`;
+  const steps = [
+    `Open case ${caseId} in the support console.`,
+    'Contact the customer within one business day.',
+    'Record what you did on the case before you close it.',
+  ];
+  const text = [
+    `Hello ${employee.name},`,
+    '',
+    `Support case ${caseId} (opened ${openedAt}) is now yours.`,
+    '',
+    'What to do next:',
+    ...steps.map((s, i) => `${i + 1}. ${s}`),
+    '',
+    'This message was sent by the support case workflow.',
+  ].join('\n');
+  const html = [
+    `<p>Hello ${escapeHtml(employee.name)},</p>`,
+    `<p>Support case <strong>${escapeHtml(caseId)}</strong> (opened ${escapeHtml(openedAt)}) is now yours.</p>`,
+    '<p>What to do next:</p>',
+    `<ol>${steps.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ol>`,
+    '<p>This message was sent by the support case workflow.</p>',
+  ].join('\n');
+  return { to: employee.email, subject, text, html };
+}

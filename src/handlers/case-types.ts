@@ -1,0 +1,143 @@
+/**
+ * Shared types of the support-case workflow: what flows between the three steps, what is
+ * stored in the case table, and the names (environment variables, error names) that the
+ * construct and the handlers must agree on.
+ *
+ * This module holds no AWS code, so both the construct (jsii) and the bundled handlers import it.
+ */
+
+/** Environment variables the construct sets on the step functions. */
+export const ENV = {
+  /** Name of the DynamoDB case table. */
+  TABLE_NAME: 'CASE_TABLE_NAME',
+  /** JSON array of roster employees (`RosterEmployee[]`). */
+  ROSTER: 'EMPLOYEE_ROSTER',
+  /** Verified SES identity the notification is sent from. */
+  SENDER_EMAIL: 'SENDER_EMAIL',
+  /** Seconds after which an unfinished email claim of another execution may be taken over. */
+  EMAIL_LEASE_SECONDS: 'EMAIL_LEASE_SECONDS',
+} as const;
+
+/**
+ * Error names the handlers throw. Step Functions sees them as the `Error` of a failed task,
+ * so the state machine's Retry and Catch rules are written against these names.
+ */
+export const CaseErrorName = {
+  /** The execution input (or a step's input) is not a valid case. Never retried. */
+  INVALID_CASE_INPUT: 'InvalidCaseInput',
+  /** The function is deployed with missing or malformed configuration. Never retried. */
+  CONFIGURATION: 'ConfigurationError',
+  /** The case record that a step needs is not in the table. Never retried. */
+  CASE_NOT_FOUND: 'CaseNotFound',
+  /** SES refused the email for good (for example an unverified sender). Never retried. */
+  EMAIL_REJECTED: 'EmailRejected',
+  /** DynamoDB or SES was throttled, failed or unreachable: retried with backoff. */
+  DEPENDENCY_UNAVAILABLE: 'DependencyUnavailable',
+  /** Another execution holds the email claim for this case right now: retried with backoff. */
+  EMAIL_SEND_IN_PROGRESS: 'EmailSendInProgress',
+} as const;
+
+/** Errors the state machine retries with backoff (raised by our handlers). */
+export const RETRYABLE_CASE_ERRORS: readonly string[] = [
+  CaseErrorName.DEPENDENCY_UNAVAILABLE,
+  CaseErrorName.EMAIL_SEND_IN_PROGRESS,
+];
+
+/** The execution input, as the seed tutorial defines it: `{"inputCaseID": "001"}`. */
+export interface OpenCaseInput {
+  readonly inputCaseID: string;
+}
+
+/** Longest accepted case id (characters). */
+export const MAX_CASE_ID_LENGTH = 64;
+
+/** An employee who can be assigned cases. */
+export interface RosterEmployee {
+  readonly id: string;
+  readonly name: string;
+  readonly email: string;
+}
+
+/** Output of Open Case, input of Assign Case. */
+export interface OpenedCase {
+  readonly caseId: string;
+  readonly openedAt: string;
+}
+
+/** Output of Assign Case. */
+export interface AssignedCase extends OpenedCase {
+  readonly employee: RosterEmployee;
+  readonly assignedAt: string;
+}
+
+/** Input of Send Email: the assigned case plus the execution that asks for the email. */
+export interface SendEmailInput {
+  readonly case: AssignedCase;
+  /** Step Functions execution ARN (`$$.Execution.Id`): owner of the email claim. */
+  readonly executionId: string;
+}
+
+/** Final output of the workflow (output of Send Email). */
+export interface CaseResult {
+  readonly caseId: string;
+  readonly employee: RosterEmployee;
+  readonly messageId: string;
+  readonly assignedAt: string;
+  readonly emailedAt: string;
+}
+
+/** Lifecycle of a case record. */
+export const CaseStatus = {
+  ASSIGNED: 'ASSIGNED',
+  EMAILED: 'EMAILED',
+  FAILED: 'FAILED',
+} as const;
+export type CaseStatusValue = (typeof CaseStatus)[keyof typeof CaseStatus];
+
+/** Lifecycle of the notification email of a case. */
+export const EmailStatus = {
+  /** Not sent yet; free to claim. */
+  PENDING: 'PENDING',
+  /** Claimed by one attempt that is sending it (or died while sending it). */
+  SENDING: 'SENDING',
+  /** SES accepted it; `messageId` is recorded. */
+  SENT: 'SENT',
+} as const;
+export type EmailStatusValue = (typeof EmailStatus)[keyof typeof EmailStatus];
+
+/**
+ * A case record in the table. Partition key `caseId` (string), no sort key.
+ * Attribute names are part of the table contract documented on the construct.
+ */
+export interface CaseRecord {
+  readonly caseId: string;
+  readonly status: CaseStatusValue;
+  readonly employeeId: string;
+  readonly employeeName: string;
+  readonly employeeEmail: string;
+  readonly openedAt: string;
+  readonly assignedAt: string;
+  readonly updatedAt: string;
+  readonly emailStatus: EmailStatusValue;
+  readonly messageId?: string;
+  readonly emailedAt?: string;
+  /** Execution that holds (or last held) the email claim. */
+  readonly emailOwner?: string;
+  /** The single handler attempt that holds the email claim. */
+  readonly emailAttemptId?: string;
+  readonly emailClaimedAt?: string;
+  /** How many times the email was sent again after an attempt ended with an unknown outcome. */
+  readonly emailAmbiguousResends?: number;
+  readonly failureError?: string;
+}
+
+/** Partition key attribute of the case table. */
+export const CASE_TABLE_PARTITION_KEY = 'caseId';
+
+/** A notification email, composed by the pure logic and sent by Send Email. */
+export interface CaseEmail {
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}

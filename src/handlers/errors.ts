@@ -1,0 +1,112 @@
+import { CaseErrorName } from './case-types';
+
+/**
+ * Base of the errors our handlers throw. `name` is what Step Functions reports as the
+ * task's `Error`, so every subclass sets a stable name from `CaseErrorName`.
+ */
+export abstract class CaseError extends Error {
+  protected constructor(name: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = name;
+  }
+}
+
+/** Bad execution input or step input. Never retried. */
+export class InvalidCaseInputError extends CaseError {
+  constructor(message: string) {
+    super(CaseErrorName.INVALID_CASE_INPUT, message);
+  }
+}
+
+/** Missing or malformed function configuration (environment). Never retried. */
+export class ConfigurationError extends CaseError {
+  constructor(message: string) {
+    super(CaseErrorName.CONFIGURATION, message);
+  }
+}
+
+/** The case record a step needs does not exist. Never retried. */
+export class CaseNotFoundError extends CaseError {
+  constructor(caseId: string) {
+    super(CaseErrorName.CASE_NOT_FOUND, `case ${JSON.stringify(caseId)} has no record in the case table`);
+  }
+}
+
+/** SES refused the email for good. Never retried. */
+export class EmailRejectedError extends CaseError {
+  constructor(message: string, cause: unknown) {
+    super(CaseErrorName.EMAIL_REJECTED, message, { cause });
+  }
+}
+
+/** A transient failure of DynamoDB or SES (throttled, 5xx, network). Retried with backoff. */
+export class DependencyUnavailableError extends CaseError {
+  constructor(message: string, cause: unknown) {
+    super(CaseErrorName.DEPENDENCY_UNAVAILABLE, message, { cause });
+  }
+}
+
+/** Another execution is sending this case's email right now. Retried with backoff. */
+export class EmailSendInProgressError extends CaseError {
+  constructor(caseId: string, owner: string | undefined) {
+    super(
+      CaseErrorName.EMAIL_SEND_IN_PROGRESS,
+      `the email of case ${JSON.stringify(caseId)} is being sent by ${owner ?? 'another execution'}`,
+    );
+  }
+}
+
+/** What the AWS SDK v3 attaches to the errors it throws. */
+interface SdkErrorShape {
+  readonly name?: string;
+  readonly $fault?: 'client' | 'server';
+  readonly $retryable?: { throttling?: boolean };
+  readonly $metadata?: { httpStatusCode?: number };
+}
+
+const THROTTLING_NAMES = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'LimitExceededException',
+]);
+
+/**
+ * True when the error says the service did not answer the request at all (network error,
+ * timeout): the request may or may not have been carried out.
+ */
+export function isUnansweredRequest(err: unknown): boolean {
+  const e = err as SdkErrorShape;
+  return e?.$metadata?.httpStatusCode === undefined;
+}
+
+/**
+ * True for failures worth retrying later: throttling, server-side faults and requests the
+ * service never answered. Client errors (validation, access denied, conditional check) are not.
+ */
+export function isTransientAwsError(err: unknown): boolean {
+  const e = err as SdkErrorShape;
+  if (!e || typeof e !== 'object') return false;
+  if (e.$retryable || (e.name && THROTTLING_NAMES.has(e.name))) return true;
+  if (e.$fault === 'server') return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined) return status >= 500 || status === 429;
+  // No HTTP status: the SDK never got an answer (reset connection, timeout, DNS).
+  return true;
+}
+
+/**
+ * Rethrow an AWS SDK error so that Step Functions can tell transient from permanent:
+ * transient ones become `DependencyUnavailable` (retried), others keep their SDK name
+ * (caught and failed by the state machine).
+ */
+export function rethrowAwsError(err: unknown, what: string): never {
+  if (err instanceof CaseError) throw err;
+  if (isTransientAwsError(err)) {
+    const name = (err as Error)?.name ?? 'Error';
+    throw new DependencyUnavailableError(`${what} failed transiently (${name}): ${(err as Error)?.message ?? String(err)}`, err);
+  }
+  throw err;
+}

@@ -1,0 +1,18 @@
+/**
+ * Step 1, Open Case: validates the execution input (`{"inputCaseID": "001"}`) and opens the case.
+ * Throws `InvalidCaseInput` for anything else, before anything is written or sent.
+ */
+import { OpenedCase } from './case-types';
+import { openCase } from './case-logic';
+import { caseLogger } from './log';
+
+export async function handler(event: unknown): Promise<OpenedCase> {
+  try {
+    const opened = openCase(event, new Date());
+    caseLogger('Open Case', opened.caseId).info('case opened');
+    return opened;
+  } catch (err) {
+    caseLogger('Open Case').warn('rejected execution input', { err });
+    throw err;
+  }
+}

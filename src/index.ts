@@ -1,0 +1,2 @@
+export * from './employee-roster';
+export * from './support-case-workflow';
