@@ -261,12 +261,12 @@ export class SupportCaseWorkflow extends Construct {
       };
     };
 
-    this.openCaseFunction = new OpenCaseFunction(this, 'OpenCase', functionProps('OpenCase', {}));
-    this.assignCaseFunction = new AssignCaseFunction(this, 'AssignCase', functionProps('AssignCase', {
+    this.openCaseFunction = new OpenCaseFunction(this, 'OpenCaseFunction', functionProps('OpenCase', {}));
+    this.assignCaseFunction = new AssignCaseFunction(this, 'AssignCaseFunction', functionProps('AssignCase', {
       [ENV.TABLE_NAME]: this.table.tableName,
       ...props.roster._environment(),
     }));
-    this.sendEmailFunction = new SendEmailFunction(this, 'SendEmail', functionProps('SendEmail', {
+    this.sendEmailFunction = new SendEmailFunction(this, 'SendEmailFunction', functionProps('SendEmail', {
       [ENV.TABLE_NAME]: this.table.tableName,
       [ENV.SENDER_EMAIL]: props.senderEmail,
       // An email claim older than one invocation can only belong to an attempt that is over.

@@ -1,0 +1,62 @@
+/**
+ * The example CDK app that the demo, the end-to-end tests and the benchmarks synthesize:
+ * one stack holding one SupportCaseWorkflow, as a consumer team would write it.
+ * Run directly (`ts-node harness/example-app.ts`) it is a CDK app (`cdk synth --app ...`).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { Employee, EmployeeRoster, SupportCaseWorkflow } from '../src';
+
+export const EXAMPLE_STACK_NAME = 'SupportCaseExample';
+export const EXAMPLE_SENDER = 'support@example.com';
+export const EXAMPLE_ROSTER: Employee[] = [
+  { id: 'emp-001', name: 'Ana Souza', email: 'ana.souza@example.com' },
+  { id: 'emp-002', name: 'Bilal Khan', email: 'bilal.khan@example.com' },
+  { id: 'emp-003', name: 'Chen Wei', email: 'chen.wei@example.com' },
+  { id: 'emp-004', name: 'Dana Novak', email: 'dana.novak@example.com' },
+  { id: 'emp-005', name: 'Emeka Obi', email: 'emeka.obi@example.com' },
+];
+
+export interface ExampleOptions {
+  readonly workflowType?: sfn.StateMachineType;
+  /** Leave the stack empty (the baseline of the synth benchmark). */
+  readonly empty?: boolean;
+}
+
+export function buildExampleApp(outdir: string, options: ExampleOptions = {}): { app: App; stack: Stack } {
+  // Asset metadata (aws:asset:path) tells the local runner where each function's bundle is.
+  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+  const stack = new Stack(app, EXAMPLE_STACK_NAME, { env: { account: '123456789012', region: 'us-east-1' } });
+  if (!options.empty) {
+    new SupportCaseWorkflow(stack, 'Support', {
+      roster: EmployeeRoster.fromEmployees(EXAMPLE_ROSTER),
+      senderEmail: EXAMPLE_SENDER,
+      workflowType: options.workflowType,
+    });
+  }
+  return { app, stack };
+}
+
+/** A synthesized example: the stack's template and the cloud assembly folder holding its assets. */
+export interface SynthesizedExample {
+  readonly template: CfnTemplate;
+  readonly assemblyDir: string;
+}
+
+export interface CfnTemplate {
+  readonly Resources: Record<string, { Type: string; Properties?: any; Metadata?: Record<string, any> }>;
+}
+
+export function synthExample(options: ExampleOptions = {}, outdir = mkdtempSync(join(tmpdir(), 'support-case-cdk-'))): SynthesizedExample {
+  const { app } = buildExampleApp(outdir, options);
+  const assembly = app.synth();
+  return { template: assembly.getStackByName(EXAMPLE_STACK_NAME).template, assemblyDir: assembly.directory };
+}
+
+if (require.main === module) {
+  const outdir = process.env.CDK_OUTDIR ?? 'cdk.out';
+  const { app } = buildExampleApp(outdir, { empty: process.argv.includes('--empty') });
+  app.synth();
+}

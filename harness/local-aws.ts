@@ -1,0 +1,89 @@
+/**
+ * Local stand-ins for AWS on loopback: dynalite (DynamoDB) and aws-ses-v2-local (SES),
+ * each on a free port. The real AWS SDK v3 clients reach them through the SDK's standard
+ * endpoint settings (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SES).
+ */
+import { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dynalite = require('dynalite') as (opts: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sesServer = require('aws-ses-v2-local').default as (config: { host: string; port: number }) => Promise<Server>;
+
+/** One email as the SES emulator stores it. */
+export interface StoredEmail {
+  readonly messageId: string;
+  readonly from: string;
+  readonly destination: { readonly to: string[] };
+  readonly subject: string;
+  readonly body: { readonly text?: string; readonly html?: string };
+  readonly at: number;
+}
+
+export interface LocalAws {
+  readonly dynamodbEndpoint: string;
+  readonly sesEndpoint: string;
+  /** Environment for AWS SDK clients that should talk to these servers. */
+  sdkEnv(endpoints?: { dynamodb?: string; ses?: string }): Record<string, string>;
+  emails(): Promise<StoredEmail[]>;
+  clearEmails(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, HOST, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
+    server.close(() => resolve());
+  });
+}
+
+/** Credentials and region that the local servers accept (they do not check signatures). */
+export const LOCAL_SDK_BASE_ENV: Record<string, string> = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
+// The harness's own clients run on Node 20 too: keep the SDK's Node-version notice out of the output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+export async function startLocalAws(): Promise<LocalAws> {
+  const ddb = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const ddbPort = await listen(ddb);
+  const ses = await sesServer({ host: HOST, port: 0 });
+  const sesPort = (ses.address() as AddressInfo).port;
+  const dynamodbEndpoint = `http://${HOST}:${ddbPort}`;
+  const sesEndpoint = `http://${HOST}:${sesPort}`;
+  return {
+    dynamodbEndpoint,
+    sesEndpoint,
+    sdkEnv: (endpoints = {}) => ({
+      ...LOCAL_SDK_BASE_ENV,
+      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb ?? dynamodbEndpoint,
+      AWS_ENDPOINT_URL_SES: endpoints.ses ?? sesEndpoint,
+    }),
+    emails: async () => {
+      const res = await fetch(`${sesEndpoint}/store`);
+      if (!res.ok) throw new Error(`SES emulator /store answered ${res.status}`);
+      return ((await res.json()) as { emails: StoredEmail[] }).emails;
+    },
+    clearEmails: async () => {
+      const res = await fetch(`${sesEndpoint}/clear-store`, { method: 'POST' });
+      if (!res.ok) throw new Error(`SES emulator /clear-store answered ${res.status}`);
+    },
+    stop: async () => {
+      await Promise.all([close(ddb), close(ses)]);
+    },
+  };
+}

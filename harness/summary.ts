@@ -1,0 +1,87 @@
+/**
+ * What a batch of cases left behind, counted from the local servers themselves: the emails
+ * the SES emulator holds and the records in the case table.
+ */
+import type { ExecutionOutcome, LocalWorkflow } from './local-workflow';
+import type { LocalAws, StoredEmail } from './local-aws';
+
+export interface BatchSummary {
+  readonly cases: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  /** Emails the SES emulator holds for these cases. */
+  readonly emails: number;
+  /** Case records in the table for these cases. */
+  readonly records: number;
+  /** Cases with more than one email or more than one record. */
+  readonly duplicates: number;
+  /** Cases whose email was sent again after an attempt ended with an unknown SES outcome. */
+  readonly ambiguous: number;
+  /** Emails addressed to someone other than the employee recorded for the case. */
+  readonly misaddressed: number;
+  /** Cases per employee id, from the records. */
+  readonly perEmployee: Record<string, number>;
+}
+
+const SUBJECT_CASE_ID = /^New support case (\S+) is assigned to you$/;
+
+/** The case id an email is about, from its subject. */
+export function caseIdOfEmail(email: StoredEmail): string | undefined {
+  return SUBJECT_CASE_ID.exec(email.subject)?.[1];
+}
+
+export async function summarize(
+  caseIds: readonly string[],
+  outcomes: readonly ExecutionOutcome[],
+  workflow: LocalWorkflow,
+  aws: LocalAws,
+): Promise<BatchSummary> {
+  const ours = new Set(caseIds);
+  const emailsByCase = new Map<string, StoredEmail[]>();
+  for (const email of await aws.emails()) {
+    const id = caseIdOfEmail(email);
+    if (id && ours.has(id)) emailsByCase.set(id, [...(emailsByCase.get(id) ?? []), email]);
+  }
+  const recordsByCase = new Map<string, Record<string, any>[]>();
+  for (const item of await workflow.records()) {
+    const id = item.caseId?.S;
+    if (id && ours.has(id)) recordsByCase.set(id, [...(recordsByCase.get(id) ?? []), item]);
+  }
+  let duplicates = 0;
+  let ambiguous = 0;
+  let misaddressed = 0;
+  const perEmployee: Record<string, number> = {};
+  for (const id of ours) {
+    const emails = emailsByCase.get(id) ?? [];
+    const records = recordsByCase.get(id) ?? [];
+    if (emails.length > 1 || records.length > 1) duplicates++;
+    for (const r of records) {
+      if (Number(r.emailAmbiguousResends?.N ?? 0) > 0) ambiguous++;
+      perEmployee[r.employeeId.S] = (perEmployee[r.employeeId.S] ?? 0) + 1;
+      misaddressed += emails.filter((e) => !e.destination.to.includes(r.employeeEmail.S)).length;
+    }
+  }
+  return {
+    cases: caseIds.length,
+    succeeded: outcomes.filter((o) => o.status === 'SUCCEEDED').length,
+    failed: outcomes.filter((o) => o.status === 'FAILED').length,
+    emails: [...emailsByCase.values()].reduce((n, list) => n + list.length, 0),
+    records: [...recordsByCase.values()].reduce((n, list) => n + list.length, 0),
+    duplicates,
+    ambiguous,
+    misaddressed,
+    perEmployee,
+  };
+}
+
+/** The demo's last line. */
+export function summaryLine(s: BatchSummary): string {
+  return `summary: cases=${s.cases} succeeded=${s.succeeded} failed=${s.failed} emails=${s.emails} records=${s.records} duplicates=${s.duplicates} ambiguous=${s.ambiguous}`;
+}
+
+/** Percentile (nearest rank) of a list of numbers. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
