@@ -1,0 +1,334 @@
+import { App, Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_iam as iam, aws_sns as sns, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../src';
+import { STATE_NAMES } from '../src/support-case-workflow';
+
+const ROSTER = EmployeeRoster.fromEmployees([
+  { id: 'e1', name: 'Ana', email: 'ana@example.com' },
+  { id: 'e2', name: 'Bo', email: 'bo@example.com' },
+]);
+
+function stackWith(props: Partial<SupportCaseWorkflowProps> = {}): { stack: Stack; workflow: SupportCaseWorkflow } {
+  const stack = new Stack(new App(), 'Test', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const workflow = new SupportCaseWorkflow(stack, 'Support', { roster: ROSTER, senderEmail: 'support@example.com', ...props });
+  return { stack, workflow };
+}
+
+/** The state machine definition with the CloudFormation tokens left in place as objects. */
+function definitionOf(template: Template): any {
+  const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as any[];
+  const parts: any[] = sm.Properties.DefinitionString['Fn::Join'][1];
+  // Replace each token by a marker holding its logical id, so the JSON parses.
+  const text = parts.map((p) => (typeof p === 'string' ? p : `TOKEN(${JSON.stringify(p).replace(/"/g, '\'')})`)).join('');
+  return JSON.parse(text);
+}
+
+function logicalIdOf(template: Template, type: string, fragment: string): string {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.includes(fragment));
+  expect(ids).toHaveLength(1);
+  return ids[0];
+}
+
+describe('state machine definition', () => {
+  const template = Template.fromStack(stackWith().stack);
+  const def = definitionOf(template);
+
+  test('runs Open Case, Assign Case, Send Email in that order and nothing else on the happy path', () => {
+    expect(def.StartAt).toBe('Open Case');
+    expect(def.States['Open Case'].Next).toBe('Assign Case');
+    expect(def.States['Assign Case'].Next).toBe('Send Email');
+    expect(def.States['Send Email'].End).toBe(true);
+    expect(Object.keys(def.States).sort()).toEqual(Object.values(STATE_NAMES).sort());
+  });
+
+  test.each([
+    ['Open Case', 'OpenCaseFunction'],
+    ['Assign Case', 'AssignCaseFunction'],
+    ['Send Email', 'SendEmailFunction'],
+  ])('%s invokes its own function directly', (state, fn) => {
+    const id = logicalIdOf(template, 'AWS::Lambda::Function', fn);
+    expect(def.States[state].Type).toBe('Task');
+    expect(def.States[state].Resource).toBe(`TOKEN({'Fn::GetAtt':['${id}','Arn']})`);
+  });
+
+  test('Open Case receives the execution input as is, so {"inputCaseID": "001"} is accepted', () => {
+    expect(def.States['Open Case'].Parameters).toBeUndefined();
+    expect(def.States['Open Case'].InputPath).toBeUndefined();
+  });
+
+  test('Send Email gets the case and the execution id (owner of the email claim)', () => {
+    expect(def.States['Send Email'].Parameters).toEqual({ 'case.$': '$', 'executionId.$': '$$.Execution.Id' });
+  });
+
+  test.each(['Open Case', 'Assign Case', 'Send Email'])('%s retries Lambda service errors and throttling with backoff, never validation errors', (state) => {
+    const retry: any[] = def.States[state].Retry;
+    const lambdaRetry = retry.find((r) => r.ErrorEquals.includes('Lambda.ServiceException'));
+    expect(lambdaRetry.ErrorEquals).toEqual(expect.arrayContaining([
+      'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException',
+      'Lambda.ClientExecutionTimeoutException', 'Lambda.TooManyRequestsException',
+    ]));
+    expect(lambdaRetry.BackoffRate).toBeGreaterThan(1);
+    expect(lambdaRetry.JitterStrategy).toBe('FULL');
+    const retried = retry.flatMap((r) => r.ErrorEquals);
+    expect(retried).toContain('DependencyUnavailable');
+    for (const never of ['InvalidCaseInput', 'ConfigurationError', 'States.ALL', 'EmailRejected']) {
+      expect(retried).not.toContain(never);
+    }
+  });
+
+  test('every task has a timeout and the execution has one', () => {
+    for (const state of Object.values<any>(def.States).filter((s) => s.Type === 'Task')) {
+      expect(state.TimeoutSeconds).toBe(30);
+    }
+    expect(def.TimeoutSeconds).toBe(900);
+  });
+
+  test('failures are caught: Open Case ends in Case Failed, later steps mark the record first', () => {
+    expect(def.States['Open Case'].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Case Failed' }]);
+    expect(def.States['Assign Case'].Catch[0].Next).toBe('Record Failure');
+    expect(def.States['Send Email'].Catch[0].Next).toBe('Record Failure');
+    expect(def.States['Record Failure'].Resource).toBe("arn:TOKEN({'Ref':'AWS::Partition'}):states:::dynamodb:updateItem");
+    expect(def.States['Record Failure'].Next).toBe('Case Failed');
+    expect(def.States['Case Failed']).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+  });
+});
+
+describe('table', () => {
+  test('created by default: on-demand, point-in-time recovery, retained, keyed by caseId', () => {
+    const { stack, workflow } = stackWith();
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: {
+        KeySchema: [{ AttributeName: 'caseId', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'caseId', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    expect(workflow.table).toBeInstanceOf(dynamodb.Table);
+  });
+
+  test('removal policy can be overridden', () => {
+    const template = Template.fromStack(stackWith({ tableRemovalPolicy: RemovalPolicy.DESTROY }).stack);
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+  });
+
+  test('a table brought by the user is used, and none is created', () => {
+    const stack = new Stack(new App(), 'Byo', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const table = dynamodb.Table.fromTableName(stack, 'Existing', 'cases');
+    const workflow = new SupportCaseWorkflow(stack, 'Support', { roster: ROSTER, senderEmail: 'support@example.com', table });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::DynamoDB::Table', 0);
+    expect(workflow.table).toBe(table);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ CASE_TABLE_NAME: 'cases' }) },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Action: ['dynamodb:PutItem', 'dynamodb:GetItem'],
+          Resource: Match.arrayWith([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':dynamodb:eu-west-1:111111111111:table/cases']] }]),
+        })]),
+      },
+    });
+  });
+});
+
+describe('functions', () => {
+  const { stack, workflow } = stackWith();
+  const template = Template.fromStack(stack);
+
+  test('three functions, newest Node runtime, arm64, with timeouts and tracing', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 3);
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Timeout: 10,
+      MemorySize: 256,
+      TracingConfig: { Mode: 'Active' },
+    });
+    expect([workflow.openCaseFunction, workflow.assignCaseFunction, workflow.sendEmailFunction].map((f) => f.node.id))
+      .toEqual(['OpenCaseFunction', 'AssignCaseFunction', 'SendEmailFunction']);
+  });
+
+  test('Assign Case gets the table and the roster; Send Email gets the table and the sender', () => {
+    const assign = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { EMPLOYEE_ROSTER: Match.anyValue() } } } });
+    const vars = (Object.values(assign)[0] as any).Properties.Environment.Variables;
+    expect(JSON.parse(vars.EMPLOYEE_ROSTER)).toEqual([
+      { id: 'e1', name: 'Ana', email: 'ana@example.com' },
+      { id: 'e2', name: 'Bo', email: 'bo@example.com' },
+    ]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SENDER_EMAIL: 'support@example.com', EMAIL_LEASE_SECONDS: '15' }) },
+    });
+  });
+
+  test('architecture, memory and timeouts can be changed', () => {
+    const t = Template.fromStack(stackWith({ memorySize: 512, handlerTimeout: Duration.seconds(20), taskTimeout: Duration.seconds(40) }).stack);
+    t.allResourcesProperties('AWS::Lambda::Function', { MemorySize: 512, Timeout: 20 });
+  });
+});
+
+describe('least privilege', () => {
+  const { stack } = stackWith();
+  const template = Template.fromStack(stack);
+  const policies = template.findResources('AWS::IAM::Policy');
+  const roles = template.findResources('AWS::IAM::Role');
+  const statementsOfRole = (fragment: string): any[] => {
+    const roleId = Object.keys(roles).find((id) => id.includes(fragment))!;
+    expect(roleId).toBeDefined();
+    return Object.values<any>(policies)
+      .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+  };
+  const actionsOf = (statements: any[]) => statements.flatMap((s) => [s.Action].flat()).sort();
+
+  test('no role has managed policies; no statement allows every action', () => {
+    for (const role of Object.values<any>(roles)) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    for (const p of Object.values<any>(policies)) {
+      for (const s of p.Properties.PolicyDocument.Statement) {
+        for (const a of [s.Action].flat()) expect(a).not.toMatch(/\*$/);
+      }
+    }
+  });
+
+  test('Open Case may only write its logs and traces', () => {
+    expect(actionsOf(statementsOfRole('OpenCaseRole'))).toEqual(
+      ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+  });
+
+  test('Assign Case may PutItem and GetItem on the table only', () => {
+    const tableId = logicalIdOf(template, 'AWS::DynamoDB::Table', 'Table');
+    const ddb = statementsOfRole('AssignCaseRole').filter((s) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
+    expect(ddb).toHaveLength(1);
+    expect(ddb[0].Action).toEqual(['dynamodb:PutItem', 'dynamodb:GetItem']);
+    expect([ddb[0].Resource].flat()).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
+  });
+
+  test('Send Email may UpdateItem and GetItem on the table and send only from the sender identity', () => {
+    const statements = statementsOfRole('SendEmailRole');
+    expect(actionsOf(statements)).toEqual([
+      'dynamodb:GetItem', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents',
+      'ses:SendEmail', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
+    ]);
+    const ses = statements.find((s) => s.Action === 'ses:SendEmail');
+    expect(ses.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'support@example.com' } });
+    expect(JSON.stringify(ses.Resource)).toContain(':ses:eu-west-1:111111111111:identity/support@example.com');
+    expect(JSON.stringify(ses.Resource)).toContain(':ses:eu-west-1:111111111111:identity/example.com');
+  });
+
+  test('the state machine may invoke the three functions and mark a case failed, nothing else of ours', () => {
+    const statements = statementsOfRole('StateMachineRole');
+    const invoke = statements.filter((s) => s.Action === 'lambda:InvokeFunction');
+    const invoked = invoke.flatMap((s) => s.Resource).map((r: any) => JSON.stringify(r));
+    for (const fn of ['OpenCaseFunction', 'AssignCaseFunction', 'SendEmailFunction']) {
+      expect(invoked.some((r) => r.includes(fn))).toBe(true);
+    }
+    expect(invoked.every((r) => /(OpenCase|AssignCase|SendEmail)Function/.test(r))).toBe(true);
+    const ddb = statements.filter((s) => String(s.Action).startsWith('dynamodb:'));
+    expect(ddb.map((s) => s.Action)).toEqual(['dynamodb:UpdateItem']);
+  });
+});
+
+describe('observability and operations', () => {
+  test('state machine logs ALL events without execution data by default, to its own log group, with X-Ray', () => {
+    const { stack, workflow } = stackWith();
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: false,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [stack.getLogicalId(workflow.logGroup.node.defaultChild as any), 'Arn'] } } }],
+      },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  test('execution data can be logged when asked for', () => {
+    Template.fromStack(stackWith({ logExecutionData: true }).stack)
+      .hasResourceProperties('AWS::StepFunctions::StateMachine', { LoggingConfiguration: Match.objectLike({ IncludeExecutionData: true }) });
+  });
+
+  test('an alarm on failed, timed-out and aborted executions, notifying the topic when given', () => {
+    const stack = new Stack(new App(), 'Alarm');
+    const topic = new sns.Topic(stack, 'Topic');
+    const workflow = new SupportCaseWorkflow(stack, 'Support', { roster: ROSTER, senderEmail: 'support@example.com', alarmTopic: topic });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: stack.getLogicalId(topic.node.defaultChild as any) }],
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'failed + timedOut + aborted' }),
+        Match.objectLike({ Id: 'failed', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsFailed' }) }) }),
+        Match.objectLike({ Id: 'timedOut', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsTimedOut' }) }) }),
+        Match.objectLike({ Id: 'aborted', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsAborted' }) }) }),
+      ]),
+    });
+    expect(workflow.executionsAlarm).toBeDefined();
+    expect(workflow.metricSucceeded().metricName).toBe('ExecutionsSucceeded');
+  });
+
+  test('grantStartExecution gives states:StartExecution on the state machine only', () => {
+    const { stack, workflow } = stackWith();
+    const role = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+    workflow.grantStartExecution(role);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: stack.getLogicalId(role.node.defaultChild as any) }],
+      PolicyDocument: { Statement: [{ Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: stack.getLogicalId(workflow.stateMachine.node.defaultChild as any) } }] },
+    });
+  });
+
+  test('Express workflows are supported with a 5-minute default timeout', () => {
+    const template = Template.fromStack(stackWith({ workflowType: sfn.StateMachineType.EXPRESS }).stack);
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineType: 'EXPRESS' });
+    expect(definitionOf(template).TimeoutSeconds).toBe(300);
+  });
+});
+
+describe('synth-time validation', () => {
+  const build = (props: Partial<SupportCaseWorkflowProps>) => () => stackWith(props);
+
+  test.each([
+    ['an empty roster', { roster: EmployeeRoster.fromEmployees([]) }, /roster: the roster must hold at least one employee/],
+    ['duplicate employee ids', {
+      roster: EmployeeRoster.fromEmployees([{ id: 'x', name: 'A', email: 'a@example.com' }, { id: 'x', name: 'B', email: 'b@example.com' }]),
+    }, /roster\[1\]\.id: duplicate employee id "x"/],
+    ['a malformed employee email', { roster: EmployeeRoster.fromEmployees([{ id: 'x', name: 'A', email: 'not-an-email' }]) }, /roster\[0\]\.email: "not-an-email" is not a valid email address/],
+    ['a malformed sender email', { senderEmail: 'support@' }, /senderEmail: "support@" is not a valid email address/],
+    ['a task timeout not longer than the handler timeout', { handlerTimeout: Duration.seconds(30), taskTimeout: Duration.seconds(30) }, /taskTimeout: .* must be longer than handlerTimeout/],
+    ['an Express execution timeout over 5 minutes', { workflowType: sfn.StateMachineType.EXPRESS, executionTimeout: Duration.minutes(10) }, /executionTimeout: Express workflows run at most 5 minutes/],
+    ['an invalid memory size', { memorySize: 64 }, /memorySize: 64 is not a whole number of MiB between 128 and 10240/],
+  ])('rejects %s, naming the prop', (_name, props, message) => {
+    expect(build(props as Partial<SupportCaseWorkflowProps>)).toThrow(message);
+  });
+
+  test('tableRemovalPolicy together with a brought table is rejected', () => {
+    const stack = new Stack();
+    const table = dynamodb.Table.fromTableName(stack, 'T', 'cases');
+    expect(() => new SupportCaseWorkflow(stack, 'S', { roster: ROSTER, senderEmail: 'a@example.com', table, tableRemovalPolicy: RemovalPolicy.DESTROY }))
+      .toThrow(/tableRemovalPolicy: applies only to the table the construct creates/);
+  });
+
+  test('reports every problem of the props at once', () => {
+    expect(build({ senderEmail: 'nope', roster: EmployeeRoster.fromEmployees([]), memorySize: 1 })).toThrow(
+      /Invalid SupportCaseWorkflowProps:\n {2}- senderEmail: .*\n {2}- roster: .*\n {2}- memorySize: /);
+  });
+
+  test('a roster too large for the Lambda environment is rejected', () => {
+    const many = Array.from({ length: 60 }, (_, i) => ({ id: `employee-${i}`, name: `Employee Number ${i}`, email: `employee.number.${i}@example.com` }));
+    expect(build({ roster: EmployeeRoster.fromEmployees(many) })).toThrow(/roster: the roster takes \d+ bytes/);
+  });
+
+  test('a sender email given as a token is not checked at synth time', () => {
+    const stack = new Stack();
+    const email = new (require('aws-cdk-lib').CfnParameter)(stack, 'Sender').valueAsString;
+    expect(() => new SupportCaseWorkflow(stack, 'S', { roster: ROSTER, senderEmail: email })).not.toThrow();
+  });
+});
