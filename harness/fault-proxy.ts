@@ -6,7 +6,8 @@
  * - `server-error`: answered with a 500 internal error (never forwarded);
  * - `reset`: the connection is destroyed before the request is forwarded;
  * - `drop-after-write` (DynamoDB writes only): the request IS carried out, then the connection
- *   is destroyed instead of returning the response, so the client cannot know it succeeded.
+ *   is destroyed instead of returning the response, so the client cannot know it succeeded;
+ * - `reject` (SES, planned only): SES refuses the email for good (`MessageRejected`).
  *
  * Faults come either from a seeded random rate or from an explicit plan (the first N matching
  * requests), so tests are deterministic.
@@ -14,7 +15,7 @@
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 
-export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'drop-after-write';
+export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'drop-after-write' | 'reject';
 export type Service = 'dynamodb' | 'ses';
 
 export const FAULT_KINDS: Record<Service, FaultKind[]> = {
@@ -47,6 +48,12 @@ export interface FaultProxy {
   readonly injected: Record<FaultKind, number>;
   /** Requests seen, per operation. */
   readonly requests: Record<string, number>;
+  /** Plans more deterministic faults (the next matching requests fail). */
+  inject(fault: PlannedFault): void;
+  /** Planned faults not used yet. */
+  pending(): number;
+  /** Forgets the planned faults not used yet. */
+  clearPlan(): void;
   stop(): Promise<void>;
 }
 
@@ -67,15 +74,15 @@ function operationOf(service: Service, req: IncomingMessage, body: Buffer): stri
   return new URLSearchParams(body.toString('utf8')).get('Action') ?? 'Unknown';
 }
 
-function answerWithError(service: Service, kind: 'throttle' | 'server-error', res: ServerResponse): void {
-  const status = kind === 'throttle' ? 400 : 500;
+function answerWithError(service: Service, kind: 'throttle' | 'server-error' | 'reject', res: ServerResponse): void {
+  const status = kind === 'server-error' ? 500 : 400;
   if (service === 'dynamodb') {
     const type = kind === 'throttle' ? 'ThrottlingException' : 'InternalServerError';
     res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'fault-proxy' });
     res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: `injected ${kind}` }));
     return;
   }
-  const [type, code] = kind === 'throttle' ? ['Sender', 'Throttling'] : ['Receiver', 'InternalFailure'];
+  const [type, code] = { 'throttle': ['Sender', 'Throttling'], 'server-error': ['Receiver', 'InternalFailure'], 'reject': ['Sender', 'MessageRejected'] }[kind];
   res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': 'fault-proxy' });
   res.end(`<ErrorResponse><Error><Type>${type}</Type><Code>${code}</Code><Message>injected ${kind}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`);
 }
@@ -84,7 +91,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const target = new URL(options.target);
   const random = seededRandom(options.seed ?? 1);
   const plan = (options.plan ?? []).map((p) => ({ ...p, left: p.count ?? 1 }));
-  const injected: Record<FaultKind, number> = { 'throttle': 0, 'server-error': 0, 'reset': 0, 'drop-after-write': 0 };
+  const injected: Record<FaultKind, number> = { 'throttle': 0, 'server-error': 0, 'reset': 0, 'drop-after-write': 0, 'reject': 0 };
   const requests: Record<string, number> = {};
   const agent = new http.Agent({ keepAlive: true });
 
@@ -108,7 +115,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       requests[operation] = (requests[operation] ?? 0) + 1;
       const fault = chooseFault(operation);
       if (fault) injected[fault]++;
-      if (fault === 'throttle' || fault === 'server-error') return answerWithError(options.service, fault, res);
+      if (fault === 'throttle' || fault === 'server-error' || fault === 'reject') return answerWithError(options.service, fault, res);
       if (fault === 'reset') return req.socket.destroy();
 
       const upstream = http.request(
@@ -134,6 +141,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     endpoint: `http://127.0.0.1:${port}`,
     injected,
     requests,
+    inject: (fault) => plan.push({ ...fault, left: fault.count ?? 1 }),
+    pending: () => plan.reduce((n, p) => n + p.left, 0),
+    clearPlan: () => plan.splice(0, plan.length),
     stop: () =>
       new Promise<void>((resolve) => {
         agent.destroy();

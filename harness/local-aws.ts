@@ -64,6 +64,8 @@ export async function startLocalAws(): Promise<LocalAws> {
   const ses = await sesServer({ host: HOST, port: 0 });
   const sesPort = (ses.address() as AddressInfo).port;
   const dynamodbEndpoint = `http://${HOST}:${ddbPort}`;
+  // The SES emulator keeps its store in module state, shared by every server in this process.
+  await fetch(`http://${HOST}:${sesPort}/clear-store`, { method: 'POST' });
   const sesEndpoint = `http://${HOST}:${sesPort}`;
   return {
     dynamodbEndpoint,

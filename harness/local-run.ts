@@ -7,7 +7,7 @@ import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { synthExample, SynthesizedExample } from './example-app';
 import { FaultProxy, lambdaFaultInjector, PlannedFault, startFaultProxy } from './fault-proxy';
 import { LocalAws, startLocalAws } from './local-aws';
-import { ExecutionOutcome, LocalWorkflow } from './local-workflow';
+import { ExecutionOutcome, LambdaFaultInjector, LocalWorkflow } from './local-workflow';
 import { BatchSummary, summarize } from './summary';
 
 export interface LocalRunOptions {
@@ -18,6 +18,8 @@ export interface LocalRunOptions {
   /** Deterministic faults: the first matching requests fail. */
   readonly dynamodbPlan?: readonly PlannedFault[];
   readonly sesPlan?: readonly PlannedFault[];
+  /** Deterministic Lambda service faults (default: seeded, at faultRate). */
+  readonly lambdaFaults?: LambdaFaultInjector;
   readonly workflowType?: sfn.StateMachineType;
   readonly logLevel?: string;
   /** Reuse a synthesized example instead of synthesizing again. */
@@ -52,7 +54,7 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
     aws,
     endpoints: { dynamodb: dynamodb?.endpoint, ses: ses?.endpoint },
     logLevel: options.logLevel,
-    lambdaFaults: rate > 0 ? lambdaFaultInjector(rate, seed + 2) : undefined,
+    lambdaFaults: options.lambdaFaults ?? (rate > 0 ? lambdaFaultInjector(rate, seed + 2) : undefined),
   });
 
   return {

@@ -5,7 +5,8 @@
  * template), or the DynamoDB call of a service integration — and the AWS SDK pointed at the
  * local servers.
  */
-import { join } from 'node:path';
+import { copyFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ScanCommand, UpdateItemCommand, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { CfnTemplate, SynthesizedExample } from './example-app';
 import { LocalAws } from './local-aws';
@@ -136,6 +137,18 @@ function resourcesOfType(template: CfnTemplate, type: string): string[] {
   return Object.keys(template.Resources).filter((id) => template.Resources[id].Type === type);
 }
 
+let loads = 0;
+/**
+ * Loads a bundled asset as a new module instance: each LocalWorkflow gets its own cold start
+ * and its own SDK clients. Module caches (Node's, or a test runner's) key modules by path, so
+ * the asset is loaded from a copy with a path of its own, in the same folder.
+ */
+function loadFresh(file: string): unknown {
+  const copy = join(dirname(file), `index.load-${process.pid}-${++loads}.js`);
+  copyFileSync(file, copy);
+  return require(copy);
+}
+
 /** Lambda's view of a thrown error: `Error` is the error's name, `Cause` a JSON document. */
 function lambdaError(err: unknown): Error {
   const e = err instanceof Error ? err : new Error(String(err));
@@ -188,10 +201,7 @@ export class LocalWorkflow {
     // Load each asset now, with the environment in place: a fresh module (and fresh SDK
     // clients, built with this run's endpoints) per LocalWorkflow, like a cold start.
     const functions = new Map<string, TaskHandler>();
-    for (const [id, file] of assetFiles) {
-      delete require.cache[file];
-      functions.set(id, (require(file) as { handler: TaskHandler }).handler);
-    }
+    for (const [id, file] of assetFiles) functions.set(id, (loadFresh(file) as { handler: TaskHandler }).handler);
 
     const handlers: Record<string, TaskHandler> = {};
     const retryStates: Record<string, number> = {};
@@ -262,6 +272,12 @@ export class LocalWorkflow {
       context: {
         Execution: { Id: executionId, Name: name, Input: input, StartTime: new Date(started).toISOString() },
         StateMachine: { Id: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${this.stateMachineName}`, Name: this.stateMachineName },
+        // aws-local-stepfunctions does not fill $$.State; a getter gives the time it is read.
+        State: {
+          get EnteredTime() {
+            return new Date().toISOString();
+          },
+        },
       },
     });
     const statesEntered: string[] = [];

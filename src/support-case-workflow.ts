@@ -189,6 +189,7 @@ export const STATE_NAMES = {
   ASSIGN_CASE: 'Assign Case',
   SEND_EMAIL: 'Send Email',
   RECORD_FAILURE: 'Record Failure',
+  FAILURE_NOT_RECORDED: 'Failure Not Recorded',
   CASE_FAILED: 'Case Failed',
 };
 
@@ -380,9 +381,15 @@ export class SupportCaseWorkflow extends Construct {
     const caseFailed = new sfn.Fail(this, 'CaseFailed', {
       stateName: STATE_NAMES.CASE_FAILED,
       comment: 'Ends the execution with the error name and cause of the step that failed.',
-      errorPath: '$.error.Error',
-      causePath: '$.error.Cause',
+      errorPath: '$.Error',
+      causePath: '$.Cause',
     });
+    // Record Failure's own failure must not hide the step's error: keep that one.
+    const failureNotRecorded = new sfn.Pass(this, 'FailureNotRecorded', {
+      stateName: STATE_NAMES.FAILURE_NOT_RECORDED,
+      comment: 'No record to mark (the case failed before it was written, or was already emailed).',
+      outputPath: '$.error',
+    }).next(caseFailed);
 
     const recordFailure = new tasks.DynamoUpdateItem(this, 'RecordFailure', {
       stateName: STATE_NAMES.RECORD_FAILURE,
@@ -399,14 +406,14 @@ export class SupportCaseWorkflow extends Construct {
         ':now': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.State.EnteredTime')),
       },
       resultPath: sfn.JsonPath.DISCARD,
+      outputPath: '$.error',
       taskTimeout: sfn.Timeout.duration(taskTimeout),
     });
     recordFailure.addRetry({ errors: DYNAMODB_TRANSIENT_ERRORS, interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 5, jitterStrategy: sfn.JitterType.FULL });
-    // No record (the case failed before it was written) or already emailed: nothing to mark.
-    recordFailure.addCatch(caseFailed, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+    recordFailure.addCatch(failureNotRecorded, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
     recordFailure.next(caseFailed);
 
-    const step = (id: string, stateName: string, fn: lambda.IFunction, onFailure: sfn.IChainable, payload?: sfn.TaskInput) => {
+    const step = (id: string, stateName: string, fn: lambda.IFunction, onFailure: sfn.IChainable, errorPath: string | undefined, payload?: sfn.TaskInput) => {
       const task = new tasks.LambdaInvoke(this, id, {
         stateName,
         lambdaFunction: fn,
@@ -418,14 +425,16 @@ export class SupportCaseWorkflow extends Construct {
       });
       task.addRetry({ errors: LAMBDA_TRANSIENT_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6, jitterStrategy: sfn.JitterType.FULL });
       task.addRetry({ errors: [...RETRYABLE_CASE_ERRORS], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 6, maxDelay: Duration.seconds(20), jitterStrategy: sfn.JitterType.FULL });
-      task.addCatch(onFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+      task.addCatch(onFailure, { errors: [sfn.Errors.ALL], resultPath: errorPath });
       return task;
     };
 
     return sfn.Chain
-      .start(step('OpenCase', STATE_NAMES.OPEN_CASE, this.openCaseFunction, caseFailed))
-      .next(step('AssignCase', STATE_NAMES.ASSIGN_CASE, this.assignCaseFunction, recordFailure))
-      .next(step('SendEmail', STATE_NAMES.SEND_EMAIL, this.sendEmailFunction, recordFailure, sfn.TaskInput.fromObject({
+      // Open Case's input may not even be an object, so its error replaces it (ResultPath left
+      // out, which means "$") rather than joining it.
+      .start(step('OpenCase', STATE_NAMES.OPEN_CASE, this.openCaseFunction, caseFailed, undefined))
+      .next(step('AssignCase', STATE_NAMES.ASSIGN_CASE, this.assignCaseFunction, recordFailure, '$.error'))
+      .next(step('SendEmail', STATE_NAMES.SEND_EMAIL, this.sendEmailFunction, recordFailure, '$.error', sfn.TaskInput.fromObject({
         case: sfn.JsonPath.entirePayload,
         executionId: sfn.JsonPath.executionId,
       })));

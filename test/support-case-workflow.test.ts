@@ -84,12 +84,15 @@ describe('state machine definition', () => {
   });
 
   test('failures are caught: Open Case ends in Case Failed, later steps mark the record first', () => {
-    expect(def.States['Open Case'].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Case Failed' }]);
+    expect(def.States['Open Case'].Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: 'Case Failed' }]);
+    expect(def.States['Assign Case'].Catch[0].ResultPath).toBe('$.error');
     expect(def.States['Assign Case'].Catch[0].Next).toBe('Record Failure');
     expect(def.States['Send Email'].Catch[0].Next).toBe('Record Failure');
     expect(def.States['Record Failure'].Resource).toBe("arn:TOKEN({'Ref':'AWS::Partition'}):states:::dynamodb:updateItem");
-    expect(def.States['Record Failure'].Next).toBe('Case Failed');
-    expect(def.States['Case Failed']).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+    expect(def.States['Record Failure']).toMatchObject({ Next: 'Case Failed', OutputPath: '$.error' });
+    expect(def.States['Record Failure'].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'Failure Not Recorded' }]);
+    expect(def.States['Failure Not Recorded']).toMatchObject({ Type: 'Pass', OutputPath: '$.error', Next: 'Case Failed' });
+    expect(def.States['Case Failed']).toMatchObject({ Type: 'Fail', ErrorPath: '$.Error', CausePath: '$.Cause' });
   });
 });
 

@@ -1,0 +1,142 @@
+/**
+ * End to end through the same harness as the demo: the synthesized state machine run by
+ * aws-local-stepfunctions, each Task bound to its function's bundled asset, DynamoDB and SES
+ * served by dynalite and aws-ses-v2-local.
+ */
+import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { EXAMPLE_ROSTER, EXAMPLE_SENDER, synthExample, SynthesizedExample } from '../../harness/example-app';
+import { LocalRun, startLocalRun } from '../../harness/local-run';
+
+let synthesized: SynthesizedExample;
+beforeAll(() => {
+  synthesized = synthExample();
+});
+
+async function withRun<T>(options: Parameters<typeof startLocalRun>[0], body: (run: LocalRun) => Promise<T>): Promise<T> {
+  const run = await startLocalRun({ synthesized, ...options });
+  try {
+    return await body(run);
+  } finally {
+    await run.stop();
+  }
+}
+
+describe('the tutorial case', () => {
+  test('{"inputCaseID": "001"} is opened, assigned, recorded and emailed to the assigned employee', () => withRun({}, async (run) => {
+    const outcome = await run.workflow.run({ inputCaseID: '001' });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(outcome.statesEntered).toEqual(['Open Case', 'Assign Case', 'Send Email']);
+    const { caseId, employee, messageId } = outcome.output;
+    expect(caseId).toBe('001');
+    expect(EXAMPLE_ROSTER).toContainEqual(employee);
+
+    const emails = await run.aws.emails();
+    expect(emails).toHaveLength(1);
+    expect(emails[0]).toMatchObject({ messageId, from: EXAMPLE_SENDER, destination: { to: [employee.email] } });
+    expect(emails[0].subject).toContain('001');
+
+    const records = await run.workflow.records();
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({
+      caseId: { S: '001' }, status: { S: 'EMAILED' }, employeeId: { S: employee.id }, emailStatus: { S: 'SENT' }, messageId: { S: messageId },
+    });
+  }));
+
+  test('a bad input fails Open Case with InvalidCaseInput; nothing written, nothing sent', () => withRun({}, async (run) => {
+    const outcome = await run.workflow.run({ inputCaseID: 42 });
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'InvalidCaseInput', statesEntered: ['Open Case', 'Case Failed'] });
+    expect(outcome.cause).toContain('inputCaseID must be a string');
+    expect(await run.workflow.records()).toHaveLength(0);
+    expect(await run.aws.emails()).toHaveLength(0);
+  }));
+
+  test('the same case started twice gets one assignment and one email', () => withRun({}, async (run) => {
+    const [a, b] = await Promise.all([run.workflow.run({ inputCaseID: '007' }), run.workflow.run({ inputCaseID: '007' })]);
+    expect([a.status, b.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(a.output.employee).toEqual(b.output.employee);
+    expect(a.output.messageId).toBe(b.output.messageId);
+    expect(await run.aws.emails()).toHaveLength(1);
+  }));
+});
+
+describe('faults, one class at a time (deterministic)', () => {
+  test('Lambda service errors before a handler runs are retried', () => {
+    let failures = 0;
+    const lambdaFaults = (state: string) => (state === 'Assign Case' && failures++ < 2 ? 'Lambda.TooManyRequestsException' : undefined);
+    return withRun({ lambdaFaults }, async (run) => {
+      const outcome = await run.workflow.run({ inputCaseID: '101' });
+      expect(outcome.status).toBe('SUCCEEDED');
+      expect(outcome.retries).toBe(2);
+      expect(await run.aws.emails()).toHaveLength(1);
+    });
+  });
+
+  test('a DynamoDB write whose response is lost: one record, one email', () => withRun({
+    dynamodbPlan: [{ operation: 'PutItem', kind: 'drop-after-write' }, { operation: 'UpdateItem', kind: 'drop-after-write', count: 2 }],
+  }, async (run) => {
+    const outcome = await run.workflow.run({ inputCaseID: '102' });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(run.proxies.dynamodb!.injected['drop-after-write']).toBe(3);
+    expect(await run.workflow.records()).toHaveLength(1);
+    expect(await run.aws.emails()).toHaveLength(1);
+  }));
+
+  test('DynamoDB server errors past the SDK retries: the state machine retries the step', () => withRun({
+    dynamodbPlan: [{ operation: 'PutItem', kind: 'server-error', count: 4 }],
+  }, async (run) => {
+    const outcome = await run.workflow.run({ inputCaseID: '103' });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(outcome.retries).toBeGreaterThanOrEqual(1);
+    expect(await run.aws.emails()).toHaveLength(1);
+  }));
+
+  test('SES throttling and reset connections: retried, one email', () => withRun({
+    sesPlan: [{ operation: 'SendEmail', kind: 'throttle', count: 3 }, { operation: 'SendEmail', kind: 'reset', count: 3 }],
+  }, async (run) => {
+    const outcome = await run.workflow.run({ inputCaseID: '104' });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(outcome.retries).toBe(2);
+    const emails = await run.aws.emails();
+    expect(emails).toHaveLength(1);
+    const summary = await run.summarize(['104'], [outcome]);
+    expect(summary).toMatchObject({ duplicates: 0, ambiguous: 1 });
+  }));
+
+  test('SES rejecting the email fails the case visibly: EmailRejected, record FAILED, no email', () => withRun({
+    sesPlan: [{ operation: 'SendEmail', kind: 'reject' }],
+  }, async (run) => {
+    const outcome = await run.workflow.run({ inputCaseID: '105' });
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'EmailRejected' });
+    expect(outcome.statesEntered).toEqual(['Open Case', 'Assign Case', 'Send Email', 'Record Failure', 'Case Failed']);
+    const [record] = await run.workflow.records();
+    expect(record).toMatchObject({ status: { S: 'FAILED' }, failureError: { S: 'EmailRejected' }, emailStatus: { S: 'PENDING' } });
+    expect(await run.aws.emails()).toHaveLength(0);
+
+    // Redrive: once the cause is fixed, running the case again completes it, with one email.
+    const again = await run.workflow.run({ inputCaseID: '105' });
+    expect(again.status).toBe('SUCCEEDED');
+    expect(again.output.employee.id).toBe(record.employeeId.S);
+    expect(await run.aws.emails()).toHaveLength(1);
+    expect((await run.workflow.records())[0]).toMatchObject({ status: { S: 'EMAILED' }, emailStatus: { S: 'SENT' } });
+  }));
+
+  test('a seeded mix of every fault class on a small batch: every case once', () => withRun({ faultRate: 0.3, seed: 7 }, async (run) => {
+    const ids = Array.from({ length: 20 }, (_, i) => `mix-${i}`);
+    const outcomes = await run.runMany(ids.map((inputCaseID) => ({ inputCaseID })), 5);
+    const summary = await run.summarize(ids, outcomes);
+    expect(summary).toMatchObject({ cases: 20, succeeded: 20, failed: 0, emails: 20, records: 20, duplicates: 0, misaddressed: 0 });
+    const injected = { ...run.proxies.dynamodb!.injected };
+    expect(injected.throttle + injected['server-error'] + injected.reset + injected['drop-after-write']).toBeGreaterThan(0);
+    expect(outcomes.reduce((n, o) => n + o.retries, 0)).toBeGreaterThan(0);
+  }));
+});
+
+describe('Express workflow', () => {
+  test('runs the same steps with the same guarantees', () => withRun({ synthesized: synthExample({ workflowType: sfn.StateMachineType.EXPRESS }) }, async (run) => {
+    const ids = ['e1', 'e2', 'e3', 'e1'];
+    const outcomes = await run.runMany(ids.map((inputCaseID) => ({ inputCaseID })), 4);
+    expect(outcomes.every((o) => o.status === 'SUCCEEDED')).toBe(true);
+    const summary = await run.summarize([...new Set(ids)], outcomes);
+    expect(summary).toMatchObject({ emails: 3, records: 3, duplicates: 0 });
+  }));
+});

@@ -1,0 +1,159 @@
+import {
+  assignCase,
+  chooseEmployee,
+  composeCaseEmail,
+  fromItem,
+  newCaseRecord,
+  openCase,
+  parseOpenedCase,
+  parseRoster,
+  parseSendEmailInput,
+  toItem,
+} from '../../src/handlers/case-logic';
+import { CaseErrorName, RosterEmployee } from '../../src/handlers/case-types';
+
+const NOW = new Date('2026-11-25T10:00:00.000Z');
+const ROSTER: RosterEmployee[] = [
+  { id: 'e1', name: 'Ana', email: 'ana@example.com' },
+  { id: 'e2', name: 'Bo', email: 'bo@example.com' },
+  { id: 'e3', name: 'Cy', email: 'cy@example.com' },
+  { id: 'e4', name: 'Di', email: 'di@example.com' },
+];
+
+function errorOf(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected an error');
+}
+
+describe('openCase', () => {
+  test("accepts the tutorial's input and ignores extra fields", () => {
+    expect(openCase({ inputCaseID: '001' }, NOW)).toEqual({ caseId: '001', openedAt: NOW.toISOString() });
+    expect(openCase({ inputCaseID: 'CASE-2026.42_a', priority: 'high' }, NOW).caseId).toBe('CASE-2026.42_a');
+  });
+
+  test.each([
+    ['missing', {}, /has no inputCaseID/],
+    ['empty', { inputCaseID: '' }, /must not be empty/],
+    ['a number', { inputCaseID: 1 }, /must be a string, got a number/],
+    ['null', { inputCaseID: null }, /must be a string, got null/],
+    ['oversized', { inputCaseID: 'x'.repeat(65) }, /at most 64 characters, got 65/],
+    ['with spaces', { inputCaseID: ' 001' }, /may hold only ASCII letters/],
+    ['unicode', { inputCaseID: 'caso-ñ' }, /may hold only ASCII letters/],
+    ['injection-looking', { inputCaseID: "1' OR '1'='1" }, /may hold only ASCII letters/],
+    ['input not an object', [{ inputCaseID: '001' }], /must be a JSON object with inputCaseID, got an array/],
+    ['input a string', '001', /must be a JSON object/],
+  ])('rejects an inputCaseID that is %s with InvalidCaseInput', (_what, input, message) => {
+    const err = errorOf(() => openCase(input, NOW));
+    expect(err.name).toBe(CaseErrorName.INVALID_CASE_INPUT);
+    expect(err.message).toMatch(message);
+  });
+
+  test('accepts exactly 64 characters', () => {
+    expect(openCase({ inputCaseID: 'a'.repeat(64) }, NOW).caseId).toHaveLength(64);
+  });
+});
+
+describe('chooseEmployee', () => {
+  test('is deterministic per case', () => {
+    for (let i = 0; i < 50; i++) {
+      expect(chooseEmployee(ROSTER, `case-${i}`)).toEqual(chooseEmployee([...ROSTER].reverse(), `case-${i}`));
+    }
+  });
+
+  test('spreads cases fairly over the roster', () => {
+    const counts = new Map<string, number>();
+    const n = 4000;
+    for (let i = 0; i < n; i++) {
+      const e = chooseEmployee(ROSTER, String(i).padStart(4, '0'));
+      counts.set(e.id, (counts.get(e.id) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(ROSTER.length);
+    for (const c of counts.values()) {
+      // expected 1000 each; 10 % is more than six standard deviations here
+      expect(Math.abs(c - n / ROSTER.length)).toBeLessThan(100);
+    }
+  });
+
+  test('removing an employee moves only that employee\'s cases', () => {
+    const smaller = ROSTER.filter((e) => e.id !== 'e2');
+    for (let i = 0; i < 500; i++) {
+      const before = chooseEmployee(ROSTER, `c${i}`);
+      if (before.id !== 'e2') expect(chooseEmployee(smaller, `c${i}`)).toEqual(before);
+    }
+  });
+
+  test('an empty roster is a ConfigurationError', () => {
+    expect(errorOf(() => chooseEmployee([], '001')).name).toBe(CaseErrorName.CONFIGURATION);
+  });
+});
+
+describe('parseRoster', () => {
+  test('reads the roster the construct writes', () => {
+    expect(parseRoster(JSON.stringify(ROSTER))).toEqual(ROSTER);
+  });
+
+  test.each([
+    [undefined, /not configured/],
+    ['not json', /not valid JSON/],
+    ['[]', /empty/],
+    ['[{"id":"a","name":"A","email":"nope"}]', /roster\[0\]\.email is not a valid email address/],
+  ])('rejects %p with ConfigurationError', (json, message) => {
+    const err = errorOf(() => parseRoster(json));
+    expect(err.name).toBe(CaseErrorName.CONFIGURATION);
+    expect(err.message).toMatch(message);
+  });
+});
+
+describe('step inputs', () => {
+  const opened = openCase({ inputCaseID: '001' }, NOW);
+  const assigned = assignCase(opened, ROSTER, NOW);
+
+  test('Assign Case accepts what Open Case returns, and rejects anything else', () => {
+    expect(parseOpenedCase(JSON.parse(JSON.stringify(opened)))).toEqual(opened);
+    expect(errorOf(() => parseOpenedCase({ caseId: '001' })).name).toBe(CaseErrorName.INVALID_CASE_INPUT);
+    expect(errorOf(() => parseOpenedCase(null)).name).toBe(CaseErrorName.INVALID_CASE_INPUT);
+  });
+
+  test('Send Email accepts the assigned case with an execution id, and rejects anything else', () => {
+    const input = { case: assigned, executionId: 'arn:exec' };
+    expect(parseSendEmailInput(JSON.parse(JSON.stringify(input)))).toEqual(input);
+    expect(errorOf(() => parseSendEmailInput({ case: assigned })).name).toBe(CaseErrorName.INVALID_CASE_INPUT);
+    expect(errorOf(() => parseSendEmailInput({ case: { ...assigned, employee: { id: 'x' } }, executionId: 'e' })).name)
+      .toBe(CaseErrorName.INVALID_CASE_INPUT);
+  });
+});
+
+describe('case record', () => {
+  test('round-trips through a DynamoDB item', () => {
+    const record = { ...newCaseRecord(assignCase({ caseId: '001', openedAt: NOW.toISOString() }, ROSTER, NOW)), emailAmbiguousResends: 2 };
+    const item = toItem(record);
+    expect(item.caseId).toEqual({ S: '001' });
+    expect(item.status).toEqual({ S: 'ASSIGNED' });
+    expect(item.emailStatus).toEqual({ S: 'PENDING' });
+    expect(item.emailAmbiguousResends).toEqual({ N: '2' });
+    expect(fromItem(item)).toMatchObject(record);
+  });
+});
+
+describe('composeCaseEmail', () => {
+  const assigned = assignCase({ caseId: '001', openedAt: NOW.toISOString() }, [{ id: 'x', name: 'Zoë <Admin>', email: 'z@example.com' }], NOW);
+  const email = composeCaseEmail(assigned);
+
+  test('is addressed to the assigned employee and names the case', () => {
+    expect(email.to).toBe('z@example.com');
+    expect(email.subject).toBe('New support case 001 is assigned to you');
+    expect(email.text).toContain('Support case 001');
+    expect(email.text).toContain('What to do next:');
+    expect(email.html).toContain('<strong>001</strong>');
+  });
+
+  test('escapes HTML in names', () => {
+    expect(email.html).toContain('Zoë &#60;Admin&#62;');
+    expect(email.html).not.toContain('<Admin>');
+    expect(email.text).toContain('Hello Zoë <Admin>,');
+  });
+});

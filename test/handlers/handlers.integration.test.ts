@@ -1,0 +1,248 @@
+/**
+ * The three handlers against real local servers (dynalite, aws-ses-v2-local) through the real
+ * AWS SDK v3 clients, with a fault proxy in front of each server for the faults the servers
+ * cannot produce on their own.
+ */
+import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { FaultProxy, startFaultProxy } from '../../harness/fault-proxy';
+import { LocalAws, startLocalAws } from '../../harness/local-aws';
+import { CaseErrorName, CaseResult, AssignedCase, ENV, RosterEmployee } from '../../src/handlers/case-types';
+
+const TABLE = 'cases';
+const SENDER = 'support@example.com';
+const ROSTER: RosterEmployee[] = [
+  { id: 'e1', name: 'Ana', email: 'ana@example.com' },
+  { id: 'e2', name: 'Bo', email: 'bo@example.com' },
+  { id: 'e3', name: 'Cy', email: 'cy@example.com' },
+];
+
+type Handler<T> = (event: unknown) => Promise<T>;
+let aws: LocalAws;
+let ddbProxy: FaultProxy;
+let sesProxy: FaultProxy;
+let direct: DynamoDBClient;
+let openCase: Handler<{ caseId: string; openedAt: string }>;
+let assignCase: Handler<AssignedCase>;
+let sendEmail: Handler<CaseResult>;
+
+beforeAll(async () => {
+  aws = await startLocalAws();
+  ddbProxy = await startFaultProxy({ service: 'dynamodb', target: aws.dynamodbEndpoint });
+  sesProxy = await startFaultProxy({ service: 'ses', target: aws.sesEndpoint });
+  Object.assign(process.env, aws.sdkEnv({ dynamodb: ddbProxy.endpoint, ses: sesProxy.endpoint }), {
+    [ENV.TABLE_NAME]: TABLE,
+    [ENV.ROSTER]: JSON.stringify(ROSTER),
+    [ENV.SENDER_EMAIL]: SENDER,
+    [ENV.EMAIL_LEASE_SECONDS]: '60',
+    LOG_LEVEL: 'OFF',
+  });
+  direct = new DynamoDBClient({ endpoint: aws.dynamodbEndpoint });
+  await direct.send(new CreateTableCommand({
+    TableName: TABLE,
+    KeySchema: [{ AttributeName: 'caseId', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: 'caseId', AttributeType: 'S' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  }));
+  // Imported after the environment is set: the handlers build their clients at module load.
+  openCase = require('../../src/handlers/open-case.lambda').handler;
+  assignCase = require('../../src/handlers/assign-case.lambda').handler;
+  sendEmail = require('../../src/handlers/send-email.lambda').handler;
+});
+
+afterAll(async () => {
+  direct?.destroy();
+  await Promise.all([ddbProxy?.stop(), sesProxy?.stop()]);
+  await aws?.stop();
+});
+
+afterEach(() => {
+  // every planned fault must have been used, or the test did not exercise what it claims
+  expect(ddbProxy.pending()).toBe(0);
+  expect(sesProxy.pending()).toBe(0);
+});
+
+async function record(caseId: string): Promise<Record<string, any> | undefined> {
+  return (await direct.send(new GetItemCommand({ TableName: TABLE, Key: { caseId: { S: caseId } }, ConsistentRead: true }))).Item;
+}
+
+async function emailsFor(caseId: string) {
+  return (await aws.emails()).filter((e) => e.subject.includes(` ${caseId} `));
+}
+
+async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+let seq = 0;
+async function assigned(): Promise<AssignedCase> {
+  const opened = await openCase({ inputCaseID: `h-${++seq}` });
+  return assignCase(opened);
+}
+
+describe('Assign Case', () => {
+  test('writes the case record with the chosen employee', async () => {
+    const a = await assigned();
+    const item = await record(a.caseId);
+    expect(item).toMatchObject({
+      caseId: { S: a.caseId },
+      status: { S: 'ASSIGNED' },
+      employeeId: { S: a.employee.id },
+      employeeEmail: { S: a.employee.email },
+      emailStatus: { S: 'PENDING' },
+      openedAt: { S: a.openedAt },
+      assignedAt: { S: a.assignedAt },
+    });
+    expect(ROSTER).toContainEqual(a.employee);
+  });
+
+  test('a retry returns the stored assignment and overwrites nothing', async () => {
+    const opened = await openCase({ inputCaseID: `h-${++seq}` });
+    const first = await assignCase(opened);
+    await new Promise((r) => setTimeout(r, 5));
+    const again = await assignCase(opened);
+    expect(again).toEqual(first);
+    expect((await record(opened.caseId))!.assignedAt.S).toBe(first.assignedAt);
+  });
+
+  test('a record already there (another execution) is never reassigned', async () => {
+    const opened = await openCase({ inputCaseID: `h-${++seq}` });
+    const other = ROSTER[0];
+    await direct.send(new PutItemCommand({
+      TableName: TABLE,
+      Item: {
+        caseId: { S: opened.caseId }, status: { S: 'ASSIGNED' }, employeeId: { S: 'someone' }, employeeName: { S: other.name },
+        employeeEmail: { S: other.email }, openedAt: { S: opened.openedAt }, assignedAt: { S: opened.openedAt },
+        updatedAt: { S: opened.openedAt }, emailStatus: { S: 'PENDING' },
+      },
+    }));
+    expect((await assignCase(opened)).employee.id).toBe('someone');
+  });
+
+  test('a write whose response is lost still yields one record and the same assignment', async () => {
+    ddbProxy.inject({ operation: 'PutItem', kind: 'drop-after-write' });
+    const a = await assigned();
+    expect((await record(a.caseId))!.employeeId.S).toBe(a.employee.id);
+  });
+
+  test('server errors past the SDK retries fail with DependencyUnavailable (retried by the state machine)', async () => {
+    ddbProxy.inject({ operation: 'PutItem', kind: 'server-error', count: 100 });
+    const opened = await openCase({ inputCaseID: `h-${++seq}` });
+    const before = ddbProxy.requests.PutItem ?? 0;
+    expect((await rejection(assignCase(opened))).name).toBe(CaseErrorName.DEPENDENCY_UNAVAILABLE);
+    expect(ddbProxy.requests.PutItem - before).toBeGreaterThanOrEqual(3); // the SDK retried first
+    ddbProxy.clearPlan();
+    expect(await record(opened.caseId)).toBeUndefined();
+    await expect(assignCase(opened)).resolves.toMatchObject({ caseId: opened.caseId });
+  });
+
+  test('rejects a malformed step input with InvalidCaseInput and writes nothing', async () => {
+    expect((await rejection(assignCase({ caseId: 'bad id' }))).name).toBe(CaseErrorName.INVALID_CASE_INPUT);
+  });
+
+  test('a missing roster is a ConfigurationError', async () => {
+    const saved = process.env[ENV.TABLE_NAME];
+    delete process.env[ENV.TABLE_NAME];
+    try {
+      expect((await rejection(assignCase({ caseId: 'x1', openedAt: new Date().toISOString() }))).name).toBe(CaseErrorName.CONFIGURATION);
+    } finally {
+      process.env[ENV.TABLE_NAME] = saved;
+    }
+  });
+});
+
+describe('Send Email', () => {
+  test('emails the assigned employee from the sender, text and HTML, and records the message id', async () => {
+    const a = await assigned();
+    const result = await sendEmail({ case: a, executionId: 'exec-1' });
+    const emails = await emailsFor(a.caseId);
+    expect(emails).toHaveLength(1);
+    expect(emails[0]).toMatchObject({ from: SENDER, destination: { to: [a.employee.email] }, messageId: result.messageId });
+    expect(emails[0].body.text).toContain(`Support case ${a.caseId}`);
+    expect(emails[0].body.html).toContain(`<strong>${a.caseId}</strong>`);
+    expect(result).toMatchObject({ caseId: a.caseId, employee: a.employee });
+    expect(await record(a.caseId)).toMatchObject({
+      status: { S: 'EMAILED' }, emailStatus: { S: 'SENT' }, messageId: { S: result.messageId },
+    });
+  });
+
+  test('a retry of the same execution, or a second execution, sends nothing more', async () => {
+    const a = await assigned();
+    const first = await sendEmail({ case: a, executionId: 'exec-1' });
+    expect(await sendEmail({ case: a, executionId: 'exec-1' })).toEqual(first);
+    expect(await sendEmail({ case: a, executionId: 'exec-2' })).toEqual(first);
+    expect(await emailsFor(a.caseId)).toHaveLength(1);
+  });
+
+  test('concurrent executions for one case send one email', async () => {
+    const a = await assigned();
+    const results = await Promise.allSettled(['x1', 'x2', 'x3', 'x4'].map((e) => sendEmail({ case: a, executionId: e })));
+    const ok = results.filter((r): r is PromiseFulfilledResult<CaseResult> => r.status === 'fulfilled');
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(ok.length).toBeGreaterThanOrEqual(1);
+    for (const f of failed) expect(f.reason.name).toBe(CaseErrorName.EMAIL_SEND_IN_PROGRESS);
+    expect(await emailsFor(a.caseId)).toHaveLength(1);
+  });
+
+  test('SES throttling: nothing sent, claim released, DependencyUnavailable; the retry sends once', async () => {
+    const a = await assigned();
+    sesProxy.inject({ operation: 'SendEmail', kind: 'throttle', count: 3 });
+    expect((await rejection(sendEmail({ case: a, executionId: 'e' }))).name).toBe(CaseErrorName.DEPENDENCY_UNAVAILABLE);
+    expect((await record(a.caseId))!.emailStatus.S).toBe('PENDING');
+    expect(await emailsFor(a.caseId)).toHaveLength(0);
+    await sendEmail({ case: a, executionId: 'e' });
+    expect(await emailsFor(a.caseId)).toHaveLength(1);
+    expect((await record(a.caseId))!.emailAmbiguousResends).toBeUndefined();
+  });
+
+  test('SES never answering: the claim is kept and the retry resends, counted as ambiguous', async () => {
+    const a = await assigned();
+    sesProxy.inject({ operation: 'SendEmail', kind: 'reset', count: 3 });
+    expect((await rejection(sendEmail({ case: a, executionId: 'e' }))).name).toBe(CaseErrorName.DEPENDENCY_UNAVAILABLE);
+    expect((await record(a.caseId))!.emailStatus.S).toBe('SENDING');
+    await sendEmail({ case: a, executionId: 'e' });
+    const item = (await record(a.caseId))!;
+    expect(item.emailStatus.S).toBe('SENT');
+    expect(item.emailAmbiguousResends.N).toBe('1');
+    expect(await emailsFor(a.caseId)).toHaveLength(1);
+  });
+
+  test('another execution cannot take a fresh claim over', async () => {
+    const a = await assigned();
+    sesProxy.inject({ operation: 'SendEmail', kind: 'reset', count: 3 });
+    await rejection(sendEmail({ case: a, executionId: 'first' }));
+    expect((await rejection(sendEmail({ case: a, executionId: 'second' }))).name).toBe(CaseErrorName.EMAIL_SEND_IN_PROGRESS);
+    await sendEmail({ case: a, executionId: 'first' });
+    expect(await emailsFor(a.caseId)).toHaveLength(1);
+  });
+
+  test('SES rejecting the email for good: EmailRejected, nothing sent, claim released', async () => {
+    const a = await assigned();
+    sesProxy.inject({ operation: 'SendEmail', kind: 'reject' });
+    expect((await rejection(sendEmail({ case: a, executionId: 'e' }))).name).toBe(CaseErrorName.EMAIL_REJECTED);
+    expect((await record(a.caseId))!.emailStatus.S).toBe('PENDING');
+    expect(await emailsFor(a.caseId)).toHaveLength(0);
+  });
+
+  test('lost responses of the claim and of the SENT write still give one email and a SENT record', async () => {
+    const a = await assigned();
+    ddbProxy.inject({ operation: 'UpdateItem', kind: 'drop-after-write', count: 2 });
+    const result = await sendEmail({ case: a, executionId: 'e' });
+    expect(await emailsFor(a.caseId)).toHaveLength(1);
+    expect(await record(a.caseId)).toMatchObject({ emailStatus: { S: 'SENT' }, messageId: { S: result.messageId } });
+  });
+
+  test('a case without a record is CaseNotFound and nothing is sent', async () => {
+    const a = { caseId: 'no-record', openedAt: new Date().toISOString(), assignedAt: new Date().toISOString(), employee: ROSTER[0] };
+    expect((await rejection(sendEmail({ case: a, executionId: 'e' }))).name).toBe(CaseErrorName.CASE_NOT_FOUND);
+    expect(await emailsFor('no-record')).toHaveLength(0);
+  });
+
+  test('rejects a malformed step input with InvalidCaseInput', async () => {
+    expect((await rejection(sendEmail({ case: { caseId: '1' } }))).name).toBe(CaseErrorName.INVALID_CASE_INPUT);
+  });
+});
