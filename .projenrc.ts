@@ -54,6 +54,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cdk-nag@^3',
     'cli-progress@^3',
     '@types/cli-progress',
+    // integration test (ready for a real account) and benchmarks
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    '@aws-cdk/integ-runner@^2',
+    'aws-cdk@^2',
   ],
 
   tsconfigDev: {
