@@ -22,6 +22,16 @@ const project = new awscdk.AwsCdkConstructLibrary({
   constructsVersion: '10.5.1',
   jsiiVersion: '~6.0.0',
 
+  // jsii targets: the construct is published for Python, Java, .NET and Go as well.
+  publishToPypi: { distName: 'support-case-workflow', module: 'support_case_workflow' },
+  publishToMaven: {
+    javaPackage: 'com.example.supportcaseworkflow',
+    mavenGroupId: 'com.example',
+    mavenArtifactId: 'support-case-workflow',
+  },
+  publishToNuget: { dotNetNamespace: 'Example.SupportCaseWorkflow', packageId: 'Example.SupportCaseWorkflow' },
+  publishToGo: { moduleName: 'github.com/example/support-case-workflow-go' },
+
   keywords: ['cdk', 'awscdk', 'aws-cdk', 'step-functions', 'stepfunctions', 'lambda', 'dynamodb', 'ses', 'support', 'workflow'],
 
   // Lambda handlers: src/handlers/*.lambda.ts are discovered, bundled by esbuild into
@@ -81,7 +91,20 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
 project.addPackageIgnore(`/${HARNESS_DIR}/`);
 project.addPackageIgnore('/.ci/');
-project.gitignore.exclude('/bench-results/');
+project.gitignore.exclude('/bench-results/', '/.jsii.tabl.json');
+
+// Packaging for Python/Java/.NET/Go needs their registries (Maven Central, PyPI...), which only a
+// release pipeline reaches. Every build proves the four targets by generating their code instead.
+const codeOnly = project.addTask('package:code-only', {
+  description: 'Generate the Python, Java, .NET and Go bindings (code only, no registry access)',
+  exec: 'jsii-pacmak --code-only --targets python,java,dotnet,go --outdir dist/code-only',
+});
+project.tasks.tryFind('package-all')!.reset();
+project.tasks.tryFind('package-all')!.spawn(project.tasks.tryFind('package:js')!);
+project.packageTask.spawn(codeOnly);
+
+// README examples must compile (checked against the assembly jsii just built).
+project.postCompileTask.exec('jsii-rosetta extract --strict');
 
 // The demo and the benchmarks run TypeScript straight from src/ and harness/ (ts-node,
 // transpile only); they need the bundled Lambda assets first.
