@@ -71,10 +71,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
   ],
 
   tsconfigDev: {
-    include: [`${HARNESS_DIR}/**/*.ts`],
+    include: [`${HARNESS_DIR}/**/*.ts`, '.projenrc.ts'],
     compilerOptions: {},
   },
   eslintOptions: {
+    // One project (tsconfig.dev.json covers src, test and harness) rather than the per-file
+    // project service, which only finds files named tsconfig.json.
+    projectService: false,
+    tsconfigPath: './tsconfig.dev.json',
     dirs: ['src'],
     devdirs: ['test', HARNESS_DIR, 'projenrc', '.projenrc.ts'],
   },

@@ -58,6 +58,7 @@ export interface FaultProxy {
 }
 
 /** A small, fast, seedable PRNG (mulberry32): same seed, same sequence. */
+/* eslint-disable no-bitwise */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -68,6 +69,7 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+/* eslint-enable no-bitwise */
 
 function operationOf(service: Service, req: IncomingMessage, body: Buffer): string {
   if (service === 'dynamodb') return String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'Unknown';

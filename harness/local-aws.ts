@@ -3,8 +3,8 @@
  * each on a free port. The real AWS SDK v3 clients reach them through the SDK's standard
  * endpoint settings (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SES).
  */
-import { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { AddressInfo } from 'node:net';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite') as (opts: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;

@@ -146,6 +146,7 @@ let loads = 0;
 function loadFresh(file: string): unknown {
   const copy = join(dirname(file), `index.load-${process.pid}-${++loads}.js`);
   copyFileSync(file, copy);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(copy);
 }
 

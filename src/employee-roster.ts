@@ -1,6 +1,6 @@
 import { Token } from 'aws-cdk-lib';
-import { ENV, RosterEmployee } from './handlers/case-types';
 import { isValidEmailAddress } from './handlers/case-logic';
+import { ENV, RosterEmployee } from './handlers/case-types';
 
 /** An employee who can be assigned support cases. */
 export interface Employee {

@@ -180,6 +180,24 @@ const DYNAMODB_TRANSIENT_ERRORS = [
   'DynamoDB.AmazonDynamoDBException',
 ];
 
+/** Retry policies (backoff with full jitter, as AWS recommends for Lambda and DynamoDB). */
+const RETRY = {
+  lambdaService: {
+    errors: LAMBDA_TRANSIENT_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6, jitterStrategy: sfn.JitterType.FULL,
+  },
+  dependency: {
+    errors: [...RETRYABLE_CASE_ERRORS],
+    interval: Duration.seconds(1),
+    backoffRate: 2,
+    maxAttempts: 6,
+    maxDelay: Duration.seconds(20),
+    jitterStrategy: sfn.JitterType.FULL,
+  },
+  recordFailure: {
+    errors: DYNAMODB_TRANSIENT_ERRORS, interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 5, jitterStrategy: sfn.JitterType.FULL,
+  },
+} satisfies Record<string, sfn.RetryProps>;
+
 const EXPRESS_MAX_DURATION = Duration.minutes(5);
 const LAMBDA_MAX_TIMEOUT = Duration.minutes(15);
 
@@ -409,22 +427,25 @@ export class SupportCaseWorkflow extends Construct {
       outputPath: '$.error',
       taskTimeout: sfn.Timeout.duration(taskTimeout),
     });
-    recordFailure.addRetry({ errors: DYNAMODB_TRANSIENT_ERRORS, interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 5, jitterStrategy: sfn.JitterType.FULL });
+    recordFailure.addRetry(RETRY.recordFailure);
     recordFailure.addCatch(failureNotRecorded, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
     recordFailure.next(caseFailed);
 
-    const step = (id: string, stateName: string, fn: lambda.IFunction, onFailure: sfn.IChainable, errorPath: string | undefined, payload?: sfn.TaskInput) => {
+    const step = (
+      id: string, stateName: string, fn: lambda.IFunction, onFailure: sfn.IChainable, errorPath: string | undefined, payload?: sfn.TaskInput,
+    ) => {
       const task = new tasks.LambdaInvoke(this, id, {
         stateName,
         lambdaFunction: fn,
         payload,
-        // The Task's Resource is the function ARN and its result is the handler's return value, as in the tutorial.
+        // The Task's Resource is the function ARN and its result is the handler's return value,
+        // as in the tutorial.
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
         taskTimeout: sfn.Timeout.duration(taskTimeout),
       });
-      task.addRetry({ errors: LAMBDA_TRANSIENT_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6, jitterStrategy: sfn.JitterType.FULL });
-      task.addRetry({ errors: [...RETRYABLE_CASE_ERRORS], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 6, maxDelay: Duration.seconds(20), jitterStrategy: sfn.JitterType.FULL });
+      task.addRetry(RETRY.lambdaService);
+      task.addRetry(RETRY.dependency);
       task.addCatch(onFailure, { errors: [sfn.Errors.ALL], resultPath: errorPath });
       return task;
     };

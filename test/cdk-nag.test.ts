@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, aws_iam as iam } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { EmployeeRoster, SupportCaseWorkflow } from '../src';
@@ -22,7 +22,6 @@ describe('cdk-nag AwsSolutions on a stack with the construct and its defaults', 
 
   test('the checks do run: a wildcard policy added next to the construct is reported', () => {
     const stack = defaultStack();
-    const { aws_iam: iam } = require('aws-cdk-lib');
     const role = new iam.Role(stack, 'Loose', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     role.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:*'], resources: ['*'] }));
     const report = new AwsSolutionsChecks().validateScope(stack);

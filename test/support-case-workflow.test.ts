@@ -1,4 +1,4 @@
-import { App, Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_iam as iam, aws_sns as sns, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_iam as iam, aws_sns as sns, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../src';
 import { STATE_NAMES } from '../src/support-case-workflow';
@@ -331,7 +331,7 @@ describe('synth-time validation', () => {
 
   test('a sender email given as a token is not checked at synth time', () => {
     const stack = new Stack();
-    const email = new (require('aws-cdk-lib').CfnParameter)(stack, 'Sender').valueAsString;
+    const email = new CfnParameter(stack, 'Sender').valueAsString;
     expect(() => new SupportCaseWorkflow(stack, 'S', { roster: ROSTER, senderEmail: email })).not.toThrow();
   });
 });

@@ -6,8 +6,8 @@
  * the record and returns the assignment stored there; nothing is reassigned or overwritten.
  */
 import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { AssignedCase, CASE_TABLE_PARTITION_KEY, ENV, RosterEmployee } from './case-types';
 import { assignCase, assignmentFromRecord, fromItem, newCaseRecord, parseOpenedCase, parseRoster, toItem } from './case-logic';
+import { AssignedCase, CASE_TABLE_PARTITION_KEY, ENV, RosterEmployee } from './case-types';
 import { CaseNotFoundError, ConfigurationError, rethrowAwsError } from './errors';
 import { caseLogger } from './log';
 

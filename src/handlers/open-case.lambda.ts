@@ -2,8 +2,8 @@
  * Step 1, Open Case: validates the execution input (`{"inputCaseID": "001"}`) and opens the case.
  * Throws `InvalidCaseInput` for anything else, before anything is written or sent.
  */
-import { OpenedCase } from './case-types';
 import { openCase } from './case-logic';
+import { OpenedCase } from './case-types';
 import { caseLogger } from './log';
 
 export async function handler(event: unknown): Promise<OpenedCase> {

@@ -25,8 +25,8 @@ import {
   UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
-import { AssignedCase, CASE_TABLE_PARTITION_KEY, CaseRecord, CaseResult, CaseStatus, EmailStatus, ENV } from './case-types';
 import { composeCaseEmail, fromItem, isValidEmailAddress, parseSendEmailInput } from './case-logic';
+import { AssignedCase, CASE_TABLE_PARTITION_KEY, CaseRecord, CaseResult, CaseStatus, EmailStatus, ENV } from './case-types';
 import {
   CaseNotFoundError,
   ConfigurationError,

@@ -35,7 +35,10 @@ const badInput = fc.oneof(
   fc.stringMatching(/^[0-9]{3}$/).map((id) => ({ inputCaseID: [id] })),
   // no case id at all, or not an object
   fc.dictionary(fc.string().filter((k) => k !== 'inputCaseID' && k !== '__proto__'), fc.jsonValue(), { maxKeys: 4 }),
-  fc.oneof(fc.string(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.array(fc.jsonValue(), { maxLength: 3 })),
+  fc.oneof(
+    fc.string(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null),
+    fc.array(fc.jsonValue(), { maxLength: 3 }),
+  ),
   // wrong key case
   fc.stringMatching(/^[0-9]{3}$/).map((id) => ({ inputCaseId: id })),
 );

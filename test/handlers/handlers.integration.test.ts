@@ -44,9 +44,11 @@ beforeAll(async () => {
     BillingMode: 'PAY_PER_REQUEST',
   }));
   // Imported after the environment is set: the handlers build their clients at module load.
+  /* eslint-disable @typescript-eslint/no-require-imports */
   openCase = require('../../src/handlers/open-case.lambda').handler;
   assignCase = require('../../src/handlers/assign-case.lambda').handler;
   sendEmail = require('../../src/handlers/send-email.lambda').handler;
+  /* eslint-enable @typescript-eslint/no-require-imports */
 });
 
 afterAll(async () => {
@@ -115,9 +117,15 @@ describe('Assign Case', () => {
     await direct.send(new PutItemCommand({
       TableName: TABLE,
       Item: {
-        caseId: { S: opened.caseId }, status: { S: 'ASSIGNED' }, employeeId: { S: 'someone' }, employeeName: { S: other.name },
-        employeeEmail: { S: other.email }, openedAt: { S: opened.openedAt }, assignedAt: { S: opened.openedAt },
-        updatedAt: { S: opened.openedAt }, emailStatus: { S: 'PENDING' },
+        caseId: { S: opened.caseId },
+        status: { S: 'ASSIGNED' },
+        employeeId: { S: 'someone' },
+        employeeName: { S: other.name },
+        employeeEmail: { S: other.email },
+        openedAt: { S: opened.openedAt },
+        assignedAt: { S: opened.openedAt },
+        updatedAt: { S: opened.openedAt },
+        emailStatus: { S: 'PENDING' },
       },
     }));
     expect((await assignCase(opened)).employee.id).toBe('someone');
