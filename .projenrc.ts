@@ -107,6 +107,9 @@ project.tasks.tryFind('package-all')!.reset();
 project.tasks.tryFind('package-all')!.spawn(project.tasks.tryFind('package:js')!);
 project.packageTask.spawn(codeOnly);
 
+// ts-jest only transpiles: type-check tests and the harness before they run.
+project.testTask.prependExec('tsc --noEmit -p tsconfig.dev.json');
+
 // README examples must compile (checked against the assembly jsii just built).
 project.postCompileTask.exec('jsii-rosetta extract --strict');
 

@@ -6,8 +6,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Employee, EmployeeRoster, SupportCaseWorkflow } from '../src';
+import { ROSTER_TABLE_PARTITION_KEY } from '../src/handlers/case-types';
 
 export const EXAMPLE_STACK_NAME = 'SupportCaseExample';
 export const EXAMPLE_SENDER = 'support@example.com';
@@ -23,6 +24,8 @@ export interface ExampleOptions {
   readonly workflowType?: sfn.StateMachineType;
   /** Leave the stack empty (the baseline of the synth benchmark). */
   readonly empty?: boolean;
+  /** Keep the roster in a DynamoDB table (read for every case: no cache) instead of a fixed list. */
+  readonly rosterTable?: boolean;
 }
 
 export function buildExampleApp(outdir: string, options: ExampleOptions = {}): { app: App; stack: Stack } {
@@ -30,8 +33,15 @@ export function buildExampleApp(outdir: string, options: ExampleOptions = {}): {
   const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
   const stack = new Stack(app, EXAMPLE_STACK_NAME, { env: { account: '123456789012', region: 'us-east-1' } });
   if (!options.empty) {
+    const roster = options.rosterTable
+      ? EmployeeRoster.fromTable(new dynamodb.Table(stack, 'Roster', {
+        partitionKey: { name: ROSTER_TABLE_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }), { cacheTtl: Duration.seconds(0) })
+      : EmployeeRoster.fromEmployees(EXAMPLE_ROSTER);
     new SupportCaseWorkflow(stack, 'Support', {
-      roster: EmployeeRoster.fromEmployees(EXAMPLE_ROSTER),
+      roster,
       senderEmail: EXAMPLE_SENDER,
       workflowType: options.workflowType,
     });

@@ -117,8 +117,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       requests[operation] = (requests[operation] ?? 0) + 1;
       const fault = chooseFault(operation);
       if (fault) injected[fault]++;
-      if (fault === 'throttle' || fault === 'server-error' || fault === 'reject') return answerWithError(options.service, fault, res);
-      if (fault === 'reset') return req.socket.destroy();
+      if (fault === 'throttle' || fault === 'server-error' || fault === 'reject') {
+        answerWithError(options.service, fault, res);
+        return;
+      }
+      if (fault === 'reset') {
+        req.socket.destroy();
+        return;
+      }
 
       const upstream = http.request(
         { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
@@ -126,7 +132,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
           const parts: Buffer[] = [];
           up.on('data', (c: Buffer) => parts.push(c));
           up.on('end', () => {
-            if (fault === 'drop-after-write') return req.socket.destroy();
+            if (fault === 'drop-after-write') {
+              req.socket.destroy();
+              return;
+            }
             res.writeHead(up.statusCode ?? 502, up.headers);
             res.end(Buffer.concat(parts));
           });

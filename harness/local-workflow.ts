@@ -7,7 +7,7 @@
  */
 import { copyFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, ScanCommand, UpdateItemCommand, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, PutItemCommand, ScanCommand, UpdateItemCommand, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { CfnTemplate, SynthesizedExample } from './example-app';
 import { LocalAws } from './local-aws';
 
@@ -27,7 +27,15 @@ if (typeof PromiseCtor.withResolvers !== 'function') {
   };
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports, import/order
-const { StateMachine } = require('aws-local-stepfunctions') as typeof import('aws-local-stepfunctions');
+const { StateMachine } = require('aws-local-stepfunctions') as {
+  StateMachine: new (definition: unknown, options?: unknown) => { run(input: unknown, options?: unknown): LocalExecution };
+};
+
+/** The part of aws-local-stepfunctions' execution handle the runner uses. */
+interface LocalExecution {
+  readonly result: Promise<unknown>;
+  readonly eventLogs: AsyncIterable<{ type: string; state?: { name: string } }>;
+}
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -243,8 +251,11 @@ export class LocalWorkflow {
       };
     }
 
-    const tableName = tableIds.length === 1 ? resolver.physicalName(tableIds[0]) : '';
-    return new LocalWorkflow(definition, handlers, retryStates, directClient, tableName, resolver.physicalName(smId));
+    // The case table is the one the state machine's Record Failure task writes to.
+    const tables = Object.fromEntries(tableIds.map((id) => [id, resolver.physicalName(id)]));
+    const caseTable = Object.values<any>(definition.States).find((st) => st.Resource === DYNAMODB_UPDATE_ITEM)?.Parameters?.TableName;
+    if (!caseTable) throw new Error('cannot tell the case table from the definition');
+    return new LocalWorkflow(definition, handlers, retryStates, directClient, caseTable, tables, resolver.physicalName(smId));
   }
 
   private counter = 0;
@@ -259,9 +270,16 @@ export class LocalWorkflow {
     private readonly dynamodb: DynamoDBClient,
     /** Physical name of the case table. */
     public readonly tableName: string,
+    /** Physical names of every table in the template, by logical id. */
+    public readonly tables: Record<string, string>,
     private readonly stateMachineName: string,
   ) {
     this.machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+  }
+
+  /** Writes an item into one of the template's tables (seeding a roster, say). */
+  async putItem(tableName: string, item: Record<string, any>): Promise<void> {
+    await this.dynamodb.send(new PutItemCommand({ TableName: tableName, Item: item }));
   }
 
   /** Runs one execution to its end; never throws for a failed execution. */
@@ -285,7 +303,7 @@ export class LocalWorkflow {
     let retries = 0;
     const events = (async () => {
       for await (const event of execution.eventLogs) {
-        if (event.type === 'StateEntered') statesEntered.push((event as any).state.name);
+        if (event.type === 'StateEntered') statesEntered.push(event.state!.name);
         if (event.type === 'StateRetried') retries++;
       }
     })();
@@ -308,12 +326,12 @@ export class LocalWorkflow {
     }
   }
 
-  /** Every item of the case table. */
-  async records(): Promise<Record<string, any>[]> {
+  /** Every item of the case table (or of another table of the template). */
+  async records(tableName = this.tableName): Promise<Record<string, any>[]> {
     const items: Record<string, any>[] = [];
     let ExclusiveStartKey: Record<string, any> | undefined;
     do {
-      const page = await this.dynamodb.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey, ConsistentRead: true }));
+      const page = await this.dynamodb.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey, ConsistentRead: true }));
       items.push(...(page.Items ?? []));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);

@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Duration, Token, aws_dynamodb as dynamodb, aws_iam as iam } from 'aws-cdk-lib';
 import { isValidEmailAddress } from './handlers/case-logic';
 import { ENV, RosterEmployee } from './handlers/case-types';
 
@@ -16,6 +16,18 @@ export interface Employee {
 
   /** Address the notification email is sent to. */
   readonly email: string;
+}
+
+/** Options of a roster kept in a DynamoDB table. */
+export interface TableRosterOptions {
+  /**
+   * How long Assign Case reuses the roster it read before reading the table again.
+   *
+   * Changes to the table reach new assignments within this time. Zero reads it for every case.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly cacheTtl?: Duration;
 }
 
 /**
@@ -43,16 +55,56 @@ export abstract class EmployeeRoster {
   }
 
   /**
+   * A roster kept in a DynamoDB table, so a team can add or remove people without a deployment.
+   *
+   * The table needs a partition key `employeeId` (string) and, per employee, the string
+   * attributes `name` and `email`; an optional boolean `active` set to `false` takes an
+   * employee off the roster. Assign Case reads the whole table (rosters are small) and keeps
+   * it for `cacheTtl`. An empty or unreadable roster fails Assign Case with
+   * `RosterUnavailable`. Assignment stays deterministic for a given roster; a retry that
+   * finds the case already assigned keeps that assignment even if the roster changed.
+   *
+   * @param table the roster table; Assign Case gets `dynamodb:Scan` on it
+   */
+  public static fromTable(table: dynamodb.ITable, options: TableRosterOptions = {}): EmployeeRoster {
+    return new TableEmployeeRoster(table, options);
+  }
+
+  /**
    * Problems with this roster, each naming the offending field; empty when valid.
    * @internal
    */
   public abstract _validate(propName: string): string[];
 
   /**
-   * Environment variables that give the roster to the Assign Case function.
+   * Gives the roster to the Assign Case function: grants what it needs to read it and
+   * returns the environment variables that locate it.
    * @internal
    */
-  public abstract _environment(): Record<string, string>;
+  public abstract _bind(grantee: iam.IGrantable): Record<string, string>;
+}
+
+class TableEmployeeRoster extends EmployeeRoster {
+  constructor(private readonly table: dynamodb.ITable, private readonly options: TableRosterOptions) {
+    super();
+  }
+
+  public _validate(propName: string): string[] {
+    const ttl = this.options.cacheTtl;
+    if (ttl && !ttl.isUnresolved() && ttl.toSeconds() > 3600) {
+      return [`${propName}.cacheTtl: ${ttl.toHumanString()} is longer than an hour; roster changes would take too long to apply`];
+    }
+    return [];
+  }
+
+  public _bind(grantee: iam.IGrantable): Record<string, string> {
+    this.table.grant(grantee, 'dynamodb:Scan');
+    this.table.encryptionKey?.grantDecrypt(grantee);
+    return {
+      [ENV.ROSTER_TABLE_NAME]: this.table.tableName,
+      [ENV.ROSTER_CACHE_SECONDS]: String((this.options.cacheTtl ?? Duration.seconds(60)).toSeconds()),
+    };
+  }
 }
 
 class StaticEmployeeRoster extends EmployeeRoster {
@@ -85,7 +137,7 @@ class StaticEmployeeRoster extends EmployeeRoster {
     return problems;
   }
 
-  public _environment(): Record<string, string> {
+  public _bind(_grantee: iam.IGrantable): Record<string, string> {
     return { [ENV.ROSTER]: this.json() };
   }
 

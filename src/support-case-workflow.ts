@@ -288,8 +288,10 @@ export class SupportCaseWorkflow extends Construct {
     this.openCaseFunction = new OpenCaseFunction(this, 'OpenCaseFunction', functionProps('OpenCase', {}));
     this.assignCaseFunction = new AssignCaseFunction(this, 'AssignCaseFunction', functionProps('AssignCase', {
       [ENV.TABLE_NAME]: this.table.tableName,
-      ...props.roster._environment(),
     }));
+    for (const [key, value] of Object.entries(props.roster._bind(this.assignCaseFunction))) {
+      this.assignCaseFunction.addEnvironment(key, value);
+    }
     this.sendEmailFunction = new SendEmailFunction(this, 'SendEmailFunction', functionProps('SendEmail', {
       [ENV.TABLE_NAME]: this.table.tableName,
       [ENV.SENDER_EMAIL]: props.senderEmail,

@@ -140,6 +140,35 @@ describe('table', () => {
   });
 });
 
+describe('roster kept in a table', () => {
+  test('Assign Case may Scan the roster table and is told where it is', () => {
+    const stack = new Stack(new App(), 'RosterTable', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const rosterTable = dynamodb.Table.fromTableName(stack, 'Roster', 'roster');
+    new SupportCaseWorkflow(stack, 'Support', {
+      roster: EmployeeRoster.fromTable(rosterTable, { cacheTtl: Duration.seconds(30) }),
+      senderEmail: 'support@example.com',
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ROSTER_TABLE_NAME: 'roster', ROSTER_CACHE_SECONDS: '30' }) },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Action: 'dynamodb:Scan',
+          Resource: Match.arrayWith([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':dynamodb:eu-west-1:111111111111:table/roster']] }]),
+        })]),
+      },
+    });
+  });
+
+  test('a cache longer than an hour is rejected', () => {
+    const stack = new Stack();
+    const roster = EmployeeRoster.fromTable(dynamodb.Table.fromTableName(stack, 'R', 'roster'), { cacheTtl: Duration.hours(2) });
+    expect(() => new SupportCaseWorkflow(stack, 'S', { roster, senderEmail: 'a@example.com' })).toThrow(/roster\.cacheTtl: 2 hours is longer than an hour/);
+  });
+});
+
 describe('functions', () => {
   const { stack, workflow } = stackWith();
   const template = Template.fromStack(stack);

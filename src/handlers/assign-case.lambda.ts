@@ -1,24 +1,53 @@
 /**
  * Step 2, Assign Case: chooses the employee for the case and writes the case record.
  *
+ * The roster is either fixed (in the environment) or kept in a DynamoDB table, read with a
+ * short cache so that people can be added or removed without a deployment. An empty or
+ * unreadable roster fails with `RosterUnavailable`; there is no silent default.
+ *
  * Idempotent: the record is written only if the case has none (conditional PutItem). A
  * retry, a response lost after the write, or a second execution for the same case finds
  * the record and returns the assignment stored there; nothing is reassigned or overwritten.
  */
-import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { assignCase, assignmentFromRecord, fromItem, newCaseRecord, parseOpenedCase, parseRoster, toItem } from './case-logic';
+import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { assignCase, assignmentFromRecord, fromItem, newCaseRecord, parseOpenedCase, parseRoster, rosterFromItems, toItem } from './case-logic';
 import { AssignedCase, CASE_TABLE_PARTITION_KEY, ENV, RosterEmployee } from './case-types';
-import { CaseNotFoundError, ConfigurationError, rethrowAwsError } from './errors';
+import { CaseNotFoundError, ConfigurationError, isTransientAwsError, rethrowAwsError, RosterUnavailableError } from './errors';
 import { caseLogger } from './log';
 
 const dynamodb = new DynamoDBClient({});
 
-let roster: RosterEmployee[] | undefined;
-function config(): { tableName: string; roster: RosterEmployee[] } {
-  const tableName = process.env[ENV.TABLE_NAME];
-  if (!tableName) throw new ConfigurationError(`${ENV.TABLE_NAME} is not set`);
-  roster ??= parseRoster(process.env[ENV.ROSTER]);
-  return { tableName, roster };
+const DEFAULT_ROSTER_CACHE_SECONDS = 60;
+let cached: { employees: RosterEmployee[]; until: number } | undefined;
+
+async function scanRoster(tableName: string): Promise<RosterEmployee[]> {
+  const items = [];
+  let ExclusiveStartKey: Record<string, any> | undefined;
+  try {
+    do {
+      const page = await dynamodb.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey }));
+      items.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  } catch (err) {
+    if (isTransientAwsError(err)) return rethrowAwsError(err, 'reading the roster table');
+    throw new RosterUnavailableError(`the roster table ${tableName} cannot be read: ${(err as Error).name}`, err);
+  }
+  return rosterFromItems(items);
+}
+
+/** The roster: fixed (parsed once) or read from its table (cached for ROSTER_CACHE_SECONDS). */
+async function loadRoster(now: number): Promise<RosterEmployee[]> {
+  if (cached && now < cached.until) return cached.employees;
+  const rosterTable = process.env[ENV.ROSTER_TABLE_NAME];
+  if (!rosterTable) {
+    cached = { employees: parseRoster(process.env[ENV.ROSTER]), until: Infinity };
+    return cached.employees;
+  }
+  const ttl = Number(process.env[ENV.ROSTER_CACHE_SECONDS] ?? DEFAULT_ROSTER_CACHE_SECONDS);
+  const employees = await scanRoster(rosterTable);
+  cached = { employees, until: now + (Number.isFinite(ttl) && ttl >= 0 ? ttl : DEFAULT_ROSTER_CACHE_SECONDS) * 1000 };
+  return employees;
 }
 
 async function readAssignment(tableName: string, caseId: string): Promise<AssignedCase> {
@@ -32,8 +61,10 @@ async function readAssignment(tableName: string, caseId: string): Promise<Assign
 export async function handler(event: unknown): Promise<AssignedCase> {
   const opened = parseOpenedCase(event);
   const log = caseLogger('Assign Case', opened.caseId);
-  const { tableName, roster: employees } = config();
-  const assigned = assignCase(opened, employees, new Date());
+  const tableName = process.env[ENV.TABLE_NAME];
+  if (!tableName) throw new ConfigurationError(`${ENV.TABLE_NAME} is not set`);
+  const now = new Date();
+  const assigned = assignCase(opened, await loadRoster(now.getTime()), now);
   try {
     await dynamodb.send(
       new PutItemCommand({

@@ -14,10 +14,11 @@ import {
   EmailStatusValue,
   MAX_CASE_ID_LENGTH,
   OpenedCase,
+  ROSTER_TABLE_PARTITION_KEY,
   RosterEmployee,
   SendEmailInput,
 } from './case-types';
-import { ConfigurationError, InvalidCaseInputError } from './errors';
+import { ConfigurationError, InvalidCaseInputError, RosterUnavailableError } from './errors';
 
 /** Case ids: ASCII letters, digits, `.`, `_`, `-`; starting with a letter or digit. */
 const CASE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -136,6 +137,29 @@ export function parseRoster(json: string | undefined): RosterEmployee[] {
   } catch (e) {
     throw new ConfigurationError((e as Error).message);
   }
+}
+
+/** A roster table item, as far as the roster reads it. */
+type RosterItem = Record<string, { S?: string; BOOL?: boolean } | undefined>;
+
+/**
+ * Reads the employees from the items of a roster table (inactive ones left out).
+ * @throws RosterUnavailableError when no active employee remains or an item is malformed
+ */
+export function rosterFromItems(items: readonly RosterItem[]): RosterEmployee[] {
+  const employees: RosterEmployee[] = [];
+  for (const item of items) {
+    if (item.active?.BOOL === false) continue;
+    const id = item[ROSTER_TABLE_PARTITION_KEY]?.S;
+    try {
+      employees.push(validateEmployee({ id, name: item.name?.S, email: item.email?.S }, `roster item ${JSON.stringify(id ?? '?')}`));
+    } catch (e) {
+      throw new RosterUnavailableError((e as Error).message);
+    }
+  }
+  if (employees.length === 0) throw new RosterUnavailableError('the roster table holds no active employee');
+  // Same order whatever order the scan returned (the choice does not depend on it, logs do).
+  return employees.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 function score(caseId: string, employeeId: string): bigint {

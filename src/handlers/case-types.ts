@@ -10,8 +10,12 @@
 export const ENV = {
   /** Name of the DynamoDB case table. */
   TABLE_NAME: 'CASE_TABLE_NAME',
-  /** JSON array of roster employees (`RosterEmployee[]`). */
+  /** JSON array of roster employees (`RosterEmployee[]`), for a fixed roster. */
   ROSTER: 'EMPLOYEE_ROSTER',
+  /** Name of the DynamoDB table holding the roster, for a roster kept in a table. */
+  ROSTER_TABLE_NAME: 'ROSTER_TABLE_NAME',
+  /** Seconds a roster read from its table is reused before it is read again. */
+  ROSTER_CACHE_SECONDS: 'ROSTER_CACHE_SECONDS',
   /** Verified SES identity the notification is sent from. */
   SENDER_EMAIL: 'SENDER_EMAIL',
   /** Seconds after which an unfinished email claim of another execution may be taken over. */
@@ -35,6 +39,8 @@ export const CaseErrorName = {
   DEPENDENCY_UNAVAILABLE: 'DependencyUnavailable',
   /** Another execution holds the email claim for this case right now: retried with backoff. */
   EMAIL_SEND_IN_PROGRESS: 'EmailSendInProgress',
+  /** The roster table is empty, unreadable or holds malformed entries. Never retried. */
+  ROSTER_UNAVAILABLE: 'RosterUnavailable',
 } as const;
 
 /** Errors the state machine retries with backoff (raised by our handlers). */
@@ -130,6 +136,13 @@ export interface CaseRecord {
   readonly emailAmbiguousResends?: number;
   readonly failureError?: string;
 }
+
+/**
+ * A roster kept in a DynamoDB table: one item per employee, partition key `employeeId`
+ * (string), attributes `name` and `email` (strings) and optionally `active` (boolean; `false`
+ * takes the employee off the roster without deleting the item).
+ */
+export const ROSTER_TABLE_PARTITION_KEY = 'employeeId';
 
 /** Partition key attribute of the case table. */
 export const CASE_TABLE_PARTITION_KEY = 'caseId';

@@ -25,6 +25,13 @@ export class ConfigurationError extends CaseError {
   }
 }
 
+/** The roster table is empty, unreadable or malformed. Never retried. */
+export class RosterUnavailableError extends CaseError {
+  constructor(message: string, cause?: unknown) {
+    super(CaseErrorName.ROSTER_UNAVAILABLE, message, { cause });
+  }
+}
+
 /** The case record a step needs does not exist. Never retried. */
 export class CaseNotFoundError extends CaseError {
   constructor(caseId: string) {

@@ -140,3 +140,37 @@ describe('Express workflow', () => {
     expect(summary).toMatchObject({ emails: 3, records: 3, duplicates: 0 });
   }));
 });
+
+describe('roster kept in a DynamoDB table', () => {
+  const put = (run: LocalRun, id: string, name: string, email: string, active = true) =>
+    run.workflow.putItem(rosterTable(run), { employeeId: { S: id }, name: { S: name }, email: { S: email }, active: { BOOL: active } });
+  const rosterTable = (run: LocalRun) => Object.entries(run.workflow.tables).find(([id]) => id.startsWith('Roster'))![1];
+  let tableSynth: SynthesizedExample;
+  beforeAll(() => {
+    tableSynth = synthExample({ rosterTable: true });
+  });
+
+  test('assigns from the table, and follows changes without a deployment', () => withRun({ synthesized: tableSynth }, async (run) => {
+    await put(run, 't1', 'Tess', 'tess@example.com');
+    const first = await run.workflow.run({ inputCaseID: 'r-001' });
+    expect(first.status).toBe('SUCCEEDED');
+    expect(first.output.employee).toEqual({ id: 't1', name: 'Tess', email: 'tess@example.com' });
+
+    // Tess leaves, Uma joins: new cases go to Uma; the old case keeps its assignment.
+    await put(run, 't1', 'Tess', 'tess@example.com', false);
+    await put(run, 'u1', 'Uma', 'uma@example.com');
+    const second = await run.workflow.run({ inputCaseID: 'r-002' });
+    expect(second.output.employee.id).toBe('u1');
+    const again = await run.workflow.run({ inputCaseID: 'r-001' });
+    expect(again.output.employee.id).toBe('t1');
+    expect((await run.aws.emails()).map((e) => e.destination.to[0]).sort()).toEqual(['tess@example.com', 'uma@example.com']);
+  }));
+
+  test('an empty roster table fails Assign Case with RosterUnavailable; no record, no email', () => withRun({ synthesized: tableSynth }, async (run) => {
+    const outcome = await run.workflow.run({ inputCaseID: 'r-003' });
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'RosterUnavailable' });
+    expect(outcome.statesEntered).toEqual(['Open Case', 'Assign Case', 'Record Failure', 'Failure Not Recorded', 'Case Failed']);
+    expect(await run.workflow.records()).toHaveLength(0);
+    expect(await run.aws.emails()).toHaveLength(0);
+  }));
+});

@@ -8,6 +8,7 @@ import {
   parseOpenedCase,
   parseRoster,
   parseSendEmailInput,
+  rosterFromItems,
   toItem,
 } from '../../src/handlers/case-logic';
 import { CaseErrorName, RosterEmployee } from '../../src/handlers/case-types';
@@ -155,5 +156,23 @@ describe('composeCaseEmail', () => {
     expect(email.html).toContain('Zoë &#60;Admin&#62;');
     expect(email.html).not.toContain('<Admin>');
     expect(email.text).toContain('Hello Zoë <Admin>,');
+  });
+});
+
+describe('rosterFromItems', () => {
+  const item = (id: string, active?: boolean) => ({
+    employeeId: { S: id }, name: { S: `Name ${id}` }, email: { S: `${id}@example.com` }, ...(active === undefined ? {} : { active: { BOOL: active } }),
+  });
+
+  test('reads active employees, sorted by id', () => {
+    expect(rosterFromItems([item('b'), item('a', true), item('c', false)]).map((e) => e.id)).toEqual(['a', 'b']);
+  });
+
+  test.each([
+    ['no items', []],
+    ['only inactive employees', [item('a', false)]],
+    ['an item without email', [{ employeeId: { S: 'a' }, name: { S: 'A' } }]],
+  ])('%s is RosterUnavailable', (_what, items) => {
+    expect(errorOf(() => rosterFromItems(items as any)).name).toBe(CaseErrorName.ROSTER_UNAVAILABLE);
   });
 });
