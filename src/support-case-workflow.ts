@@ -280,6 +280,8 @@ export class SupportCaseWorkflow extends Construct {
         memorySize: props.memorySize ?? DEFAULTS.memorySize,
         timeout: handlerTimeout,
         tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
+        // Platform lines (START, END, REPORT) as JSON too; the handlers write JSON lines themselves.
+        loggingFormat: lambda.LoggingFormat.JSON,
         environment,
         description: `Support case workflow: ${name} step`,
       };

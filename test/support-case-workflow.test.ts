@@ -181,6 +181,7 @@ describe('functions', () => {
       Timeout: 10,
       MemorySize: 256,
       TracingConfig: { Mode: 'Active' },
+      LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }),
     });
     expect([workflow.openCaseFunction, workflow.assignCaseFunction, workflow.sendEmailFunction].map((f) => f.node.id))
       .toEqual(['OpenCaseFunction', 'AssignCaseFunction', 'SendEmailFunction']);
