@@ -124,4 +124,26 @@ const demo = project.addTask('demo', {
 demo.spawn(project.bundler.bundleTask);
 demo.exec(`${tsNode} ${HARNESS_DIR}/demo.ts`, { receiveArgs: true });
 
+// The README's workflow diagram is generated from the synthesized definition (test/diagram.test.ts
+// fails when they differ).
+const diagram = project.addTask('diagram', { description: 'Regenerate the workflow diagram in README.md from the synthesized state machine' });
+diagram.spawn(project.bundler.bundleTask);
+diagram.exec(`${tsNode} ${HARNESS_DIR}/diagram.ts --write`);
+
+// Integration test (test/integ.*.ts, @aws-cdk/integ-tests-alpha): ready for a real account; here the
+// build checks its committed snapshot offline. AWS_REGION keeps integ-runner from probing EC2 metadata.
+const integRunner = `integ-runner --directory test --language typescript --app "${tsNode} {filePath}"`;
+const offlineRegion = 'AWS_REGION=${AWS_REGION:-us-east-1}';
+const integSnapshot = project.addTask('integ:snapshot', { description: 'Update the integ test snapshot without deploying' });
+integSnapshot.spawn(project.bundler.bundleTask);
+integSnapshot.exec(`${offlineRegion} ${integRunner} --update-on-failed --dry-run`);
+integSnapshot.exec('rm -rf test/integ.*.snapshot/asset.*');
+const integCheck = project.addTask('integ:check', {
+  description: 'Check that the integ test snapshot matches the construct (offline)',
+  exec: `${offlineRegion} ${integRunner}`,
+});
+project.testTask.spawn(integCheck);
+project.gitignore.exclude('/test/cdk-integ.out.*');
+
 project.synth();
+

@@ -6,7 +6,8 @@
  *   ts-node harness/diagram.ts --write    writes it into README.md (between the markers)
  *   ts-node harness/diagram.ts --check    exits 1 if README.md's diagram is not the generated one
  *
- * `--readme PATH` works on another file than the repository's README.md.
+ * `--readme PATH` works on another file than the repository's README.md. (Run ts-node as
+ * `ts-node --project tsconfig.dev.json --transpile-only`; the projen task `diagram` does.)
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,9 @@ export const DIAGRAM_END_MARKER = '<!-- workflow-diagram:end -->';
 
 /** The repository's README. */
 export const README_PATH = join(__dirname, '..', 'README.md');
+
+/** How to bring the README's diagram up to date. */
+export const UPDATE_COMMAND = 'npx projen diagram';
 
 type Json = any;
 
@@ -84,7 +88,7 @@ class MermaidRenderer {
       const id = ids.get(name)!;
       if (state.Type === 'Parallel' || state.Type === 'Map') {
         // A composite state can have no description: its type goes into its label.
-        add(`state "${escape(`${name} (${state.Type})`)}" as ${id} {`);
+        add(`state "${quoted(`${name} (${state.Type})`)}" as ${id} {`);
         if (state.Type === 'Parallel') {
           const branches: Json[] = state.Branches ?? [];
           branches.forEach((branch, i) => {
@@ -99,7 +103,7 @@ class MermaidRenderer {
         }
         add('}');
       } else {
-        add(`state "${escape(name)}" as ${id}`);
+        add(`state "${quoted(name)}" as ${id}`);
         add(`${id} : ${escape(describe(state))}`);
       }
       if (state.Type === 'Fail') this.failIds.push(id);
@@ -149,7 +153,7 @@ function checkScope(definition: Json, what: string): void {
   }
 }
 
-/** The second line of a node: the state's type and what it does. */
+/** The description of a state's box: its type and what it calls. */
 function describe(state: Json): string {
   switch (state.Type) {
     case 'Task':
@@ -214,13 +218,18 @@ function describeRule(rule: Json): string {
   return 'rule';
 }
 
-/** Escapes text for a quoted Mermaid label (Mermaid's entity codes). */
+/** Text for a quoted state label: HTML entities work there. */
+function quoted(text: string): string {
+  return text.replace(/\s+/g, ' ').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * Text for a description, transition label or note, which are not quoted: `;` would end the
+ * statement (so a fullwidth semicolon stands in for it) and `<` could open an HTML tag (so a
+ * zero-width space follows it).
+ */
 function escape(text: string): string {
-  return text
-    .replace(/#/g, '#35;')
-    .replace(/"/g, '#quot;')
-    .replace(/</g, '#lt;')
-    .replace(/>/g, '#gt;');
+  return text.replace(/\s+/g, ' ').replace(/;/g, '\uFF1B').replace(/</g, '<\u200B');
 }
 
 /** A list of error names, comma-separated, in lines of at most LINE_WIDTH characters. */
@@ -269,7 +278,7 @@ export function renderReadmeDiagram(readme: string, mermaid: string): string {
   const { start, end } = markerPositions(readme);
   const block = [
     '',
-    '<!-- Generated from the synthesized state machine by `ts-node harness/diagram.ts --write`: do not edit by hand. -->',
+    `<!-- Generated from the synthesized state machine by harness/diagram.ts (\`${UPDATE_COMMAND}\`): do not edit by hand. -->`,
     '',
     '```mermaid',
     mermaid.trimEnd(),
@@ -277,6 +286,14 @@ export function renderReadmeDiagram(readme: string, mermaid: string): string {
     '',
   ].join('\n');
   return readme.slice(0, start + DIAGRAM_START_MARKER.length) + block + readme.slice(end);
+}
+
+/** The Mermaid text of the diagram between the markers of `readme` (undefined if there is none). */
+export function readmeDiagram(readme: string): string | undefined {
+  if (!hasDiagramMarkers(readme)) return undefined;
+  const { start, end } = markerPositions(readme);
+  const fenced = /```mermaid\n([\s\S]*?)```/.exec(readme.slice(start, end));
+  return fenced ? fenced[1] : undefined;
 }
 
 /** Whether `readme` holds both diagram markers, once each and in order. */
@@ -308,7 +325,7 @@ function main(args: string[]): number {
     const updated = renderReadmeDiagram(readme, mermaid);
     if (args.includes('--check')) {
       if (updated !== readme) {
-        process.stderr.write(`${readmePath}: the workflow diagram is out of date; run \`ts-node harness/diagram.ts --write\`\n`);
+        process.stderr.write(`${readmePath}: the workflow diagram is out of date; run \`${UPDATE_COMMAND}\`\n`);
         return 1;
       }
       process.stdout.write(`${readmePath}: the workflow diagram is up to date\n`);
