@@ -3,6 +3,7 @@
  * DynamoDB and SES servers started (behind fault proxies when faults are asked for), and the
  * state machine ready to run. Shared by the demo, the end-to-end tests and the benchmarks.
  */
+import { rmSync } from 'node:fs';
 import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { synthExample, SynthesizedExample } from './example-app';
 import { FaultProxy, lambdaFaultInjector, PlannedFault, startFaultProxy } from './fault-proxy';
@@ -38,6 +39,7 @@ export interface LocalRun {
 }
 
 export async function startLocalRun(options: LocalRunOptions = {}): Promise<LocalRun> {
+  const ownSynth = !options.synthesized;
   const synthesized = options.synthesized ?? synthExample({ workflowType: options.workflowType });
   const aws = await startLocalAws();
   const seed = options.seed ?? 1;
@@ -79,6 +81,8 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
     stop: async () => {
       await Promise.all([dynamodb?.stop(), ses?.stop()]);
       await aws.stop();
+      // A cloud assembly this run synthesized itself is a temporary folder: remove it.
+      if (ownSynth) rmSync(synthesized.assemblyDir, { recursive: true, force: true });
     },
   };
 }
