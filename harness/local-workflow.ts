@@ -213,10 +213,13 @@ export class LocalWorkflow {
     for (const [id, file] of assetFiles) functions.set(id, (loadFresh(file) as { handler: TaskHandler }).handler);
 
     const handlers: Record<string, TaskHandler> = {};
-    const retryStates: Record<string, number> = {};
+    // Retries run at once, except waiting for another attempt's email claim: a short real pause.
+    const retryStates: Record<string, number[]> = {};
     for (const [stateName, state] of Object.entries<any>(definition.States)) {
       if (state.Type !== 'Task') continue;
-      if (state.Retry) retryStates[stateName] = 0;
+      if (state.Retry) {
+        retryStates[stateName] = state.Retry.map((r: { ErrorEquals: string[] }) => (r.ErrorEquals.includes('EmailSendInProgress') ? 100 : 0));
+      }
       if (state.Resource === DYNAMODB_UPDATE_ITEM) {
         const client = new DynamoDBClient({ endpoint: sdkEnv.AWS_ENDPOINT_URL_DYNAMODB, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
         handlers[stateName] = async (input) => {
@@ -266,7 +269,7 @@ export class LocalWorkflow {
     /** The resolved Amazon States Language definition. */
     public readonly definition: Json,
     private readonly handlers: Record<string, TaskHandler>,
-    private readonly retryStates: Record<string, number>,
+    private readonly retryStates: Record<string, number[]>,
     private readonly dynamodb: DynamoDBClient,
     /** Physical name of the case table. */
     public readonly tableName: string,

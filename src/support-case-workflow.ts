@@ -20,9 +20,10 @@ import { Construct } from 'constructs';
 import { EmployeeRoster } from './employee-roster';
 import { AssignCaseFunction } from './handlers/assign-case-function';
 import { isValidEmailAddress } from './handlers/case-logic';
-import { CASE_TABLE_PARTITION_KEY, CaseStatus, ENV, RETRYABLE_CASE_ERRORS } from './handlers/case-types';
+import { CASE_TABLE_PARTITION_KEY, CaseErrorName, CaseStatus, ENV } from './handlers/case-types';
 import { OpenCaseFunction } from './handlers/open-case-function';
 import { SendEmailFunction } from './handlers/send-email-function';
+import { STATE_NAMES } from './state-names';
 
 /** Properties of a `SupportCaseWorkflow`. */
 export interface SupportCaseWorkflowProps {
@@ -177,16 +178,21 @@ const DYNAMODB_TRANSIENT_ERRORS = [
   'DynamoDB.ThrottlingException',
   'DynamoDB.RequestLimitExceeded',
   'DynamoDB.InternalServerErrorException',
-  'DynamoDB.AmazonDynamoDBException',
 ];
 
 /** Retry policies (backoff with full jitter, as AWS recommends for Lambda and DynamoDB). */
 const RETRY = {
+  /** Lambda failed around the handler: 6 retries, 2 s doubling. */
   lambdaService: {
     errors: LAMBDA_TRANSIENT_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6, jitterStrategy: sfn.JitterType.FULL,
   },
+  /** The function was killed (timeout, out of memory) or the attempt timed out: tried again twice. */
+  functionKilled: {
+    errors: ['Lambda.Unknown', 'Sandbox.Timedout', 'States.Timeout'], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 2,
+  },
+  /** DynamoDB or SES throttled, failed or did not answer (our `DependencyUnavailable`). */
   dependency: {
-    errors: [...RETRYABLE_CASE_ERRORS],
+    errors: [CaseErrorName.DEPENDENCY_UNAVAILABLE],
     interval: Duration.seconds(1),
     backoffRate: 2,
     maxAttempts: 6,
@@ -198,18 +204,28 @@ const RETRY = {
   },
 } satisfies Record<string, sfn.RetryProps>;
 
+/**
+ * Waiting for another attempt's email claim: no jitter, so the 5 retries (1+2+4+8+16 = 31
+ * intervals) always outlast the claim's lease (interval = lease / 8, so about 4 leases).
+ */
+function emailInProgressRetry(leaseSeconds: number): sfn.RetryProps {
+  return {
+    errors: [CaseErrorName.EMAIL_SEND_IN_PROGRESS],
+    interval: Duration.seconds(Math.ceil(leaseSeconds / 8)),
+    backoffRate: 2,
+    maxAttempts: 5,
+    jitterStrategy: sfn.JitterType.NONE,
+  };
+}
+
+/** An email claim older than this belongs to an attempt whose function was killed. */
+function emailLeaseSeconds(handlerTimeout: Duration): number {
+  return handlerTimeout.toSeconds() + 5;
+}
+
 const EXPRESS_MAX_DURATION = Duration.minutes(5);
 const LAMBDA_MAX_TIMEOUT = Duration.minutes(15);
 
-/** Names of the states, as the seed tutorial has them. */
-export const STATE_NAMES = {
-  OPEN_CASE: 'Open Case',
-  ASSIGN_CASE: 'Assign Case',
-  SEND_EMAIL: 'Send Email',
-  RECORD_FAILURE: 'Record Failure',
-  FAILURE_NOT_RECORDED: 'Failure Not Recorded',
-  CASE_FAILED: 'Case Failed',
-};
 
 /**
  * The support-case workflow of the AWS SDK for JavaScript v3 tutorial "Creating AWS
@@ -298,7 +314,7 @@ export class SupportCaseWorkflow extends Construct {
       [ENV.TABLE_NAME]: this.table.tableName,
       [ENV.SENDER_EMAIL]: props.senderEmail,
       // An email claim older than one invocation can only belong to an attempt that is over.
-      [ENV.EMAIL_LEASE_SECONDS]: String(handlerTimeout.toSeconds() + 5),
+      [ENV.EMAIL_LEASE_SECONDS]: String(emailLeaseSeconds(handlerTimeout)),
     }));
 
     // Least privilege: each function may call exactly what its step calls.
@@ -316,7 +332,7 @@ export class SupportCaseWorkflow extends Construct {
       stateMachineName: props.stateMachineName,
       stateMachineType: workflowType,
       comment: 'Support case workflow: Open Case, Assign Case, Send Email.',
-      definitionBody: sfn.DefinitionBody.fromChainable(this.definition(taskTimeout)),
+      definitionBody: sfn.DefinitionBody.fromChainable(this.definition(taskTimeout, emailLeaseSeconds(handlerTimeout))),
       timeout: props.executionTimeout ?? (workflowType === sfn.StateMachineType.EXPRESS
         ? DEFAULTS.expressExecutionTimeout : DEFAULTS.standardExecutionTimeout),
       tracingEnabled: tracing,
@@ -327,6 +343,8 @@ export class SupportCaseWorkflow extends Construct {
       },
     });
 
+    // Record Failure writes the table from the state machine itself.
+    this.table.encryptionKey?.grantEncryptDecrypt(this.stateMachine);
     this.acknowledgeStateMachineRole();
 
     this.executionsAlarm = new cloudwatch.Alarm(this, 'ExecutionsAlarm', {
@@ -399,7 +417,7 @@ export class SupportCaseWorkflow extends Construct {
     this.table.encryptionKey?.grantEncryptDecrypt(fn);
   }
 
-  private definition(taskTimeout: Duration): sfn.IChainable {
+  private definition(taskTimeout: Duration, leaseSeconds: number): sfn.IChainable {
     const caseFailed = new sfn.Fail(this, 'CaseFailed', {
       stateName: STATE_NAMES.CASE_FAILED,
       comment: 'Ends the execution with the error name and cause of the step that failed.',
@@ -449,7 +467,9 @@ export class SupportCaseWorkflow extends Construct {
         taskTimeout: sfn.Timeout.duration(taskTimeout),
       });
       task.addRetry(RETRY.lambdaService);
+      task.addRetry(RETRY.functionKilled);
       task.addRetry(RETRY.dependency);
+      task.addRetry(emailInProgressRetry(leaseSeconds));
       task.addCatch(onFailure, { errors: [sfn.Errors.ALL], resultPath: errorPath });
       return task;
     };
@@ -492,13 +512,17 @@ function validateProps(props: SupportCaseWorkflowProps): void {
     problems.push(`handlerTimeout: ${handlerTimeout.toHumanString()} is longer than Lambda's limit of 15 minutes`);
   }
   if (handlerTimeout.toMilliseconds() < 1000) problems.push('handlerTimeout: must be at least 1 second');
+  if (handlerTimeout.toMilliseconds() % 1000 !== 0) problems.push(`handlerTimeout: Lambda takes whole seconds, got ${handlerTimeout.toHumanString()}`);
   if (taskTimeout.toMilliseconds() <= handlerTimeout.toMilliseconds()) {
     problems.push(`taskTimeout: ${taskTimeout.toHumanString()} must be longer than handlerTimeout (${handlerTimeout.toHumanString()})`);
   }
+  const executionTimeout = props.executionTimeout
+    ?? (workflowType === sfn.StateMachineType.EXPRESS ? DEFAULTS.expressExecutionTimeout : DEFAULTS.standardExecutionTimeout);
+  if (executionTimeout.toMilliseconds() < taskTimeout.toMilliseconds()) {
+    problems.push(`${props.executionTimeout ? 'executionTimeout' : 'taskTimeout'}: one task attempt (taskTimeout, ${taskTimeout.toHumanString()})`
+      + ` does not fit in the execution timeout (${executionTimeout.toHumanString()})`);
+  }
   if (props.executionTimeout) {
-    if (props.executionTimeout.toMilliseconds() < taskTimeout.toMilliseconds()) {
-      problems.push(`executionTimeout: ${props.executionTimeout.toHumanString()} is shorter than one task attempt (taskTimeout)`);
-    }
     if (workflowType === sfn.StateMachineType.EXPRESS && props.executionTimeout.toMilliseconds() > EXPRESS_MAX_DURATION.toMilliseconds()) {
       problems.push(`executionTimeout: Express workflows run at most 5 minutes, got ${props.executionTimeout.toHumanString()}`);
     }

@@ -49,7 +49,8 @@ describe('README workflow diagram', () => {
       's_Case_Failed : Fail',
       's_Record_Failure : Task: dynamodb:updateItem',
       'retry up to 6 times:',
-      'DependencyUnavailable, EmailSendInProgress',
+      'DependencyUnavailable',
+      'EmailSendInProgress',
       'class s_Case_Failed fail',
     ]));
     // No account-specific names (function names, ARNs) leak into the picture.

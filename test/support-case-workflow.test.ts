@@ -1,7 +1,7 @@
 import { App, CfnParameter, Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_iam as iam, aws_sns as sns, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../src';
-import { STATE_NAMES } from '../src/support-case-workflow';
+import { STATE_NAMES } from '../src/state-names';
 
 const ROSTER = EmployeeRoster.fromEmployees([
   { id: 'e1', name: 'Ana', email: 'ana@example.com' },
@@ -76,6 +76,23 @@ describe('state machine definition', () => {
     }
   });
 
+  test('waiting for another attempt\'s email claim always outlasts the claim\'s lease', () => {
+    for (const handlerTimeout of [10, 60, 300]) {
+      const t = Template.fromStack(stackWith({ handlerTimeout: Duration.seconds(handlerTimeout), taskTimeout: Duration.seconds(handlerTimeout + 20) }).stack);
+      const lease = handlerTimeout + 5;
+      const retry = definitionOf(t).States['Send Email'].Retry.find((r: any) => r.ErrorEquals.includes('EmailSendInProgress'));
+      expect(retry.JitterStrategy ?? 'NONE').toBe('NONE');
+      let total = 0;
+      for (let i = 0; i < retry.MaxAttempts; i++) total += retry.IntervalSeconds * retry.BackoffRate ** i;
+      expect(total).toBeGreaterThan(lease);
+    }
+  });
+
+  test('a killed function (timeout, out of memory) is tried again', () => {
+    const retried = def.States['Send Email'].Retry.flatMap((r: any) => r.ErrorEquals);
+    expect(retried).toEqual(expect.arrayContaining(['Lambda.Unknown', 'Sandbox.Timedout', 'States.Timeout']));
+  });
+
   test('every task has a timeout and the execution has one', () => {
     for (const state of Object.values<any>(def.States).filter((s) => s.Type === 'Task')) {
       expect(state.TimeoutSeconds).toBe(30);
@@ -112,6 +129,22 @@ describe('table', () => {
       UpdateReplacePolicy: 'Retain',
     });
     expect(workflow.table).toBeInstanceOf(dynamodb.Table);
+  });
+
+  test('a table with a customer-managed key: the functions and the state machine may use the key', () => {
+    const stack = new Stack(new App(), 'Kms');
+    const table = new dynamodb.Table(stack, 'Cases', {
+      partitionKey: { name: 'caseId', type: dynamodb.AttributeType.STRING }, encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+    });
+    const workflow = new SupportCaseWorkflow(stack, 'Support', { roster: ROSTER, senderEmail: 'support@example.com', table });
+    const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+    const roleOf = (id: string) => stack.getLogicalId(id === 'sm' ? workflow.stateMachine.role.node.defaultChild as any : (workflow as any)[id].role.node.defaultChild);
+    for (const owner of ['sm', 'assignCaseFunction', 'sendEmailFunction']) {
+      const statements = Object.values<any>(policies)
+        .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleOf(owner)))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement);
+      expect(statements.flatMap((st) => [st.Action].flat())).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt']));
+    }
   });
 
   test('removal policy can be overridden', () => {
@@ -338,6 +371,10 @@ describe('synth-time validation', () => {
     ['a task timeout not longer than the handler timeout', { handlerTimeout: Duration.seconds(30), taskTimeout: Duration.seconds(30) }, /taskTimeout: .* must be longer than handlerTimeout/],
     ['an Express execution timeout over 5 minutes', { workflowType: sfn.StateMachineType.EXPRESS, executionTimeout: Duration.minutes(10) }, /executionTimeout: Express workflows run at most 5 minutes/],
     ['an invalid memory size', { memorySize: 64 }, /memorySize: 64 is not a whole number of MiB between 128 and 10240/],
+    ['a fractional handler timeout', { handlerTimeout: Duration.millis(1500) }, /handlerTimeout: Lambda takes whole seconds/],
+    ['a task longer than the default Express execution', {
+      workflowType: sfn.StateMachineType.EXPRESS, handlerTimeout: Duration.minutes(6), taskTimeout: Duration.minutes(7),
+    }, /taskTimeout: one task attempt .* does not fit in the execution timeout \(5 minutes\)/],
   ])('rejects %s, naming the prop', (_name, props, message) => {
     expect(build(props as Partial<SupportCaseWorkflowProps>)).toThrow(message);
   });

@@ -15,7 +15,8 @@ import { AssignedCase, CASE_TABLE_PARTITION_KEY, ENV, RosterEmployee } from './c
 import { CaseNotFoundError, ConfigurationError, isTransientAwsError, rethrowAwsError, RosterUnavailableError } from './errors';
 import { caseLogger } from './log';
 
-const dynamodb = new DynamoDBClient({});
+/** No SDK call may hang until the function times out: it fails and the state machine retries. */
+const dynamodb = new DynamoDBClient({ requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 } });
 
 const DEFAULT_ROSTER_CACHE_SECONDS = 60;
 let cached: { employees: RosterEmployee[]; until: number } | undefined;
@@ -64,7 +65,16 @@ export async function handler(event: unknown): Promise<AssignedCase> {
   const tableName = process.env[ENV.TABLE_NAME];
   if (!tableName) throw new ConfigurationError(`${ENV.TABLE_NAME} is not set`);
   const now = new Date();
-  const assigned = assignCase(opened, await loadRoster(now.getTime()), now);
+  let roster: RosterEmployee[];
+  try {
+    roster = await loadRoster(now.getTime());
+  } catch (err) {
+    // A case assigned earlier keeps its assignment even if the roster cannot be read now.
+    const existing = await readAssignment(tableName, opened.caseId).catch(() => undefined);
+    if (existing) return existing;
+    throw err;
+  }
+  const assigned = assignCase(opened, roster, now);
   try {
     await dynamodb.send(
       new PutItemCommand({

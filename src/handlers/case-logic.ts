@@ -249,6 +249,7 @@ export function fromItem(item: Record<string, { S?: string; N?: string } | undef
     emailOwner: s('emailOwner'),
     emailAttemptId: s('emailAttemptId'),
     emailClaimedAt: s('emailClaimedAt'),
+    emailClaimedFrom: s('emailClaimedFrom'),
     emailAmbiguousResends: n('emailAmbiguousResends'),
     failureError: s('failureError'),
   };

@@ -43,12 +43,6 @@ export const CaseErrorName = {
   ROSTER_UNAVAILABLE: 'RosterUnavailable',
 } as const;
 
-/** Errors the state machine retries with backoff (raised by our handlers). */
-export const RETRYABLE_CASE_ERRORS: readonly string[] = [
-  CaseErrorName.DEPENDENCY_UNAVAILABLE,
-  CaseErrorName.EMAIL_SEND_IN_PROGRESS,
-];
-
 /** The execution input, as the seed tutorial defines it: `{"inputCaseID": "001"}`. */
 export interface OpenCaseInput {
   readonly inputCaseID: string;
@@ -104,8 +98,10 @@ export type CaseStatusValue = (typeof CaseStatus)[keyof typeof CaseStatus];
 export const EmailStatus = {
   /** Not sent yet; free to claim. */
   PENDING: 'PENDING',
-  /** Claimed by one attempt that is sending it (or died while sending it). */
+  /** Claimed by one attempt that is sending it (or died while sending it: free once the lease ran out). */
   SENDING: 'SENDING',
+  /** The attempt that held the claim ended without knowing whether SES accepted the email. */
+  UNCERTAIN: 'UNCERTAIN',
   /** SES accepted it; `messageId` is recorded. */
   SENT: 'SENT',
 } as const;
@@ -132,6 +128,8 @@ export interface CaseRecord {
   /** The single handler attempt that holds the email claim. */
   readonly emailAttemptId?: string;
   readonly emailClaimedAt?: string;
+  /** The email status the current claim replaced (PENDING, UNCERTAIN or an abandoned SENDING). */
+  readonly emailClaimedFrom?: string;
   /** How many times the email was sent again after an attempt ended with an unknown outcome. */
   readonly emailAmbiguousResends?: number;
   readonly failureError?: string;

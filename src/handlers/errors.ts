@@ -81,12 +81,13 @@ const THROTTLING_NAMES = new Set([
 ]);
 
 /**
- * True when the error says the service did not answer the request at all (network error,
- * timeout): the request may or may not have been carried out.
+ * True when a failed request may still have been carried out: the service never answered
+ * (reset connection, timeout) or answered with a server fault (5xx). A 4xx answer
+ * (throttling, validation, rejection) means it was not.
  */
-export function isUnansweredRequest(err: unknown): boolean {
-  const e = err as SdkErrorShape;
-  return e?.$metadata?.httpStatusCode === undefined;
+export function mayHaveBeenSent(err: unknown): boolean {
+  const status = (err as SdkErrorShape)?.$metadata?.httpStatusCode;
+  return status === undefined || status >= 500;
 }
 
 /**

@@ -3,18 +3,18 @@
  *
  * Exactly one email per case, as far as SES allows. The case record carries the email's
  * state, changed only by conditional writes (the usual DynamoDB optimistic-locking pattern):
- *  1. claim: PENDING -> SENDING, owned by this execution and this attempt;
- *  2. send through SES;
+ *  1. claim: PENDING (or UNCERTAIN) -> SENDING, owned by this one attempt;
+ *  2. send through SES (one try: the state machine retries, never the SDK behind our back);
  *  3. record: SENDING -> SENT with the SES message id.
- * A retry, or a second execution for the same case, that finds SENT returns the recorded
- * message id and sends nothing. One that finds another execution's fresh claim fails with
- * `EmailSendInProgress` (retried later).
+ * An attempt that finds SENT returns the recorded message id and sends nothing. One that finds
+ * another attempt's claim (of any execution, this one included) fails with
+ * `EmailSendInProgress`, retried until that claim ends or its lease (longer than the function
+ * timeout) runs out: a claim can outlive its attempt only if the function was killed.
  *
- * SES has no idempotency key: when an attempt ends without knowing whether SES accepted the
- * email (no answer, or the function died after sending), the next attempt of the same
- * execution sends it again: at-least-once. Such resends are counted on the record
- * (`emailAmbiguousResends`). When SES answered with an error, nothing was sent and the claim
- * is released.
+ * SES has no idempotency key. When SES answered with a client error, nothing was sent and the
+ * claim is released (PENDING). When the outcome is unknown (no answer, timeout, 5xx), the
+ * claim is marked UNCERTAIN and the next attempt sends again: at-least-once. Such resends are
+ * counted on the record (`emailAmbiguousResends`).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -26,20 +26,23 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { composeCaseEmail, fromItem, isValidEmailAddress, parseSendEmailInput } from './case-logic';
-import { AssignedCase, CASE_TABLE_PARTITION_KEY, CaseRecord, CaseResult, CaseStatus, EmailStatus, ENV } from './case-types';
+import { AssignedCase, CASE_TABLE_PARTITION_KEY, CaseRecord, CaseResult, CaseStatus, EmailStatus, EmailStatusValue, ENV } from './case-types';
 import {
   CaseNotFoundError,
   ConfigurationError,
   EmailRejectedError,
   EmailSendInProgressError,
   isTransientAwsError,
-  isUnansweredRequest,
+  mayHaveBeenSent,
   rethrowAwsError,
 } from './errors';
 import { caseLogger, CaseLogger } from './log';
 
-const dynamodb = new DynamoDBClient({});
-const ses = new SESClient({});
+/** No SDK call may hang until the function times out: it fails and the state machine retries. */
+const REQUEST_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 3_000 };
+const dynamodb = new DynamoDBClient({ requestHandler: REQUEST_TIMEOUTS });
+// One try only: an SDK retry after a lost response would send a second email unseen.
+const ses = new SESClient({ maxAttempts: 1, requestHandler: REQUEST_TIMEOUTS });
 
 /** Extra rounds (beyond the SDK's own retries) for recording a sent email: losing that write means a resend. */
 const RECORD_SENT_ROUNDS = 5;
@@ -87,6 +90,11 @@ function resultFromRecord(record: CaseRecord): CaseResult {
 /** Outcome of a claim: either we may send (and whether it is a resend of an unknown outcome), or it was already sent. */
 type Claim = { readonly kind: 'claimed'; readonly ambiguousResend: boolean } | { readonly kind: 'alreadySent'; readonly record: CaseRecord };
 
+/** A claim taken over from UNCERTAIN or from an abandoned SENDING may resend an email that went out. */
+function isAmbiguous(claimedFrom: string | undefined): boolean {
+  return claimedFrom === EmailStatus.UNCERTAIN || claimedFrom === EmailStatus.SENDING;
+}
+
 async function claimEmail(cfg: Config, c: AssignedCase, owner: string, attemptId: string, now: Date): Promise<Claim> {
   const expired = new Date(now.getTime() - cfg.leaseSeconds * 1000).toISOString();
   try {
@@ -94,13 +102,16 @@ async function claimEmail(cfg: Config, c: AssignedCase, owner: string, attemptId
       new UpdateItemCommand({
         TableName: cfg.tableName,
         Key: key(c.caseId),
-        UpdateExpression: 'SET emailStatus = :sending, emailOwner = :owner, emailAttemptId = :attempt, emailClaimedAt = :now, updatedAt = :now',
-        ConditionExpression:
-          'attribute_exists(#pk) AND (emailStatus = :pending OR (emailStatus = :sending AND (emailOwner = :owner OR emailClaimedAt < :expired)))',
+        // emailClaimedFrom keeps the status this claim replaced, for a retry of this write.
+        UpdateExpression: 'SET emailClaimedFrom = emailStatus, emailStatus = :sending, emailOwner = :owner, emailAttemptId = :attempt,'
+          + ' emailClaimedAt = :now, updatedAt = :now',
+        // Free (PENDING, UNCERTAIN) or abandoned by an attempt whose function was killed (lease over).
+        ConditionExpression: 'attribute_exists(#pk) AND (emailStatus IN (:pending, :uncertain) OR (emailStatus = :sending AND emailClaimedAt < :expired))',
         ExpressionAttributeNames: { '#pk': CASE_TABLE_PARTITION_KEY },
         ExpressionAttributeValues: {
           ':sending': { S: EmailStatus.SENDING },
           ':pending': { S: EmailStatus.PENDING },
+          ':uncertain': { S: EmailStatus.UNCERTAIN },
           ':owner': { S: owner },
           ':attempt': { S: attemptId },
           ':now': { S: now.toISOString() },
@@ -109,31 +120,37 @@ async function claimEmail(cfg: Config, c: AssignedCase, owner: string, attemptId
         ReturnValues: 'ALL_OLD',
       }),
     );
-    // SENDING left by an attempt other than this one: that attempt may have sent the email.
-    const ambiguousResend = Attributes?.emailStatus?.S === EmailStatus.SENDING && Attributes?.emailAttemptId?.S !== attemptId;
-    return { kind: 'claimed', ambiguousResend };
+    return { kind: 'claimed', ambiguousResend: isAmbiguous(Attributes?.emailStatus?.S) };
   } catch (err) {
     if (!(err instanceof ConditionalCheckFailedException)) return rethrowAwsError(err, 'claiming the email');
   }
   const record = await readRecord(cfg.tableName, c.caseId);
   if (record.emailStatus === EmailStatus.SENT) return { kind: 'alreadySent', record };
+  // Our own claim, whose response was lost and which the SDK sent again.
+  if (record.emailStatus === EmailStatus.SENDING && record.emailAttemptId === attemptId) {
+    return { kind: 'claimed', ambiguousResend: isAmbiguous(record.emailClaimedFrom) };
+  }
   throw new EmailSendInProgressError(c.caseId, record.emailOwner);
 }
 
-async function releaseClaim(cfg: Config, caseId: string, attemptId: string, log: CaseLogger): Promise<void> {
+/**
+ * Ends this attempt's claim without a sent email: PENDING when SES surely did not send it,
+ * UNCERTAIN when it may have. Best effort: if this write fails too, the claim stays SENDING
+ * and is taken over once its lease runs out.
+ */
+async function endClaim(cfg: Config, caseId: string, attemptId: string, status: EmailStatusValue, log: CaseLogger): Promise<void> {
   try {
     await dynamodb.send(
       new UpdateItemCommand({
         TableName: cfg.tableName,
         Key: key(caseId),
-        UpdateExpression: 'SET emailStatus = :pending REMOVE emailAttemptId, emailOwner, emailClaimedAt',
-        ConditionExpression: 'emailAttemptId = :attempt',
-        ExpressionAttributeValues: { ':pending': { S: EmailStatus.PENDING }, ':attempt': { S: attemptId } },
+        UpdateExpression: 'SET emailStatus = :status REMOVE emailAttemptId, emailClaimedAt',
+        ConditionExpression: 'emailAttemptId = :attempt AND emailStatus = :sending',
+        ExpressionAttributeValues: { ':status': { S: status }, ':attempt': { S: attemptId }, ':sending': { S: EmailStatus.SENDING } },
       }),
     );
   } catch (err) {
-    // Harmless: the next attempt of this execution takes the claim over (counted as a resend).
-    log.warn('could not release the email claim', { err });
+    log.warn('could not end the email claim; it will be taken over when its lease runs out', { err });
   }
 }
 
@@ -186,10 +203,11 @@ export async function handler(event: unknown): Promise<CaseResult> {
     if (!out.MessageId) throw new Error('SES returned no MessageId');
     messageId = out.MessageId;
   } catch (err) {
-    if (isUnansweredRequest(err)) {
-      log.warn('SES did not answer; the outcome is unknown and the claim is kept', { err });
+    if (mayHaveBeenSent(err)) {
+      log.warn('SES gave no definite answer: the email may have been sent; the next attempt sends again', { err });
+      await endClaim(cfg, c.caseId, attemptId, EmailStatus.UNCERTAIN, log);
     } else {
-      await releaseClaim(cfg, c.caseId, attemptId, log);
+      await endClaim(cfg, c.caseId, attemptId, EmailStatus.PENDING, log);
     }
     if (isTransientAwsError(err)) return rethrowAwsError(err, 'sending the email');
     log.error('SES rejected the email', { err });
@@ -205,7 +223,8 @@ export async function handler(event: unknown): Promise<CaseResult> {
       UpdateExpression:
         'SET emailStatus = :sent, messageId = :mid, emailedAt = :at, updatedAt = :at, #status = :emailed' +
         (claim.ambiguousResend ? ', emailAmbiguousResends = if_not_exists(emailAmbiguousResends, :zero) + :one' : ''),
-      ConditionExpression: 'emailAttemptId = :attempt',
+      // emailStatus too: once applied, a retry of this write (lost response) no longer matches.
+      ConditionExpression: 'emailAttemptId = :attempt AND emailStatus = :sending',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
         ':sent': { S: EmailStatus.SENT },
@@ -213,6 +232,7 @@ export async function handler(event: unknown): Promise<CaseResult> {
         ':at': { S: emailedAt },
         ':emailed': { S: CaseStatus.EMAILED },
         ':attempt': { S: attemptId },
+        ':sending': { S: EmailStatus.SENDING },
         ...(claim.ambiguousResend ? { ':zero': { N: '0' }, ':one': { N: '1' } } : {}),
       },
     },

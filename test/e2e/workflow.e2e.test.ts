@@ -91,7 +91,7 @@ describe('faults, one class at a time (deterministic)', () => {
   }));
 
   test('SES throttling and reset connections: retried, one email', () => withRun({
-    sesPlan: [{ operation: 'SendEmail', kind: 'throttle', count: 3 }, { operation: 'SendEmail', kind: 'reset', count: 3 }],
+    sesPlan: [{ operation: 'SendEmail', kind: 'throttle' }, { operation: 'SendEmail', kind: 'reset' }],
   }, async (run) => {
     const outcome = await run.workflow.run({ inputCaseID: '104' });
     expect(outcome.status).toBe('SUCCEEDED');

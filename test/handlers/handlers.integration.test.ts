@@ -3,7 +3,7 @@
  * AWS SDK v3 clients, with a fault proxy in front of each server for the faults the servers
  * cannot produce on their own.
  */
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { FaultProxy, startFaultProxy } from '../../harness/fault-proxy';
 import { LocalAws, startLocalAws } from '../../harness/local-aws';
 import { CaseErrorName, CaseResult, AssignedCase, ENV, RosterEmployee } from '../../src/handlers/case-types';
@@ -152,7 +152,7 @@ describe('Assign Case', () => {
     expect((await rejection(assignCase({ caseId: 'bad id' }))).name).toBe(CaseErrorName.INVALID_CASE_INPUT);
   });
 
-  test('a missing roster is a ConfigurationError', async () => {
+  test('a missing table name is a ConfigurationError', async () => {
     const saved = process.env[ENV.TABLE_NAME];
     delete process.env[ENV.TABLE_NAME];
     try {
@@ -198,7 +198,7 @@ describe('Send Email', () => {
 
   test('SES throttling: nothing sent, claim released, DependencyUnavailable; the retry sends once', async () => {
     const a = await assigned();
-    sesProxy.inject({ operation: 'SendEmail', kind: 'throttle', count: 3 });
+    sesProxy.inject({ operation: 'SendEmail', kind: 'throttle' });
     expect((await rejection(sendEmail({ case: a, executionId: 'e' }))).name).toBe(CaseErrorName.DEPENDENCY_UNAVAILABLE);
     expect((await record(a.caseId))!.emailStatus.S).toBe('PENDING');
     expect(await emailsFor(a.caseId)).toHaveLength(0);
@@ -207,11 +207,21 @@ describe('Send Email', () => {
     expect((await record(a.caseId))!.emailAmbiguousResends).toBeUndefined();
   });
 
-  test('SES never answering: the claim is kept and the retry resends, counted as ambiguous', async () => {
+  test('the SDK never retries SendEmail by itself: one request per attempt', async () => {
     const a = await assigned();
-    sesProxy.inject({ operation: 'SendEmail', kind: 'reset', count: 3 });
+    const before = sesProxy.requests.SendEmail ?? 0;
+    sesProxy.inject({ operation: 'SendEmail', kind: 'server-error' });
+    await rejection(sendEmail({ case: a, executionId: 'e' }));
+    expect(sesProxy.requests.SendEmail - before).toBe(1);
+  });
+
+  test('SES not answering: the claim is marked UNCERTAIN and the retry resends, counted once as ambiguous', async () => {
+    const a = await assigned();
+    sesProxy.inject({ operation: 'SendEmail', kind: 'reset' });
     expect((await rejection(sendEmail({ case: a, executionId: 'e' }))).name).toBe(CaseErrorName.DEPENDENCY_UNAVAILABLE);
-    expect((await record(a.caseId))!.emailStatus.S).toBe('SENDING');
+    expect((await record(a.caseId))!.emailStatus.S).toBe('UNCERTAIN');
+    // the SENT write's response is lost too: the counter must still say one resend
+    ddbProxy.inject({ operation: 'UpdateItem', kind: 'drop-after-write', count: 2 });
     await sendEmail({ case: a, executionId: 'e' });
     const item = (await record(a.caseId))!;
     expect(item.emailStatus.S).toBe('SENT');
@@ -219,13 +229,37 @@ describe('Send Email', () => {
     expect(await emailsFor(a.caseId)).toHaveLength(1);
   });
 
-  test('another execution cannot take a fresh claim over', async () => {
+  test('SES accepted but its answer was lost: sent again (at-least-once), and counted', async () => {
     const a = await assigned();
-    sesProxy.inject({ operation: 'SendEmail', kind: 'reset', count: 3 });
-    await rejection(sendEmail({ case: a, executionId: 'first' }));
-    expect((await rejection(sendEmail({ case: a, executionId: 'second' }))).name).toBe(CaseErrorName.EMAIL_SEND_IN_PROGRESS);
-    await sendEmail({ case: a, executionId: 'first' });
+    sesProxy.inject({ operation: 'SendEmail', kind: 'drop-after-write' });
+    await rejection(sendEmail({ case: a, executionId: 'e' }));
+    await sendEmail({ case: a, executionId: 'e' });
+    expect(await emailsFor(a.caseId)).toHaveLength(2);
+    expect((await record(a.caseId))!.emailAmbiguousResends.N).toBe('1');
+  });
+
+  test('two live attempts of the same execution send one email', async () => {
+    const a = await assigned();
+    const results = await Promise.allSettled([1, 2, 3].map(() => sendEmail({ case: a, executionId: 'same-execution' })));
+    for (const r of results) if (r.status === 'rejected') expect(r.reason.name).toBe(CaseErrorName.EMAIL_SEND_IN_PROGRESS);
+    expect(results.some((r) => r.status === 'fulfilled')).toBe(true);
     expect(await emailsFor(a.caseId)).toHaveLength(1);
+  });
+
+  test('a claim left by a killed function blocks until its lease runs out, then is taken over', async () => {
+    const a = await assigned();
+    const claim = async (claimedAt: Date) => direct.send(new UpdateItemCommand({
+      TableName: TABLE,
+      Key: { caseId: { S: a.caseId } },
+      UpdateExpression: 'SET emailStatus = :s, emailAttemptId = :a, emailOwner = :o, emailClaimedAt = :t',
+      ExpressionAttributeValues: { ':s': { S: 'SENDING' }, ':a': { S: 'dead-attempt' }, ':o': { S: 'exec-x' }, ':t': { S: claimedAt.toISOString() } },
+    }));
+    await claim(new Date());
+    expect((await rejection(sendEmail({ case: a, executionId: 'exec-x' }))).name).toBe(CaseErrorName.EMAIL_SEND_IN_PROGRESS);
+    await claim(new Date(Date.now() - 61_000)); // lease is 60 s here
+    await sendEmail({ case: a, executionId: 'exec-x' });
+    expect(await emailsFor(a.caseId)).toHaveLength(1);
+    expect((await record(a.caseId))!.emailAmbiguousResends.N).toBe('1');
   });
 
   test('SES rejecting the email for good: EmailRejected, nothing sent, claim released', async () => {
