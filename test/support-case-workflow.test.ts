@@ -78,7 +78,8 @@ describe('state machine definition', () => {
 
   test('waiting for another attempt\'s email claim always outlasts the claim\'s lease', () => {
     for (const handlerTimeout of [10, 60, 300]) {
-      const t = Template.fromStack(stackWith({ handlerTimeout: Duration.seconds(handlerTimeout), taskTimeout: Duration.seconds(handlerTimeout + 20) }).stack);
+      const props = { handlerTimeout: Duration.seconds(handlerTimeout), taskTimeout: Duration.seconds(handlerTimeout + 20) };
+      const t = Template.fromStack(stackWith(props).stack);
       const lease = handlerTimeout + 5;
       const retry = definitionOf(t).States['Send Email'].Retry.find((r: any) => r.ErrorEquals.includes('EmailSendInProgress'));
       expect(retry.JitterStrategy ?? 'NONE').toBe('NONE');
