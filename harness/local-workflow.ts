@@ -45,6 +45,10 @@ type Json = any;
 type TaskHandler = (input: Json) => Promise<Json>;
 
 /** Decides whether the Lambda service fails an invocation before the handler runs. */
+/**
+ * Decides whether the Lambda service fails an invocation: returns the error name, or nothing.
+ * A name prefixed `after:` fails it after the handler ran to completion (its answer is lost).
+ */
 export type LambdaFaultInjector = (stateName: string) => string | undefined;
 
 export interface LocalWorkflowOptions {
@@ -239,18 +243,17 @@ export class LocalWorkflow {
       if (!fn) throw new Error(`state ${stateName}: no local binding for ${state.Resource}`);
       handlers[stateName] = async (input) => {
         const fault = options.lambdaFaults?.(stateName);
-        if (fault) {
-          const e = new Error(`injected Lambda service fault before the handler ran: ${fault}`);
-          e.name = fault;
-          throw e;
-        }
+        const serviceFault = (name: string, when: string) => Object.assign(new Error(`injected Lambda service fault ${when}: ${name}`), { name });
+        if (fault && !fault.startsWith('after:')) throw serviceFault(fault, 'before the handler ran');
+        let out: unknown;
         try {
           // Lambda hands the handler a JSON copy and returns a JSON copy.
-          const out = await fn(JSON.parse(JSON.stringify(input ?? null)));
-          return JSON.parse(JSON.stringify(out ?? null));
+          out = await fn(JSON.parse(JSON.stringify(input ?? null)));
         } catch (err) {
           throw lambdaError(err);
         }
+        if (fault) throw serviceFault(fault.slice('after:'.length), 'after the handler ran');
+        return JSON.parse(JSON.stringify(out ?? null));
       };
     }
 

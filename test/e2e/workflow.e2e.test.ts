@@ -71,6 +71,25 @@ describe('faults, one class at a time (deterministic)', () => {
     });
   });
 
+  test('Lambda failing after a handler ran (answer lost): the retried steps change nothing', () => {
+    const failed = new Set<string>();
+    const lambdaFaults = (state: string) => {
+      if (state === 'Open Case' || failed.has(state)) return undefined;
+      failed.add(state);
+      return 'after:Lambda.ServiceException';
+    };
+    return withRun({ lambdaFaults }, async (run) => {
+      const outcome = await run.workflow.run({ inputCaseID: '106' });
+      expect(outcome.status).toBe('SUCCEEDED');
+      expect(outcome.retries).toBe(2);
+      expect(await run.workflow.records()).toHaveLength(1);
+      const emails = await run.aws.emails();
+      expect(emails).toHaveLength(1);
+      expect(emails[0].messageId).toBe(outcome.output.messageId);
+      expect((await run.workflow.records())[0].emailAmbiguousResends).toBeUndefined();
+    });
+  });
+
   test('a DynamoDB write whose response is lost: one record, one email', () => withRun({
     dynamodbPlan: [{ operation: 'PutItem', kind: 'drop-after-write' }, { operation: 'UpdateItem', kind: 'drop-after-write', count: 2 }],
   }, async (run) => {
