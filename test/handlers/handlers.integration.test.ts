@@ -196,12 +196,18 @@ describe('Send Email', () => {
     expect(await emailsFor(a.caseId)).toHaveLength(1);
   });
 
-  test('SES throttling: nothing sent, claim released, DependencyUnavailable; the retry sends once', async () => {
+  /** SES answers the next SendEmail with a 4xx: the attempt fails with `error`, nothing is sent, the claim is released. */
+  async function refusedBySes(kind: 'throttle' | 'reject', error: string): Promise<AssignedCase> {
     const a = await assigned();
-    sesProxy.inject({ operation: 'SendEmail', kind: 'throttle' });
-    expect((await rejection(sendEmail({ case: a, executionId: 'e' }))).name).toBe(CaseErrorName.DEPENDENCY_UNAVAILABLE);
+    sesProxy.inject({ operation: 'SendEmail', kind });
+    expect((await rejection(sendEmail({ case: a, executionId: 'e' }))).name).toBe(error);
     expect((await record(a.caseId))!.emailStatus.S).toBe('PENDING');
     expect(await emailsFor(a.caseId)).toHaveLength(0);
+    return a;
+  }
+
+  test('SES throttling: nothing sent, claim released, DependencyUnavailable; the retry sends once', async () => {
+    const a = await refusedBySes('throttle', CaseErrorName.DEPENDENCY_UNAVAILABLE);
     await sendEmail({ case: a, executionId: 'e' });
     expect(await emailsFor(a.caseId)).toHaveLength(1);
     expect((await record(a.caseId))!.emailAmbiguousResends).toBeUndefined();
@@ -263,11 +269,7 @@ describe('Send Email', () => {
   });
 
   test('SES rejecting the email for good: EmailRejected, nothing sent, claim released', async () => {
-    const a = await assigned();
-    sesProxy.inject({ operation: 'SendEmail', kind: 'reject' });
-    expect((await rejection(sendEmail({ case: a, executionId: 'e' }))).name).toBe(CaseErrorName.EMAIL_REJECTED);
-    expect((await record(a.caseId))!.emailStatus.S).toBe('PENDING');
-    expect(await emailsFor(a.caseId)).toHaveLength(0);
+    await refusedBySes('reject', CaseErrorName.EMAIL_REJECTED);
   });
 
   test('lost responses of the claim and of the SENT write still give one email and a SENT record', async () => {
