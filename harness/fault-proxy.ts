@@ -16,6 +16,8 @@ import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 
 export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'drop-after-write' | 'reject';
+/** A planned entry is a fault, or `pass`: let the matching request through (to aim later faults at later requests). */
+export type PlannedKind = FaultKind | 'pass';
 export type Service = 'dynamodb' | 'ses';
 
 export const FAULT_KINDS: Record<Service, FaultKind[]> = {
@@ -28,7 +30,7 @@ const DYNAMODB_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
 /** Fail the first `count` requests of operation `operation` with `kind`. */
 export interface PlannedFault {
   readonly operation: string;
-  readonly kind: FaultKind;
+  readonly kind: PlannedKind;
   readonly count?: number;
 }
 
@@ -101,7 +103,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const planned = plan.find((p) => p.left > 0 && p.operation === operation);
     if (planned) {
       planned.left--;
-      return planned.kind;
+      return planned.kind === 'pass' ? undefined : planned.kind;
     }
     if (!options.rate || random() >= options.rate) return undefined;
     const kinds = FAULT_KINDS[options.service].filter((k) => k !== 'drop-after-write' || DYNAMODB_WRITES.has(operation));

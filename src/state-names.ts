@@ -9,4 +9,8 @@ export const STATE_NAMES = {
   RECORD_FAILURE: 'Record Failure',
   FAILURE_NOT_RECORDED: 'Failure Not Recorded',
   CASE_FAILED: 'Case Failed',
+  EMAIL_SENT_NOT_RECORDED: 'Email Sent Not Recorded',
+  READ_SENT_EMAIL: 'Read Sent Email',
+  RECORD_SENT_EMAIL: 'Record Sent Email',
+  EMAIL_RECORDED: 'Email Recorded',
 };

@@ -1,4 +1,5 @@
 import {
+  Annotations,
   ArnFormat,
   Duration,
   Fn,
@@ -20,7 +21,7 @@ import { Construct } from 'constructs';
 import { EmployeeRoster } from './employee-roster';
 import { AssignCaseFunction } from './handlers/assign-case-function';
 import { isValidEmailAddress } from './handlers/case-logic';
-import { CASE_TABLE_PARTITION_KEY, CaseErrorName, CaseStatus, ENV } from './handlers/case-types';
+import { CASE_TABLE_PARTITION_KEY, CaseErrorName, CaseStatus, EmailStatus, ENV, RECORD_SENT } from './handlers/case-types';
 import { OpenCaseFunction } from './handlers/open-case-function';
 import { SendEmailFunction } from './handlers/send-email-function';
 import { STATE_NAMES } from './state-names';
@@ -99,9 +100,28 @@ export interface SupportCaseWorkflowProps {
   /**
    * Timeout of a whole execution, retries included.
    *
-   * @default Duration.minutes(15) for Standard, Duration.minutes(5) for Express
+   * It must leave room for the worst case of the throttled-email retries (twice
+   * `emailThrottlePatience`) plus one minute.
+   *
+   * @default - Standard: twice `emailThrottlePatience` plus 15 minutes (6 h 15 min with the
+   * defaults); Express: Duration.minutes(5)
    */
   readonly executionTimeout?: Duration;
+
+  /**
+   * How long an execution keeps trying to send an email that SES refuses for its maximum sending
+   * rate (`EmailThrottled`), in expected total waiting time.
+   *
+   * A burst of N cases drains at about SES's rate R, so the last case waits about N / R seconds:
+   * set this above that for the largest burst you expect (10,000 cases at 1 email/s need about
+   * 2 h 47 min). Throttled sends are retried with full jitter and a backoff capped at 5 seconds,
+   * so waiting executions keep SES busy without a stampede. The worst case of the retries is
+   * twice this, and must fit in `executionTimeout`. SES's daily quota is not waited for: it
+   * fails at once with `DailyQuotaExceeded`.
+   *
+   * @default Duration.hours(3) for Standard, Duration.seconds(90) for Express
+   */
+  readonly emailThrottlePatience?: Duration;
 
   /**
    * Memory of each Lambda function, in MiB.
@@ -154,8 +174,11 @@ const DEFAULTS = {
   tableRemovalPolicy: RemovalPolicy.RETAIN,
   handlerTimeout: Duration.seconds(10),
   taskTimeout: Duration.seconds(30),
-  standardExecutionTimeout: Duration.minutes(15),
+  /** Added to the worst case of the throttled-email retries for a Standard execution's default timeout. */
+  standardExecutionTimeoutMargin: Duration.minutes(15),
   expressExecutionTimeout: Duration.minutes(5),
+  standardThrottlePatience: Duration.hours(3),
+  expressThrottlePatience: Duration.seconds(90),
   memorySize: 256,
   architecture: lambda.Architecture.ARM_64,
   logExecutionData: false,
@@ -205,22 +228,72 @@ const RETRY = {
 } satisfies Record<string, sfn.RetryProps>;
 
 /**
- * Waiting for another attempt's email claim: no jitter, so the 5 retries (1+2+4+8+16 = 31
- * intervals) always outlast the claim's lease (interval = lease / 8, so about 4 leases).
+ * Record Sent Email: the email went out, so this write must land. Every error but a failed
+ * condition (the claim is no longer this attempt's) is retried: 6 retries, 1 s doubling up to 8 s.
+ */
+const RECORD_SENT_RETRY: { notOurs: sfn.RetryProps; any: sfn.RetryProps & { maxAttempts: number }; attemptTimeout: Duration } = {
+  notOurs: { errors: ['DynamoDB.ConditionalCheckFailedException'], maxAttempts: 0 },
+  any: {
+    errors: [sfn.Errors.ALL], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 6, maxDelay: Duration.seconds(8), jitterStrategy: sfn.JitterType.FULL,
+  },
+  /** Timeout of one attempt (a DynamoDB call). */
+  attemptTimeout: Duration.seconds(5),
+};
+
+/** Throttled sends: backoff from 1 s, capped here, full jitter. A small cap keeps SES saturated as a burst's tail thins out. */
+const THROTTLE_MAX_DELAY_SECONDS = 5;
+
+/** Longest total wait of a retrier (every jittered wait at its maximum). */
+function worstCaseWaitSeconds(retry: { interval?: Duration; backoffRate?: number; maxAttempts?: number; maxDelay?: Duration }): number {
+  let total = 0;
+  for (let k = 0; k < (retry.maxAttempts ?? 3); k++) {
+    const wait = (retry.interval?.toSeconds() ?? 1) * (retry.backoffRate ?? 2) ** k;
+    total += Math.min(wait, retry.maxDelay?.toSeconds() ?? Infinity);
+  }
+  return total;
+}
+
+/**
+ * Throttled sends (`EmailThrottled`): retried with full jitter, backoff from 1 s capped at 5 s,
+ * as many times as it takes for the expected total wait (half of each capped interval) to reach
+ * `patience`.
+ */
+function throttleRetry(patience: Duration): sfn.RetryProps {
+  const ramp = [1, 2, 4]; // intervals before the cap
+  const afterRamp = Math.max(0, patience.toSeconds() - ramp.reduce((a, b) => a + b / 2, 0));
+  return {
+    errors: [CaseErrorName.EMAIL_THROTTLED],
+    interval: Duration.seconds(1),
+    backoffRate: 2,
+    maxDelay: Duration.seconds(THROTTLE_MAX_DELAY_SECONDS),
+    maxAttempts: ramp.length + Math.ceil(afterRamp / (THROTTLE_MAX_DELAY_SECONDS / 2)),
+    jitterStrategy: sfn.JitterType.FULL,
+  };
+}
+
+/**
+ * Waiting for another attempt's email claim: no jitter, so the 4 retries (1+2+4+8 = 15
+ * intervals) always outlast the claim's lease (interval = lease / 7, so about two leases).
  */
 function emailInProgressRetry(leaseSeconds: number): sfn.RetryProps {
   return {
     errors: [CaseErrorName.EMAIL_SEND_IN_PROGRESS],
-    interval: Duration.seconds(Math.ceil(leaseSeconds / 8)),
+    interval: Duration.seconds(Math.ceil(leaseSeconds / 7)),
     backoffRate: 2,
-    maxAttempts: 5,
+    maxAttempts: 4,
     jitterStrategy: sfn.JitterType.NONE,
   };
 }
 
-/** An email claim older than this belongs to an attempt whose function was killed. */
+/**
+ * An email claim older than this belongs to an attempt that is over: its function has timed out
+ * (plus a margin), and the state machine's Record Sent Email step, which records an email the
+ * function could not, has run out of retries.
+ */
 function emailLeaseSeconds(handlerTimeout: Duration): number {
-  return handlerTimeout.toSeconds() + 5;
+  const recordSentAttempts = RECORD_SENT_RETRY.any.maxAttempts + 1;
+  const recordSentBudget = worstCaseWaitSeconds(RECORD_SENT_RETRY.any) + recordSentAttempts * RECORD_SENT_RETRY.attemptTimeout.toSeconds();
+  return handlerTimeout.toSeconds() + 5 + recordSentBudget;
 }
 
 const EXPRESS_MAX_DURATION = Duration.minutes(5);
@@ -262,13 +335,12 @@ export class SupportCaseWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: SupportCaseWorkflowProps) {
     super(scope, id);
-    validateProps(props);
-
-    const workflowType = props.workflowType ?? DEFAULTS.workflowType;
-    const handlerTimeout = props.handlerTimeout ?? DEFAULTS.handlerTimeout;
-    const taskTimeout = props.taskTimeout ?? DEFAULTS.taskTimeout;
+    const resolved = resolveProps(props);
+    validateProps(this.node.path, props, resolved);
+    const { workflowType, handlerTimeout, taskTimeout, executionTimeout, emailThrottlePatience } = resolved;
     const tracing = props.tracingEnabled ?? DEFAULTS.tracingEnabled;
     const logRetention = props.logRetention ?? DEFAULTS.logRetention;
+    this.describeBurstCapacity(resolved);
 
     this.table = props.table ?? new dynamodb.Table(this, 'Table', {
       partitionKey: { name: CASE_TABLE_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
@@ -332,9 +404,8 @@ export class SupportCaseWorkflow extends Construct {
       stateMachineName: props.stateMachineName,
       stateMachineType: workflowType,
       comment: 'Support case workflow: Open Case, Assign Case, Send Email.',
-      definitionBody: sfn.DefinitionBody.fromChainable(this.definition(taskTimeout, emailLeaseSeconds(handlerTimeout))),
-      timeout: props.executionTimeout ?? (workflowType === sfn.StateMachineType.EXPRESS
-        ? DEFAULTS.expressExecutionTimeout : DEFAULTS.standardExecutionTimeout),
+      definitionBody: sfn.DefinitionBody.fromChainable(this.definition(taskTimeout, emailLeaseSeconds(handlerTimeout), emailThrottlePatience)),
+      timeout: executionTimeout,
       tracingEnabled: tracing,
       logs: {
         destination: this.logGroup,
@@ -417,7 +488,17 @@ export class SupportCaseWorkflow extends Construct {
     this.table.encryptionKey?.grantEncryptDecrypt(fn);
   }
 
-  private definition(taskTimeout: Duration, leaseSeconds: number): sfn.IChainable {
+  /** Says at synth time what burst the configuration drains (an info annotation: `cdk synth` prints it). */
+  private describeBurstCapacity(resolved: ResolvedProps): void {
+    const seconds = resolved.emailThrottlePatience.toSeconds();
+    Annotations.of(this).addInfo(
+      `Bursts: an execution keeps retrying a throttled email for about ${resolved.emailThrottlePatience.toHumanString()} (emailThrottlePatience), `
+      + `so a burst drains at SES's sending rate without failures up to about ${seconds} cases at 1 email/s, `
+      + `${14 * seconds} at 14/s, ${50 * seconds} at 50/s.`,
+    );
+  }
+
+  private definition(taskTimeout: Duration, leaseSeconds: number, throttlePatience: Duration): sfn.IChainable {
     const caseFailed = new sfn.Fail(this, 'CaseFailed', {
       stateName: STATE_NAMES.CASE_FAILED,
       comment: 'Ends the execution with the error name and cause of the step that failed.',
@@ -427,18 +508,21 @@ export class SupportCaseWorkflow extends Construct {
     // Record Failure's own failure must not hide the step's error: keep that one.
     const failureNotRecorded = new sfn.Pass(this, 'FailureNotRecorded', {
       stateName: STATE_NAMES.FAILURE_NOT_RECORDED,
-      comment: 'No record to mark (the case failed before it was written, or was already emailed).',
+      comment: 'No record to mark (the case failed before it was written, or its email went out).',
       outputPath: '$.error',
     }).next(caseFailed);
 
+    const caseKey = (path: string) => ({ [CASE_TABLE_PARTITION_KEY]: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(path)) });
+
     const recordFailure = new tasks.DynamoUpdateItem(this, 'RecordFailure', {
       stateName: STATE_NAMES.RECORD_FAILURE,
-      comment: 'Marks the case record FAILED (if there is one and its email was not sent).',
+      comment: 'Marks the case record FAILED (if the workflow wrote one and its email was not sent).',
       table: this.table,
-      key: { [CASE_TABLE_PARTITION_KEY]: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.caseId')) },
+      key: caseKey('$.caseId'),
       updateExpression: 'SET #status = :failed, failureError = :error, updatedAt = :now',
-      conditionExpression: 'attribute_exists(#pk) AND #status <> :emailed',
-      expressionAttributeNames: { '#status': 'status', '#pk': CASE_TABLE_PARTITION_KEY },
+      // Only a record the workflow wrote (it always has emailStatus), and never one whose email went out.
+      conditionExpression: 'attribute_exists(emailStatus) AND #status <> :emailed',
+      expressionAttributeNames: { '#status': 'status' },
       expressionAttributeValues: {
         ':failed': tasks.DynamoAttributeValue.fromString(CaseStatus.FAILED),
         ':emailed': tasks.DynamoAttributeValue.fromString(CaseStatus.EMAILED),
@@ -453,9 +537,9 @@ export class SupportCaseWorkflow extends Construct {
     recordFailure.addCatch(failureNotRecorded, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
     recordFailure.next(caseFailed);
 
-    const step = (
-      id: string, stateName: string, fn: lambda.IFunction, onFailure: sfn.IChainable, errorPath: string | undefined, payload?: sfn.TaskInput,
-    ) => {
+    const recordSentEmail = this.recordSentEmailPath(caseKey, failureNotRecorded);
+
+    const step = (id: string, stateName: string, fn: lambda.IFunction, retries: sfn.RetryProps[], payload?: sfn.TaskInput) => {
       const task = new tasks.LambdaInvoke(this, id, {
         stateName,
         lambdaFunction: fn,
@@ -466,23 +550,74 @@ export class SupportCaseWorkflow extends Construct {
         retryOnServiceExceptions: false,
         taskTimeout: sfn.Timeout.duration(taskTimeout),
       });
-      task.addRetry(RETRY.lambdaService);
-      task.addRetry(RETRY.functionKilled);
-      task.addRetry(RETRY.dependency);
-      task.addRetry(emailInProgressRetry(leaseSeconds));
-      task.addCatch(onFailure, { errors: [sfn.Errors.ALL], resultPath: errorPath });
+      for (const retry of [RETRY.lambdaService, RETRY.functionKilled, ...retries]) task.addRetry(retry);
       return task;
     };
 
-    return sfn.Chain
-      // Open Case's input may not even be an object, so its error replaces it (ResultPath left
-      // out, which means "$") rather than joining it.
-      .start(step('OpenCase', STATE_NAMES.OPEN_CASE, this.openCaseFunction, caseFailed, undefined))
-      .next(step('AssignCase', STATE_NAMES.ASSIGN_CASE, this.assignCaseFunction, recordFailure, '$.error'))
-      .next(step('SendEmail', STATE_NAMES.SEND_EMAIL, this.sendEmailFunction, recordFailure, '$.error', sfn.TaskInput.fromObject({
-        case: sfn.JsonPath.entirePayload,
-        executionId: sfn.JsonPath.executionId,
-      })));
+    // Open Case's input may not even be an object, so its error replaces it (ResultPath left out,
+    // which means "$") rather than joining it.
+    const openCase = step('OpenCase', STATE_NAMES.OPEN_CASE, this.openCaseFunction, [])
+      .addCatch(caseFailed, { errors: [sfn.Errors.ALL] });
+    const assignCase = step('AssignCase', STATE_NAMES.ASSIGN_CASE, this.assignCaseFunction, [RETRY.dependency])
+      .addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    const sendEmail = step('SendEmail', STATE_NAMES.SEND_EMAIL, this.sendEmailFunction, [
+      RETRY.dependency, emailInProgressRetry(leaseSeconds), throttleRetry(throttlePatience),
+    ], sfn.TaskInput.fromObject({ case: sfn.JsonPath.entirePayload, executionId: sfn.JsonPath.executionId }))
+      .addCatch(recordSentEmail, { errors: [CaseErrorName.EMAIL_SENT_NOT_RECORDED], resultPath: '$.error' })
+      .addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+
+    return sfn.Chain.start(openCase).next(assignCase).next(sendEmail);
+  }
+
+  /**
+   * The failure path of an email that SES accepted but Send Email could not record: the message
+   * id travels in the error (`EmailSentNotRecorded`, its message is a JSON `SentEmail`), and the
+   * state machine makes the same conditional write as the handler, with its own retries. So the
+   * email is never sent again, and the happy path keeps its three states.
+   */
+  private recordSentEmailPath(caseKey: (path: string) => Record<string, tasks.DynamoAttributeValue>, onFailure: sfn.IChainable): sfn.IChainable {
+    const unwrapCause = new sfn.Pass(this, 'EmailSentNotRecorded', {
+      stateName: STATE_NAMES.EMAIL_SENT_NOT_RECORDED,
+      comment: 'Send Email\'s error cause is the Lambda error as JSON; its message is the sent email.',
+      parameters: { 'cause.$': 'States.StringToJson($.error.Cause)' },
+      resultPath: '$.sent',
+    });
+    const readSentEmail = new sfn.Pass(this, 'ReadSentEmail', {
+      stateName: STATE_NAMES.READ_SENT_EMAIL,
+      parameters: { 'email.$': 'States.StringToJson($.sent.cause.errorMessage)' },
+      resultPath: '$.sent',
+    });
+    const at = (field: string) => sfn.JsonPath.stringAt(`$.sent.email.${field}`);
+    const recordSent = new tasks.DynamoUpdateItem(this, 'RecordSentEmail', {
+      stateName: STATE_NAMES.RECORD_SENT_EMAIL,
+      comment: 'Records the email SES accepted (SENT, case EMAILED), as Send Email would have.',
+      table: this.table,
+      key: caseKey('$.sent.email.result.caseId'),
+      updateExpression: RECORD_SENT.updateExpression,
+      conditionExpression: RECORD_SENT.conditionExpression,
+      expressionAttributeNames: { '#status': 'status' },
+      expressionAttributeValues: {
+        ':sent': tasks.DynamoAttributeValue.fromString(EmailStatus.SENT),
+        ':emailed': tasks.DynamoAttributeValue.fromString(CaseStatus.EMAILED),
+        ':sending': tasks.DynamoAttributeValue.fromString(EmailStatus.SENDING),
+        ':attempt': tasks.DynamoAttributeValue.fromString(at('attemptId')),
+        ':mid': tasks.DynamoAttributeValue.fromString(at('messageId')),
+        ':at': tasks.DynamoAttributeValue.fromString(at('emailedAt')),
+        ':resends': tasks.DynamoAttributeValue.numberFromString(at('emailAmbiguousResends')),
+      },
+      resultPath: sfn.JsonPath.DISCARD,
+      taskTimeout: sfn.Timeout.duration(RECORD_SENT_RETRY.attemptTimeout),
+    });
+    recordSent.addRetry(RECORD_SENT_RETRY.notOurs);
+    recordSent.addRetry(RECORD_SENT_RETRY.any);
+    // The email went out: the record must not say FAILED, so skip Record Failure.
+    recordSent.addCatch(onFailure, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+    const emailRecorded = new sfn.Pass(this, 'EmailRecorded', {
+      stateName: STATE_NAMES.EMAIL_RECORDED,
+      comment: 'The execution\'s output: what Send Email would have returned.',
+      outputPath: '$.sent.email.result',
+    });
+    return unwrapCause.next(readSentEmail).next(recordSent).next(emailRecorded);
   }
 }
 
@@ -494,12 +629,35 @@ function senderIdentityArns(scope: Construct, email: string): string[] {
     stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }));
 }
 
-/** Checks the props; throws one error listing every problem, each naming its prop. */
-function validateProps(props: SupportCaseWorkflowProps): void {
-  const problems: string[] = [];
+/** The props with every default applied: worked out once, read by validation and construction. */
+interface ResolvedProps {
+  readonly workflowType: sfn.StateMachineType;
+  readonly handlerTimeout: Duration;
+  readonly taskTimeout: Duration;
+  readonly emailThrottlePatience: Duration;
+  readonly executionTimeout: Duration;
+}
+
+function resolveProps(props: SupportCaseWorkflowProps): ResolvedProps {
   const workflowType = props.workflowType ?? DEFAULTS.workflowType;
-  const handlerTimeout = props.handlerTimeout ?? DEFAULTS.handlerTimeout;
-  const taskTimeout = props.taskTimeout ?? DEFAULTS.taskTimeout;
+  const express = workflowType === sfn.StateMachineType.EXPRESS;
+  const emailThrottlePatience = props.emailThrottlePatience ?? (express ? DEFAULTS.expressThrottlePatience : DEFAULTS.standardThrottlePatience);
+  const executionTimeout = props.executionTimeout ?? (express
+    ? DEFAULTS.expressExecutionTimeout
+    : Duration.seconds(worstCaseWaitSeconds(throttleRetry(emailThrottlePatience)) + DEFAULTS.standardExecutionTimeoutMargin.toSeconds()));
+  return {
+    workflowType,
+    handlerTimeout: props.handlerTimeout ?? DEFAULTS.handlerTimeout,
+    taskTimeout: props.taskTimeout ?? DEFAULTS.taskTimeout,
+    emailThrottlePatience,
+    executionTimeout,
+  };
+}
+
+/** Checks the props; throws one error listing every problem, each naming its prop, under the construct's path. */
+function validateProps(path: string, props: SupportCaseWorkflowProps, resolved: ResolvedProps): void {
+  const problems: string[] = [];
+  const { workflowType, handlerTimeout, taskTimeout, executionTimeout, emailThrottlePatience } = resolved;
 
   if (!Token.isUnresolved(props.senderEmail) && !isValidEmailAddress(props.senderEmail)) {
     problems.push(`senderEmail: ${JSON.stringify(props.senderEmail)} is not a valid email address`);
@@ -516,22 +674,32 @@ function validateProps(props: SupportCaseWorkflowProps): void {
   if (taskTimeout.toMilliseconds() <= handlerTimeout.toMilliseconds()) {
     problems.push(`taskTimeout: ${taskTimeout.toHumanString()} must be longer than handlerTimeout (${handlerTimeout.toHumanString()})`);
   }
-  const executionTimeout = props.executionTimeout
-    ?? (workflowType === sfn.StateMachineType.EXPRESS ? DEFAULTS.expressExecutionTimeout : DEFAULTS.standardExecutionTimeout);
   if (executionTimeout.toMilliseconds() < taskTimeout.toMilliseconds()) {
     problems.push(`${props.executionTimeout ? 'executionTimeout' : 'taskTimeout'}: one task attempt (taskTimeout, ${taskTimeout.toHumanString()})`
       + ` does not fit in the execution timeout (${executionTimeout.toHumanString()})`);
   }
-  if (props.executionTimeout) {
-    if (workflowType === sfn.StateMachineType.EXPRESS && props.executionTimeout.toMilliseconds() > EXPRESS_MAX_DURATION.toMilliseconds()) {
-      problems.push(`executionTimeout: Express workflows run at most 5 minutes, got ${props.executionTimeout.toHumanString()}`);
-    }
+  if (workflowType === sfn.StateMachineType.EXPRESS && executionTimeout.toMilliseconds() > EXPRESS_MAX_DURATION.toMilliseconds()) {
+    problems.push(`executionTimeout: Express workflows run at most 5 minutes, got ${executionTimeout.toHumanString()}`);
+  }
+  if (emailThrottlePatience.toSeconds() < 1) problems.push('emailThrottlePatience: must be at least 1 second');
+  const throttleBudget = worstCaseWaitSeconds(throttleRetry(emailThrottlePatience));
+  if (throttleBudget + 60 > executionTimeout.toSeconds()) {
+    problems.push(`emailThrottlePatience: its retries may wait up to ${Duration.seconds(throttleBudget).toHumanString()}, which with a minute for the`
+      + ` steps does not fit in executionTimeout (${executionTimeout.toHumanString()}): lower emailThrottlePatience or raise executionTimeout`);
   }
   const memory = props.memorySize;
   if (memory !== undefined && !Token.isUnresolved(memory) && (!Number.isInteger(memory) || memory < 128 || memory > 10240)) {
     problems.push(`memorySize: ${memory} is not a whole number of MiB between 128 and 10240`);
   }
   if (problems.length > 0) {
-    throw new Error(`Invalid SupportCaseWorkflowProps:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    throw new ValidationError(`Invalid SupportCaseWorkflowProps for ${path}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** A synth-time error in the props of a `SupportCaseWorkflow`. */
+class ValidationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ValidationError';
   }
 }

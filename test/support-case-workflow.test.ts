@@ -1,5 +1,5 @@
 import { App, CfnParameter, Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_iam as iam, aws_sns as sns, aws_stepfunctions as sfn } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../src';
 import { STATE_NAMES } from '../src/state-names';
 
@@ -21,6 +21,12 @@ function definitionOf(template: Template): any {
   // Replace each token by a marker holding its logical id, so the JSON parses.
   const text = parts.map((p) => (typeof p === 'string' ? p : `TOKEN(${JSON.stringify(p).replace(/"/g, '\'')})`)).join('');
   return JSON.parse(text);
+}
+
+/** The email claim's lease the construct gives Send Email. */
+function leaseOf(template: Template): string {
+  const fns = Object.values<any>(template.findResources('AWS::Lambda::Function'));
+  return fns.map((f) => f.Properties.Environment?.Variables?.EMAIL_LEASE_SECONDS).find((v) => v !== undefined);
 }
 
 function logicalIdOf(template: Template, type: string, fragment: string): string {
@@ -70,17 +76,30 @@ describe('state machine definition', () => {
     expect(lambdaRetry.BackoffRate).toBeGreaterThan(1);
     expect(lambdaRetry.JitterStrategy).toBe('FULL');
     const retried = retry.flatMap((r) => r.ErrorEquals);
-    expect(retried).toContain('DependencyUnavailable');
-    for (const never of ['InvalidCaseInput', 'ConfigurationError', 'States.ALL', 'EmailRejected']) {
+    for (const never of ['InvalidCaseInput', 'ConfigurationError', 'States.ALL', 'EmailRejected', 'DailyQuotaExceeded', 'UnrecognizedCaseRecord']) {
       expect(retried).not.toContain(never);
     }
+  });
+
+  test('each step retries only the errors it can raise', () => {
+    const retried = (state: string) => def.States[state].Retry.flatMap((r: any) => r.ErrorEquals);
+    expect(retried('Open Case')).not.toContain('DependencyUnavailable');
+    expect(retried('Assign Case')).toContain('DependencyUnavailable');
+    expect(retried('Assign Case')).not.toContain('EmailSendInProgress');
+    expect(retried('Send Email')).toEqual(expect.arrayContaining(['DependencyUnavailable', 'EmailSendInProgress', 'EmailThrottled']));
   });
 
   test('waiting for another attempt\'s email claim always outlasts the claim\'s lease', () => {
     for (const handlerTimeout of [10, 60, 300]) {
       const props = { handlerTimeout: Duration.seconds(handlerTimeout), taskTimeout: Duration.seconds(handlerTimeout + 20) };
       const t = Template.fromStack(stackWith(props).stack);
-      const lease = handlerTimeout + 5;
+      const lease = Number(leaseOf(t));
+      // the lease covers the function's timeout and Record Sent Email's retries (waits and attempt timeouts)
+      const recordSent = definitionOf(t).States['Record Sent Email'];
+      const any = recordSent.Retry.find((r: any) => r.ErrorEquals.includes('States.ALL'));
+      let recordBudget = (any.MaxAttempts + 1) * recordSent.TimeoutSeconds;
+      for (let i = 0; i < any.MaxAttempts; i++) recordBudget += Math.min(any.IntervalSeconds * any.BackoffRate ** i, any.MaxDelaySeconds);
+      expect(lease).toBeGreaterThanOrEqual(handlerTimeout + recordBudget);
       const retry = definitionOf(t).States['Send Email'].Retry.find((r: any) => r.ErrorEquals.includes('EmailSendInProgress'));
       expect(retry.JitterStrategy ?? 'NONE').toBe('NONE');
       let total = 0;
@@ -94,23 +113,96 @@ describe('state machine definition', () => {
     expect(retried).toEqual(expect.arrayContaining(['Lambda.Unknown', 'Sandbox.Timedout', 'States.Timeout']));
   });
 
-  test('every task has a timeout and the execution has one', () => {
-    for (const state of Object.values<any>(def.States).filter((s) => s.Type === 'Task')) {
-      expect(state.TimeoutSeconds).toBe(30);
+  test('every task has a timeout and the execution has one that outlasts the throttled-email retries', () => {
+    for (const [name, state] of Object.entries<any>(def.States).filter(([, s]) => s.Type === 'Task')) {
+      expect(state.TimeoutSeconds).toBe(name === 'Record Sent Email' ? 5 : 30);
     }
-    expect(def.TimeoutSeconds).toBe(900);
+    const throttle = def.States['Send Email'].Retry.find((r: any) => r.ErrorEquals.includes('EmailThrottled'));
+    let worst = 0;
+    for (let i = 0; i < throttle.MaxAttempts; i++) worst += Math.min(throttle.IntervalSeconds * throttle.BackoffRate ** i, throttle.MaxDelaySeconds);
+    expect(def.TimeoutSeconds).toBeGreaterThan(worst);
+    expect(def.TimeoutSeconds).toBeLessThanOrEqual(worst + 15 * 60);
   });
 
   test('failures are caught: Open Case ends in Case Failed, later steps mark the record first', () => {
     expect(def.States['Open Case'].Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: 'Case Failed' }]);
     expect(def.States['Assign Case'].Catch[0].ResultPath).toBe('$.error');
     expect(def.States['Assign Case'].Catch[0].Next).toBe('Record Failure');
-    expect(def.States['Send Email'].Catch[0].Next).toBe('Record Failure');
+    expect(def.States['Send Email'].Catch).toEqual([
+      { ErrorEquals: ['EmailSentNotRecorded'], ResultPath: '$.error', Next: 'Email Sent Not Recorded' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Record Failure' },
+    ]);
     expect(def.States['Record Failure'].Resource).toBe("arn:TOKEN({'Ref':'AWS::Partition'}):states:::dynamodb:updateItem");
     expect(def.States['Record Failure']).toMatchObject({ Next: 'Case Failed', OutputPath: '$.error' });
     expect(def.States['Record Failure'].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'Failure Not Recorded' }]);
     expect(def.States['Failure Not Recorded']).toMatchObject({ Type: 'Pass', OutputPath: '$.error', Next: 'Case Failed' });
     expect(def.States['Case Failed']).toMatchObject({ Type: 'Fail', ErrorPath: '$.Error', CausePath: '$.Cause' });
+  });
+
+  test('Record Failure touches only a record the workflow wrote and whose email did not go out', () => {
+    expect(def.States['Record Failure'].Parameters.ConditionExpression).toBe('attribute_exists(emailStatus) AND #status <> :emailed');
+  });
+
+  test('an email SES accepted but Send Email could not record is recorded by the state machine, never sent again', () => {
+    const s = def.States;
+    expect(s['Email Sent Not Recorded']).toMatchObject({
+      Type: 'Pass', Parameters: { 'cause.$': 'States.StringToJson($.error.Cause)' }, ResultPath: '$.sent', Next: 'Read Sent Email',
+    });
+    expect(s['Read Sent Email']).toMatchObject({
+      Type: 'Pass', Parameters: { 'email.$': 'States.StringToJson($.sent.cause.errorMessage)' }, ResultPath: '$.sent', Next: 'Record Sent Email',
+    });
+    expect(s['Record Sent Email']).toMatchObject({
+      Resource: "arn:TOKEN({'Ref':'AWS::Partition'}):states:::dynamodb:updateItem",
+      Next: 'Email Recorded',
+      Parameters: {
+        ConditionExpression: 'emailAttemptId = :attempt AND emailStatus = :sending',
+        UpdateExpression: expect.stringContaining('REMOVE failureError'),
+        ExpressionAttributeValues: expect.objectContaining({ ':mid': { 'S.$': '$.sent.email.messageId' }, ':resends': { 'N.$': '$.sent.email.emailAmbiguousResends' } }),
+      },
+    });
+    // a failed condition (the claim is someone else's now) is not retried; everything else is
+    expect(s['Record Sent Email'].Retry[0]).toMatchObject({ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], MaxAttempts: 0 });
+    expect(s['Record Sent Email'].Retry[1]).toMatchObject({ ErrorEquals: ['States.ALL'], JitterStrategy: 'FULL' });
+    // the email went out: never through Record Failure
+    expect(s['Record Sent Email'].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'Failure Not Recorded' }]);
+    expect(s['Email Recorded']).toMatchObject({ Type: 'Pass', OutputPath: '$.sent.email.result', End: true });
+  });
+});
+
+describe('bursts and SES limits', () => {
+  const throttleRetry = (t: Template) => definitionOf(t).States['Send Email'].Retry.find((r: any) => r.ErrorEquals.includes('EmailThrottled'));
+
+  test('throttled sends are retried with full jitter, a small backoff cap, for about emailThrottlePatience', () => {
+    const retry = throttleRetry(Template.fromStack(stackWith().stack));
+    expect(retry).toMatchObject({ IntervalSeconds: 1, BackoffRate: 2, MaxDelaySeconds: 5, JitterStrategy: 'FULL' });
+    // expected total wait (half of each capped interval) ~ 3 hours
+    let expected = 0;
+    for (let i = 0; i < retry.MaxAttempts; i++) expected += Math.min(2 ** i, 5) / 2;
+    expect(expected).toBeGreaterThanOrEqual(3 * 3600);
+    expect(expected).toBeLessThan(3 * 3600 + 5);
+  });
+
+  test('the patience is a prop', () => {
+    const retry = throttleRetry(Template.fromStack(stackWith({ emailThrottlePatience: Duration.minutes(10) }).stack));
+    expect(retry.MaxAttempts).toBe(3 + Math.ceil((600 - 3.5) / 2.5));
+  });
+
+  test('the daily quota is never retried', () => {
+    const retried = definitionOf(Template.fromStack(stackWith().stack)).States['Send Email'].Retry.flatMap((r: any) => r.ErrorEquals);
+    expect(retried).not.toContain('DailyQuotaExceeded');
+  });
+
+  test('Express: the default patience fits in 5 minutes; a patience that does not is refused, naming both props', () => {
+    const express = { workflowType: sfn.StateMachineType.EXPRESS };
+    expect(() => stackWith(express)).not.toThrow();
+    expect(() => stackWith({ ...express, emailThrottlePatience: Duration.minutes(3) }))
+      .toThrow(/emailThrottlePatience: its retries may wait up to .* does not fit in executionTimeout \(5 minutes\)/);
+  });
+
+  test('says at synth time what burst the configuration drains', () => {
+    const { stack } = stackWith();
+    const infos = Annotations.fromStack(stack).findInfo('*', Match.stringLikeRegexp('Bursts: .* 10800 cases at 1 email/s, 151200 at 14/s'));
+    expect(infos).toHaveLength(1);
   });
 });
 
@@ -229,7 +321,7 @@ describe('functions', () => {
       { id: 'e2', name: 'Bo', email: 'bo@example.com' },
     ]);
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ SENDER_EMAIL: 'support@example.com', EMAIL_LEASE_SECONDS: '15' }) },
+      Environment: { Variables: Match.objectLike({ SENDER_EMAIL: 'support@example.com', EMAIL_LEASE_SECONDS: '81' }) },
     });
   });
 
@@ -389,7 +481,7 @@ describe('synth-time validation', () => {
 
   test('reports every problem of the props at once', () => {
     expect(build({ senderEmail: 'nope', roster: EmployeeRoster.fromEmployees([]), memorySize: 1 })).toThrow(
-      /Invalid SupportCaseWorkflowProps:\n {2}- senderEmail: .*\n {2}- roster: .*\n {2}- memorySize: /);
+      /Invalid SupportCaseWorkflowProps for Test\/Support:\n {2}- senderEmail: .*\n {2}- roster: .*\n {2}- memorySize: /);
   });
 
   test('a roster too large for the Lambda environment is rejected', () => {

@@ -9,14 +9,15 @@
  * retry, a response lost after the write, or a second execution for the same case finds
  * the record and returns the assignment stored there; nothing is reassigned or overwritten.
  */
-import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { assignCase, assignmentFromRecord, fromItem, newCaseRecord, parseOpenedCase, parseRoster, rosterFromItems, toItem } from './case-logic';
-import { AssignedCase, CASE_TABLE_PARTITION_KEY, ENV, RosterEmployee } from './case-types';
-import { CaseNotFoundError, ConfigurationError, isTransientAwsError, rethrowAwsError, RosterUnavailableError } from './errors';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { assignCase, assignmentFromRecord, newCaseRecord, parseOpenedCase, parseRoster, rosterFromItems } from './case-logic';
+import { CaseTable, caseTableName, REQUEST_TIMEOUTS } from './case-table.lambda-shared';
+import { AssignedCase, ENV, RosterEmployee } from './case-types';
+import { CaseNotFoundError, isTransientAwsError, rethrowAwsError, RosterUnavailableError } from './errors';
 import { caseLogger } from './log';
 
-/** No SDK call may hang until the function times out: it fails and the state machine retries. */
-const dynamodb = new DynamoDBClient({ requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 } });
+/** The roster table's client (the case table's lives in the case-table module). */
+const rosterClient = new DynamoDBClient({ requestHandler: REQUEST_TIMEOUTS });
 
 const DEFAULT_ROSTER_CACHE_SECONDS = 60;
 let cached: { employees: RosterEmployee[]; until: number } | undefined;
@@ -26,7 +27,7 @@ async function scanRoster(tableName: string): Promise<RosterEmployee[]> {
   let ExclusiveStartKey: Record<string, any> | undefined;
   try {
     do {
-      const page = await dynamodb.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey }));
+      const page = await rosterClient.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey }));
       items.push(...(page.Items ?? []));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
@@ -51,48 +52,30 @@ async function loadRoster(now: number): Promise<RosterEmployee[]> {
   return employees;
 }
 
-async function readAssignment(tableName: string, caseId: string): Promise<AssignedCase> {
-  const { Item } = await dynamodb.send(
-    new GetItemCommand({ TableName: tableName, Key: { [CASE_TABLE_PARTITION_KEY]: { S: caseId } }, ConsistentRead: true }),
-  );
-  if (!Item) throw new CaseNotFoundError(caseId);
-  return assignmentFromRecord(fromItem(Item));
-}
-
 export async function handler(event: unknown): Promise<AssignedCase> {
   const opened = parseOpenedCase(event);
   const log = caseLogger('Assign Case', opened.caseId);
-  const tableName = process.env[ENV.TABLE_NAME];
-  if (!tableName) throw new ConfigurationError(`${ENV.TABLE_NAME} is not set`);
+  const table = new CaseTable(caseTableName());
   const now = new Date();
   let roster: RosterEmployee[];
   try {
     roster = await loadRoster(now.getTime());
   } catch (err) {
     // A case assigned earlier keeps its assignment even if the roster cannot be read now.
-    const existing = await readAssignment(tableName, opened.caseId).catch(() => undefined);
-    if (existing) return existing;
+    const existing = await table.get(opened.caseId).catch(() => undefined);
+    if (existing) return assignmentFromRecord(existing);
     throw err;
   }
   const assigned = assignCase(opened, roster, now);
-  try {
-    await dynamodb.send(
-      new PutItemCommand({
-        TableName: tableName,
-        Item: toItem(newCaseRecord(assigned)),
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': CASE_TABLE_PARTITION_KEY },
-      }),
-    );
+  const outcome = await table.create(newCaseRecord(assigned)).catch((err) => {
+    log.error('could not write the case record', { err });
+    throw err;
+  });
+  if (outcome.applied) {
     log.info('case assigned', { employeeId: assigned.employee.id });
     return assigned;
-  } catch (err) {
-    if (err instanceof ConditionalCheckFailedException) {
-      const existing = await readAssignment(tableName, opened.caseId).catch((e) => rethrowAwsError(e, 'reading the case record'));
-      log.info('case already assigned; returning the stored assignment', { employeeId: existing.employee.id });
-      return existing;
-    }
-    log.error('could not write the case record', { err });
-    return rethrowAwsError(err, 'writing the case record');
   }
+  if (!outcome.current) throw new CaseNotFoundError(opened.caseId); // deleted between the write and the read
+  log.info('case already assigned; returning the stored assignment', { employeeId: outcome.current.employeeId });
+  return assignmentFromRecord(outcome.current);
 }

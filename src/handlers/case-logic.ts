@@ -8,6 +8,7 @@ import {
   AssignedCase,
   CaseEmail,
   CaseRecord,
+  CaseResult,
   CaseStatus,
   CaseStatusValue,
   EmailStatus,
@@ -18,7 +19,7 @@ import {
   RosterEmployee,
   SendEmailInput,
 } from './case-types';
-import { ConfigurationError, InvalidCaseInputError, RosterUnavailableError } from './errors';
+import { ConfigurationError, InvalidCaseInputError, RosterUnavailableError, UnrecognizedCaseRecordError } from './errors';
 
 /** Case ids: ASCII letters, digits, `.`, `_`, `-`; starting with a letter or digit. */
 const CASE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -140,7 +141,20 @@ export function parseRoster(json: string | undefined): RosterEmployee[] {
 }
 
 /** A roster table item, as far as the roster reads it. */
-type RosterItem = Record<string, { S?: string; BOOL?: boolean } | undefined>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type RosterItem = Record<string, any>;
+
+/**
+ * Whether a roster item is active: `active` must be a DynamoDB boolean or absent (absent means
+ * active). Anything else (`"false"`, `0`...) is refused rather than guessed: a departed employee
+ * marked in the wrong type must not keep receiving cases.
+ */
+function isActive(item: RosterItem, where: string): boolean {
+  const active = item.active as Record<string, unknown> | undefined;
+  if (active === undefined) return true;
+  if (Object.keys(active).length === 1 && typeof active.BOOL === 'boolean') return active.BOOL;
+  throw new RosterUnavailableError(`${where}: active must be a boolean (BOOL) or absent, got ${JSON.stringify(active)}`);
+}
 
 /**
  * Reads the employees from the items of a roster table (inactive ones left out).
@@ -149,12 +163,13 @@ type RosterItem = Record<string, { S?: string; BOOL?: boolean } | undefined>;
 export function rosterFromItems(items: readonly RosterItem[]): RosterEmployee[] {
   const employees: RosterEmployee[] = [];
   for (const item of items) {
-    if (item.active?.BOOL === false) continue;
-    const id = item[ROSTER_TABLE_PARTITION_KEY]?.S;
+    const id = item[ROSTER_TABLE_PARTITION_KEY]?.S as string | undefined;
+    const where = `roster item ${JSON.stringify(id ?? '?')}`;
+    if (!isActive(item, where)) continue;
     try {
-      employees.push(validateEmployee({ id, name: item.name?.S, email: item.email?.S }, `roster item ${JSON.stringify(id ?? '?')}`));
+      employees.push(validateEmployee({ id, name: item.name?.S, email: item.email?.S }, where));
     } catch (e) {
-      throw new RosterUnavailableError((e as Error).message);
+      throw new RosterUnavailableError((e as Error).message, e);
     }
   }
   if (employees.length === 0) throw new RosterUnavailableError('the roster table holds no active employee');
@@ -214,6 +229,86 @@ export function assignmentFromRecord(record: CaseRecord): AssignedCase {
     assignedAt: record.assignedAt,
     employee: { id: record.employeeId, name: record.employeeName, email: record.employeeEmail },
   };
+}
+
+/** What Send Email returns for a record whose email is recorded as sent. */
+export function resultFromRecord(record: CaseRecord): CaseResult {
+  return {
+    caseId: record.caseId,
+    employee: { id: record.employeeId, name: record.employeeName, email: record.employeeEmail },
+    messageId: record.messageId!,
+    assignedAt: record.assignedAt,
+    emailedAt: record.emailedAt!,
+  };
+}
+
+/**
+ * The email claim of a case record, as an attempt must see it before it may send:
+ * - `free`: PENDING or UNCERTAIN, anyone may claim it;
+ * - `sent`: SENT, nothing more to send;
+ * - `ours`: SENDING by this very attempt (a retried write of our own claim);
+ * - `held`: SENDING by another live attempt: wait;
+ * - `abandoned`: SENDING by an attempt whose lease is over (its function was killed): take it over.
+ */
+export type EmailClaimState =
+  | { readonly kind: 'free' | 'sent' | 'ours' | 'abandoned' }
+  | { readonly kind: 'held'; readonly owner?: string };
+
+export function emailClaimState(record: CaseRecord, attemptId: string, now: Date, leaseSeconds: number): EmailClaimState {
+  switch (record.emailStatus) {
+    case EmailStatus.PENDING:
+    case EmailStatus.UNCERTAIN:
+      return { kind: 'free' };
+    case EmailStatus.SENT:
+      return { kind: 'sent' };
+    default: // SENDING (parseCaseRecord admits no other value)
+      if (record.emailAttemptId === attemptId) return { kind: 'ours' };
+      if (leaseExpired(record.emailClaimedAt, now, leaseSeconds)) return { kind: 'abandoned' };
+      return { kind: 'held', owner: record.emailOwner };
+  }
+}
+
+/** A claim older than the lease belongs to an attempt that is over. A claim with no time is treated as over. */
+export function leaseExpired(claimedAt: string | undefined, now: Date, leaseSeconds: number): boolean {
+  const at = claimedAt === undefined ? NaN : Date.parse(claimedAt);
+  return Number.isNaN(at) || now.getTime() - at >= leaseSeconds * 1000;
+}
+
+/**
+ * The status a claim replaced, as the protocol knows it: PENDING means no email can have gone
+ * out yet; anything else (UNCERTAIN, or a value from before this field was normalized) is
+ * treated as "one may have".
+ */
+export function claimedFromOf(record: Pick<CaseRecord, 'emailClaimedFrom'>): EmailStatusValue {
+  return record.emailClaimedFrom === EmailStatus.PENDING ? EmailStatus.PENDING : EmailStatus.UNCERTAIN;
+}
+
+/**
+ * Counted resends once an attempt that claimed from `claimedFrom` may have produced an email
+ * (SES accepted it, or its outcome is unknown): the first possible email is not a resend,
+ * every later one is. With this count, emails sent <= 1 + emailAmbiguousResends always holds.
+ */
+export function resendsAfterPossibleSend(claimedFrom: EmailStatusValue, resendsBefore: number): number {
+  return resendsBefore + (claimedFrom === EmailStatus.UNCERTAIN ? 1 : 0);
+}
+
+const CASE_STATUSES = new Set<string>(Object.values(CaseStatus));
+const EMAIL_STATUSES = new Set<string>(Object.values(EmailStatus));
+
+/**
+ * DynamoDB item -> case record, checking that the workflow wrote it (a case table may be brought
+ * and hold rows of other writers).
+ * @throws UnrecognizedCaseRecordError when the row lacks what the workflow always writes
+ */
+export function parseCaseRecord(caseId: string, item: Record<string, { S?: string; N?: string } | undefined>): CaseRecord {
+  const record = fromItem(item);
+  const missing = (['employeeId', 'employeeName', 'employeeEmail', 'openedAt', 'assignedAt'] as const).filter((k) => typeof record[k] !== 'string');
+  if (!EMAIL_STATUSES.has(record.emailStatus)) {
+    throw new UnrecognizedCaseRecordError(caseId, record.emailStatus === undefined ? 'it has no emailStatus' : `emailStatus is ${JSON.stringify(record.emailStatus)}`);
+  }
+  if (!CASE_STATUSES.has(record.status)) throw new UnrecognizedCaseRecordError(caseId, `status is ${JSON.stringify(record.status ?? null)}`);
+  if (missing.length > 0) throw new UnrecognizedCaseRecordError(caseId, `it has no ${missing.join(', ')}`);
+  return record;
 }
 
 /** A DynamoDB attribute value, as far as case records use them. */

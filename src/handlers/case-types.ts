@@ -41,6 +41,20 @@ export const CaseErrorName = {
   EMAIL_SEND_IN_PROGRESS: 'EmailSendInProgress',
   /** The roster table is empty, unreadable or holds malformed entries. Never retried. */
   ROSTER_UNAVAILABLE: 'RosterUnavailable',
+  /**
+   * The case table holds a row for this case id that the workflow did not write (no `emailStatus`,
+   * or no assignment). Never retried: nothing is overwritten and nothing is sent.
+   */
+  UNRECOGNIZED_CASE_RECORD: 'UnrecognizedCaseRecord',
+  /**
+   * SES accepted the email (its message id is known) but recording it as sent failed for now. The
+   * state machine records it itself (its own retries), so the email is never sent again.
+   */
+  EMAIL_SENT_NOT_RECORDED: 'EmailSentNotRecorded',
+  /** SES's maximum sending rate was exceeded: nothing was sent; retried with full jitter and long patience. */
+  EMAIL_THROTTLED: 'EmailThrottled',
+  /** SES's daily sending quota is used up: nothing was sent; never retried (waiting seconds does not help). */
+  DAILY_QUOTA_EXCEEDED: 'DailyQuotaExceeded',
 } as const;
 
 /** The execution input, as the seed tutorial defines it: `{"inputCaseID": "001"}`. */
@@ -85,6 +99,32 @@ export interface CaseResult {
   readonly assignedAt: string;
   readonly emailedAt: string;
 }
+
+/**
+ * An email SES accepted, as Send Email hands it to the state machine when it cannot record it
+ * itself (`EmailSentNotRecorded`): the state machine's Record Sent Email step writes it.
+ * Numbers travel as strings (DynamoDB's `N` type).
+ */
+export interface SentEmail {
+  readonly messageId: string;
+  readonly attemptId: string;
+  readonly emailedAt: string;
+  /** The record's `emailAmbiguousResends` once this email is recorded (absolute, so a repeated write is harmless). */
+  readonly emailAmbiguousResends: string;
+  /** What Send Email would have returned: the execution's output. */
+  readonly result: CaseResult;
+}
+
+/**
+ * Recording a sent email: SENT with its message id, the case EMAILED, any recorded failure
+ * cleared, the counted resends set (absolute, so a repeated write changes nothing). Applies only
+ * while the attempt that sent it holds the claim.
+ */
+export const RECORD_SENT = {
+  updateExpression: 'SET emailStatus = :sent, messageId = :mid, emailedAt = :at, updatedAt = :at, #status = :emailed,'
+    + ' emailAmbiguousResends = :resends REMOVE failureError',
+  conditionExpression: 'emailAttemptId = :attempt AND emailStatus = :sending',
+} as const;
 
 /** Lifecycle of a case record. */
 export const CaseStatus = {

@@ -1,4 +1,4 @@
-import { CaseErrorName } from './case-types';
+import { CaseErrorName, SentEmail } from './case-types';
 
 /**
  * Base of the errors our handlers throw. `name` is what Step Functions reports as the
@@ -53,6 +53,41 @@ export class DependencyUnavailableError extends CaseError {
   }
 }
 
+/** The case table holds a row for this case that the workflow did not write. Never retried. */
+export class UnrecognizedCaseRecordError extends CaseError {
+  constructor(caseId: string, why: string) {
+    super(
+      CaseErrorName.UNRECOGNIZED_CASE_RECORD,
+      `the case table holds a record for case ${JSON.stringify(caseId)} that this workflow did not write (${why}); nothing was changed or sent`,
+    );
+  }
+}
+
+/**
+ * SES accepted the email but the handler could not record it. The message is JSON (`SentEmail`)
+ * so that the state machine can record it itself: Step Functions passes a Lambda error's message on
+ * as `errorMessage` inside the error's `Cause`.
+ */
+export class EmailSentNotRecordedError extends CaseError {
+  constructor(sent: SentEmail, cause: unknown) {
+    super(CaseErrorName.EMAIL_SENT_NOT_RECORDED, JSON.stringify(sent), { cause });
+  }
+}
+
+/** SES refused the send for its maximum sending rate. Nothing was sent; retried with patience. */
+export class EmailThrottledError extends CaseError {
+  constructor(message: string, cause: unknown) {
+    super(CaseErrorName.EMAIL_THROTTLED, message, { cause });
+  }
+}
+
+/** SES's daily sending quota is used up. Nothing was sent; never retried. */
+export class DailyQuotaExceededError extends CaseError {
+  constructor(message: string, cause: unknown) {
+    super(CaseErrorName.DAILY_QUOTA_EXCEEDED, message, { cause });
+  }
+}
+
 /** Another execution is sending this case's email right now. Retried with backoff. */
 export class EmailSendInProgressError extends CaseError {
   constructor(caseId: string, owner: string | undefined) {
@@ -79,6 +114,20 @@ const THROTTLING_NAMES = new Set([
   'TooManyRequestsException',
   'LimitExceededException',
 ]);
+
+/** SES's answer when a send exceeds a quota (HTTP 400, code `Throttling`), told apart by its message. */
+const SES_DAILY_QUOTA_MESSAGE = /daily message quota/i;
+
+/**
+ * Which SES quota refused a send: `rate` (maximum sending rate: waiting helps), `daily` (daily
+ * quota: waiting seconds does not), or undefined for any other outcome.
+ */
+export function sesQuotaRefusal(err: unknown): 'rate' | 'daily' | undefined {
+  const e = err as SdkErrorShape & { message?: string; Code?: string };
+  const throttled = e?.name === 'Throttling' || e?.name === 'ThrottlingException' || e?.Code === 'Throttling' || e?.$retryable?.throttling === true;
+  if (!throttled || (e.$metadata?.httpStatusCode ?? 400) >= 500) return undefined;
+  return SES_DAILY_QUOTA_MESSAGE.test(e.message ?? '') ? 'daily' : 'rate';
+}
 
 /**
  * True when a failed request may still have been carried out: the service never answered

@@ -1,191 +1,186 @@
 /**
  * Step 3, Send Email: tells the assigned employee through SES that the case is theirs.
  *
- * Exactly one email per case, as far as SES allows. The case record carries the email's
- * state, changed only by conditional writes (the usual DynamoDB optimistic-locking pattern):
- *  1. claim: PENDING (or UNCERTAIN) -> SENDING, owned by this one attempt;
- *  2. send through SES (one try: the state machine retries, never the SDK behind our back);
- *  3. record: SENDING -> SENT with the SES message id.
- * An attempt that finds SENT returns the recorded message id and sends nothing. One that finds
- * another attempt's claim (of any execution, this one included) fails with
- * `EmailSendInProgress`, retried until that claim ends or its lease (longer than the function
- * timeout) runs out: a claim can outlive its attempt only if the function was killed.
- *
- * SES has no idempotency key. When SES answered with a client error, nothing was sent and the
- * claim is released (PENDING). When the outcome is unknown (no answer, timeout, 5xx), the
- * claim is marked UNCERTAIN and the next attempt sends again: at-least-once. Such resends are
- * counted on the record (`emailAmbiguousResends`).
+ * At most one email per case, except after an SES outcome that nobody can know, and then every
+ * resend is counted: `emails sent <= 1 + emailAmbiguousResends` on the record, always. The record
+ * carries the email's state, changed only by conditional writes (`case-table.lambda-shared.ts`):
+ *  1. claim it for this one attempt: PENDING or UNCERTAIN -> SENDING (or take over a claim whose
+ *     lease ran out: its attempt is over, and may have sent);
+ *  2. send through SES, once (the state machine retries, never the SDK behind our back);
+ *  3. record it: SENDING -> SENT with the message id. If that write fails, the message id goes to
+ *     the state machine (`EmailSentNotRecorded`), whose Record Sent Email step writes it: an email
+ *     SES acknowledged is never sent again.
+ * If SES refused the email (4xx), nothing was sent: the claim goes back to what it replaced, so an
+ * UNCERTAIN stays UNCERTAIN. If the outcome is unknown (no answer, timeout, 5xx), the email
+ * becomes UNCERTAIN and the next attempt sends again (at-least-once, counted).
  */
 import { randomUUID } from 'node:crypto';
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  GetItemCommand,
-  UpdateItemCommand,
-  UpdateItemCommandInput,
-} from '@aws-sdk/client-dynamodb';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
-import { composeCaseEmail, fromItem, isValidEmailAddress, parseSendEmailInput } from './case-logic';
-import { AssignedCase, CASE_TABLE_PARTITION_KEY, CaseRecord, CaseResult, CaseStatus, EmailStatus, EmailStatusValue, ENV } from './case-types';
+import {
+  claimedFromOf,
+  composeCaseEmail,
+  emailClaimState,
+  isValidEmailAddress,
+  parseSendEmailInput,
+  resendsAfterPossibleSend,
+  resultFromRecord,
+} from './case-logic';
+import { CaseTable, caseTableName, Claim, REQUEST_TIMEOUTS, WriteOutcome } from './case-table.lambda-shared';
+import { AssignedCase, CaseRecord, CaseResult, EmailStatus, EmailStatusValue, ENV, SentEmail } from './case-types';
 import {
   CaseNotFoundError,
   ConfigurationError,
+  DailyQuotaExceededError,
   EmailRejectedError,
   EmailSendInProgressError,
+  EmailSentNotRecordedError,
+  EmailThrottledError,
   isTransientAwsError,
   mayHaveBeenSent,
   rethrowAwsError,
+  sesQuotaRefusal,
 } from './errors';
 import { caseLogger, CaseLogger } from './log';
 
-/** No SDK call may hang until the function times out: it fails and the state machine retries. */
-const REQUEST_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 3_000 };
-const dynamodb = new DynamoDBClient({ requestHandler: REQUEST_TIMEOUTS });
 // One try only: an SDK retry after a lost response would send a second email unseen.
 const ses = new SESClient({ maxAttempts: 1, requestHandler: REQUEST_TIMEOUTS });
 
-/** Extra rounds (beyond the SDK's own retries) for recording a sent email: losing that write means a resend. */
-const RECORD_SENT_ROUNDS = 5;
 const DEFAULT_LEASE_SECONDS = 60;
 
 interface Config {
-  readonly tableName: string;
+  readonly table: CaseTable;
   readonly sender: string;
   readonly leaseSeconds: number;
 }
 
 function config(): Config {
-  const tableName = process.env[ENV.TABLE_NAME];
   const sender = process.env[ENV.SENDER_EMAIL];
-  if (!tableName) throw new ConfigurationError(`${ENV.TABLE_NAME} is not set`);
   if (!isValidEmailAddress(sender)) throw new ConfigurationError(`${ENV.SENDER_EMAIL} is not a valid email address`);
   const lease = Number(process.env[ENV.EMAIL_LEASE_SECONDS] ?? DEFAULT_LEASE_SECONDS);
-  return { tableName, sender, leaseSeconds: Number.isFinite(lease) && lease > 0 ? lease : DEFAULT_LEASE_SECONDS };
+  return { table: new CaseTable(caseTableName()), sender, leaseSeconds: Number.isFinite(lease) && lease > 0 ? lease : DEFAULT_LEASE_SECONDS };
 }
 
-function key(caseId: string) {
-  return { [CASE_TABLE_PARTITION_KEY]: { S: caseId } };
+/** This attempt holds the claim; `claimedFrom` and `resendsBefore` decide how a possible email is counted. */
+interface Held {
+  readonly kind: 'held';
+  readonly claimedFrom: EmailStatusValue;
+  readonly resendsBefore: number;
+}
+type Acquired = Held | { readonly kind: 'alreadySent'; readonly record: CaseRecord };
+
+function heldFrom(record: Pick<CaseRecord, 'emailClaimedFrom' | 'emailStatus' | 'emailAmbiguousResends'>, claimedFrom?: EmailStatusValue): Held {
+  return { kind: 'held', claimedFrom: claimedFrom ?? claimedFromOf(record), resendsBefore: record.emailAmbiguousResends ?? 0 };
 }
 
-async function readRecord(tableName: string, caseId: string): Promise<CaseRecord> {
+/** Claims the email for this attempt, or finds it sent; throws while another live attempt holds it. */
+async function acquire(cfg: Config, caseId: string, claim: Claim, log: CaseLogger): Promise<Acquired> {
   try {
-    const { Item } = await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: key(caseId), ConsistentRead: true }));
-    if (!Item) throw new CaseNotFoundError(caseId);
-    return fromItem(Item);
+    let outcome = await cfg.table.claimEmail(caseId, claim);
+    // A few rounds: between our read and our write another attempt may move the record on.
+    for (let round = 1; ; round++) {
+      if (outcome.applied) return heldFrom(outcome.old!, outcome.old!.emailStatus === EmailStatus.PENDING ? EmailStatus.PENDING : EmailStatus.UNCERTAIN);
+      const record = outcome.current;
+      if (!record) throw new CaseNotFoundError(caseId);
+      const state = emailClaimState(record, claim.attemptId, claim.now, cfg.leaseSeconds);
+      if (state.kind === 'sent') return { kind: 'alreadySent', record };
+      // Our own claim: the first answer was lost and the SDK wrote it again.
+      if (state.kind === 'ours') return heldFrom(record);
+      if (state.kind === 'held' || round >= 3) throw new EmailSendInProgressError(caseId, state.kind === 'held' ? state.owner : record.emailOwner);
+      if (state.kind === 'free') {
+        outcome = await cfg.table.claimEmail(caseId, claim);
+        continue;
+      }
+      // Abandoned: its attempt may have sent the email, which counts as a possible send.
+      const resends = resendsAfterPossibleSend(claimedFromOf(record), record.emailAmbiguousResends ?? 0);
+      log.warn('taking over an email claim whose lease ran out; its attempt may have sent the email', { abandonedOwner: record.emailOwner });
+      outcome = await cfg.table.takeOverEmail(caseId, record.emailAttemptId!, claim, resends);
+      if (outcome.applied) return { kind: 'held', claimedFrom: EmailStatus.UNCERTAIN, resendsBefore: resends };
+    }
   } catch (err) {
-    return rethrowAwsError(err, 'reading the case record');
+    // A failed write may still have written our claim (lost answers): give it back now rather
+    // than leave it for a lease takeover, which would have to count a possible email.
+    if (!(err instanceof EmailSendInProgressError || err instanceof CaseNotFoundError)) {
+      await endClaim(cfg, caseId, claim.attemptId, { notSent: true }, log);
+    }
+    throw err;
   }
 }
 
-function resultFromRecord(record: CaseRecord): CaseResult {
-  return {
-    caseId: record.caseId,
-    employee: { id: record.employeeId, name: record.employeeName, email: record.employeeEmail },
-    messageId: record.messageId!,
-    assignedAt: record.assignedAt,
-    emailedAt: record.emailedAt!,
-  };
-}
-
-/** Outcome of a claim: either we may send (and whether it is a resend of an unknown outcome), or it was already sent. */
-type Claim = { readonly kind: 'claimed'; readonly ambiguousResend: boolean } | { readonly kind: 'alreadySent'; readonly record: CaseRecord };
-
-/** A claim taken over from UNCERTAIN or from an abandoned SENDING may resend an email that went out. */
-function isAmbiguous(claimedFrom: string | undefined): boolean {
-  return claimedFrom === EmailStatus.UNCERTAIN || claimedFrom === EmailStatus.SENDING;
-}
-
-async function claimEmail(cfg: Config, c: AssignedCase, owner: string, attemptId: string, now: Date): Promise<Claim> {
-  const expired = new Date(now.getTime() - cfg.leaseSeconds * 1000).toISOString();
+/** Ends this attempt's claim; best effort: if it fails, the claim is taken over once its lease runs out. */
+async function endClaim(cfg: Config, caseId: string, attemptId: string, outcome: Parameters<CaseTable['endClaim']>[2], log: CaseLogger): Promise<void> {
   try {
-    const { Attributes } = await dynamodb.send(
-      new UpdateItemCommand({
-        TableName: cfg.tableName,
-        Key: key(c.caseId),
-        // emailClaimedFrom keeps the status this claim replaced, for a retry of this write.
-        UpdateExpression: 'SET emailClaimedFrom = emailStatus, emailStatus = :sending, emailOwner = :owner, emailAttemptId = :attempt,'
-          + ' emailClaimedAt = :now, updatedAt = :now',
-        // Free (PENDING, UNCERTAIN) or abandoned by an attempt whose function was killed (lease over).
-        ConditionExpression: 'attribute_exists(#pk) AND (emailStatus IN (:pending, :uncertain) OR (emailStatus = :sending AND emailClaimedAt < :expired))',
-        ExpressionAttributeNames: { '#pk': CASE_TABLE_PARTITION_KEY },
-        ExpressionAttributeValues: {
-          ':sending': { S: EmailStatus.SENDING },
-          ':pending': { S: EmailStatus.PENDING },
-          ':uncertain': { S: EmailStatus.UNCERTAIN },
-          ':owner': { S: owner },
-          ':attempt': { S: attemptId },
-          ':now': { S: now.toISOString() },
-          ':expired': { S: expired },
-        },
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    return { kind: 'claimed', ambiguousResend: isAmbiguous(Attributes?.emailStatus?.S) };
-  } catch (err) {
-    if (!(err instanceof ConditionalCheckFailedException)) return rethrowAwsError(err, 'claiming the email');
-  }
-  const record = await readRecord(cfg.tableName, c.caseId);
-  if (record.emailStatus === EmailStatus.SENT) return { kind: 'alreadySent', record };
-  // Our own claim, whose response was lost and which the SDK sent again.
-  if (record.emailStatus === EmailStatus.SENDING && record.emailAttemptId === attemptId) {
-    return { kind: 'claimed', ambiguousResend: isAmbiguous(record.emailClaimedFrom) };
-  }
-  throw new EmailSendInProgressError(c.caseId, record.emailOwner);
-}
-
-/**
- * Ends this attempt's claim without a sent email: PENDING when SES surely did not send it,
- * UNCERTAIN when it may have. Best effort: if this write fails too, the claim stays SENDING
- * and is taken over once its lease runs out.
- */
-async function endClaim(cfg: Config, caseId: string, attemptId: string, status: EmailStatusValue, log: CaseLogger): Promise<void> {
-  try {
-    await dynamodb.send(
-      new UpdateItemCommand({
-        TableName: cfg.tableName,
-        Key: key(caseId),
-        UpdateExpression: 'SET emailStatus = :status REMOVE emailAttemptId, emailClaimedAt',
-        ConditionExpression: 'emailAttemptId = :attempt AND emailStatus = :sending',
-        ExpressionAttributeValues: { ':status': { S: status }, ':attempt': { S: attemptId }, ':sending': { S: EmailStatus.SENDING } },
-      }),
-    );
+    await cfg.table.endClaim(caseId, attemptId, outcome);
   } catch (err) {
     log.warn('could not end the email claim; it will be taken over when its lease runs out', { err });
   }
 }
 
-async function recordSent(cfg: Config, update: UpdateItemCommandInput, caseId: string, log: CaseLogger): Promise<CaseRecord | undefined> {
-  for (let round = 1; ; round++) {
-    try {
-      await dynamodb.send(new UpdateItemCommand(update));
-      return undefined;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) {
-        // Our claim is gone: a lost response of our own write (then SENT is ours), or an
-        // execution that took the claim over after the lease ran out.
-        return readRecord(cfg.tableName, caseId);
-      }
-      if (!isTransientAwsError(err) || round >= RECORD_SENT_ROUNDS) {
-        log.error('email sent but not recorded; a retry will send it again', { err });
-        return rethrowAwsError(err, 'recording the sent email');
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
-    }
+/** SES did not give a message id: end the claim as the answer tells, and throw the error the state machine acts on. */
+async function sendFailed(cfg: Config, c: AssignedCase, attemptId: string, held: Held, err: unknown, log: CaseLogger): Promise<never> {
+  const quota = sesQuotaRefusal(err);
+  if (!quota && mayHaveBeenSent(err)) {
+    log.warn('SES gave no definite answer: the email may have been sent; the next attempt sends again', { err });
+    const resends = resendsAfterPossibleSend(held.claimedFrom, held.resendsBefore);
+    await endClaim(cfg, c.caseId, attemptId, { unknown: true, resends }, log);
+    return rethrowAwsError(err, 'sending the email');
   }
+  // A 4xx answer: SES sent nothing.
+  await endClaim(cfg, c.caseId, attemptId, { notSent: true }, log);
+  const message = `SES refused the email of case ${c.caseId}: ${(err as Error)?.message ?? String(err)}`;
+  if (quota === 'daily') {
+    log.error('SES daily sending quota exceeded: re-run the case once the quota resets', { err });
+    throw new DailyQuotaExceededError(message, err);
+  }
+  if (quota === 'rate') {
+    log.info('SES maximum sending rate exceeded; the state machine retries later', { err });
+    throw new EmailThrottledError(message, err);
+  }
+  if (isTransientAwsError(err)) return rethrowAwsError(err, 'sending the email');
+  log.error('SES rejected the email', { err });
+  throw new EmailRejectedError(message, err);
+}
+
+/** Records the sent email; if that is not possible now, hands it to the state machine to record. */
+async function recordSent(cfg: Config, sent: SentEmail, log: CaseLogger): Promise<CaseResult> {
+  const caseId = sent.result.caseId;
+  let outcome: WriteOutcome;
+  try {
+    outcome = await cfg.table.recordSent(caseId, { ...sent, resends: Number(sent.emailAmbiguousResends) });
+  } catch (err) {
+    log.error('email sent but not recorded; the state machine records it', { err, messageId: sent.messageId });
+    throw new EmailSentNotRecordedError(sent, err);
+  }
+  if (outcome.applied) {
+    log.info('email sent', { messageId: sent.messageId });
+    return sent.result;
+  }
+  const current = outcome.current;
+  if (current?.emailStatus === EmailStatus.SENT) {
+    // Our own write whose answer was lost, or an attempt that took our claim over and recorded first.
+    if (current.messageId !== sent.messageId) {
+      log.warn('another attempt recorded its email first; this one was a resend', { messageId: sent.messageId, recorded: current.messageId });
+    }
+    return resultFromRecord(current);
+  }
+  // Our claim was taken over (our lease ran out) and its new holder has not finished yet.
+  log.error('email sent but the claim was taken over before it was recorded', { messageId: sent.messageId });
+  throw new EmailSentNotRecordedError(sent, new Error('the email claim was taken over before the sent email was recorded'));
 }
 
 export async function handler(event: unknown): Promise<CaseResult> {
   const { case: c, executionId } = parseSendEmailInput(event);
   const log = caseLogger('Send Email', c.caseId);
   const cfg = config();
-  const attemptId = randomUUID();
+  const claim: Claim = { owner: executionId, attemptId: randomUUID(), now: new Date() };
 
-  const claim = await claimEmail(cfg, c, executionId, attemptId, new Date());
-  if (claim.kind === 'alreadySent') {
-    log.info('email already sent; nothing to do', { messageId: claim.record.messageId });
-    return resultFromRecord(claim.record);
+  const acquired = await acquire(cfg, c.caseId, claim, log);
+  if (acquired.kind === 'alreadySent') {
+    log.info('email already sent; nothing to do', { messageId: acquired.record.messageId });
+    return resultFromRecord(acquired.record);
   }
-  if (claim.ambiguousResend) log.warn('a previous attempt ended without a known outcome; sending again (at-least-once)');
+  if (acquired.claimedFrom === EmailStatus.UNCERTAIN) {
+    log.warn('an earlier attempt ended without a known outcome; sending again (at-least-once, counted)');
+  }
 
   const email = composeCaseEmail(c);
   let messageId: string;
@@ -203,48 +198,15 @@ export async function handler(event: unknown): Promise<CaseResult> {
     if (!out.MessageId) throw new Error('SES returned no MessageId');
     messageId = out.MessageId;
   } catch (err) {
-    if (mayHaveBeenSent(err)) {
-      log.warn('SES gave no definite answer: the email may have been sent; the next attempt sends again', { err });
-      await endClaim(cfg, c.caseId, attemptId, EmailStatus.UNCERTAIN, log);
-    } else {
-      await endClaim(cfg, c.caseId, attemptId, EmailStatus.PENDING, log);
-    }
-    if (isTransientAwsError(err)) return rethrowAwsError(err, 'sending the email');
-    log.error('SES rejected the email', { err });
-    throw new EmailRejectedError(`SES rejected the email of case ${c.caseId}: ${(err as Error).message}`, err);
+    return sendFailed(cfg, c, claim.attemptId, acquired, err, log);
   }
 
   const emailedAt = new Date().toISOString();
-  const taken = await recordSent(
-    cfg,
-    {
-      TableName: cfg.tableName,
-      Key: key(c.caseId),
-      UpdateExpression:
-        'SET emailStatus = :sent, messageId = :mid, emailedAt = :at, updatedAt = :at, #status = :emailed' +
-        (claim.ambiguousResend ? ', emailAmbiguousResends = if_not_exists(emailAmbiguousResends, :zero) + :one' : ''),
-      // emailStatus too: once applied, a retry of this write (lost response) no longer matches.
-      ConditionExpression: 'emailAttemptId = :attempt AND emailStatus = :sending',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':sent': { S: EmailStatus.SENT },
-        ':mid': { S: messageId },
-        ':at': { S: emailedAt },
-        ':emailed': { S: CaseStatus.EMAILED },
-        ':attempt': { S: attemptId },
-        ':sending': { S: EmailStatus.SENDING },
-        ...(claim.ambiguousResend ? { ':zero': { N: '0' }, ':one': { N: '1' } } : {}),
-      },
-    },
-    c.caseId,
-    log,
-  );
-  if (taken?.emailStatus === EmailStatus.SENT) {
-    if (taken.messageId !== messageId) {
-      log.warn('another attempt recorded its email first; this one was a duplicate', { messageId, recorded: taken.messageId });
-    }
-    return resultFromRecord(taken);
-  }
-  log.info('email sent', { messageId });
-  return { caseId: c.caseId, employee: c.employee, messageId, assignedAt: c.assignedAt, emailedAt };
+  return recordSent(cfg, {
+    messageId,
+    attemptId: claim.attemptId,
+    emailedAt,
+    emailAmbiguousResends: String(resendsAfterPossibleSend(acquired.claimedFrom, acquired.resendsBefore)),
+    result: { caseId: c.caseId, employee: c.employee, messageId, assignedAt: c.assignedAt, emailedAt },
+  }, log);
 }

@@ -10,6 +10,9 @@ import {
   parseSendEmailInput,
   rosterFromItems,
   toItem,
+  emailClaimState,
+  claimedFromOf,
+  resendsAfterPossibleSend,
 } from '../../src/handlers/case-logic';
 import { CaseErrorName, RosterEmployee } from '../../src/handlers/case-types';
 
@@ -174,5 +177,41 @@ describe('rosterFromItems', () => {
     ['an item without email', [{ employeeId: { S: 'a' }, name: { S: 'A' } }]],
   ])('%s is RosterUnavailable', (_what, items) => {
     expect(errorOf(() => rosterFromItems(items as any)).name).toBe(CaseErrorName.ROSTER_UNAVAILABLE);
+  });
+
+  // Regression (issue 8, sequence 6): a departed employee marked in the wrong type kept getting cases.
+  test.each([
+    ['the string "false"', { S: 'false' }],
+    ['the number 0', { N: '0' }],
+    ['null', { NULL: true }],
+  ])('6. active given as %s is RosterUnavailable naming the item, never a guess', (_what, active) => {
+    const err = errorOf(() => rosterFromItems([item('a'), { ...item('gone'), active }]));
+    expect(err.name).toBe(CaseErrorName.ROSTER_UNAVAILABLE);
+    expect(err.message).toMatch(/roster item "gone": active must be a boolean \(BOOL\) or absent/);
+  });
+});
+
+describe('email claim protocol decisions', () => {
+  const base = { emailAmbiguousResends: 0 } as any;
+  const now = new Date('2026-11-25T10:00:00.000Z');
+  const ago = (s: number) => new Date(now.getTime() - s * 1000).toISOString();
+
+  test.each([
+    ['PENDING', {}, 'free'],
+    ['UNCERTAIN', {}, 'free'],
+    ['SENT', {}, 'sent'],
+    ['SENDING', { emailAttemptId: 'me', emailClaimedAt: ago(0) }, 'ours'],
+    ['SENDING', { emailAttemptId: 'other', emailClaimedAt: ago(10) }, 'held'],
+    ['SENDING', { emailAttemptId: 'other', emailClaimedAt: ago(60) }, 'abandoned'],
+    ['SENDING', { emailAttemptId: 'other' }, 'abandoned'],
+  ])('%s %j is %s', (emailStatus, extra, kind) => {
+    expect(emailClaimState({ ...base, emailStatus, ...extra }, 'me', now, 60).kind).toBe(kind);
+  });
+
+  test('only a claim replacing PENDING can be a first email; anything else counts as a possible resend', () => {
+    expect(claimedFromOf({ emailClaimedFrom: 'PENDING' })).toBe('PENDING');
+    for (const v of ['UNCERTAIN', 'SENDING', undefined]) expect(claimedFromOf({ emailClaimedFrom: v })).toBe('UNCERTAIN');
+    expect(resendsAfterPossibleSend('PENDING', 0)).toBe(0);
+    expect(resendsAfterPossibleSend('UNCERTAIN', 2)).toBe(3);
   });
 });

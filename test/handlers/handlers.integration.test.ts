@@ -206,11 +206,11 @@ describe('Send Email', () => {
     return a;
   }
 
-  test('SES throttling: nothing sent, claim released, DependencyUnavailable; the retry sends once', async () => {
-    const a = await refusedBySes('throttle', CaseErrorName.DEPENDENCY_UNAVAILABLE);
+  test('SES throttling: nothing sent, claim released, EmailThrottled; the retry sends once', async () => {
+    const a = await refusedBySes('throttle', CaseErrorName.EMAIL_THROTTLED);
     await sendEmail({ case: a, executionId: 'e' });
     expect(await emailsFor(a.caseId)).toHaveLength(1);
-    expect((await record(a.caseId))!.emailAmbiguousResends).toBeUndefined();
+    expect(Number((await record(a.caseId))!.emailAmbiguousResends?.N ?? 0)).toBe(0);
   });
 
   test('the SDK never retries SendEmail by itself: one request per attempt', async () => {
@@ -257,8 +257,10 @@ describe('Send Email', () => {
     const claim = async (claimedAt: Date) => direct.send(new UpdateItemCommand({
       TableName: TABLE,
       Key: { caseId: { S: a.caseId } },
-      UpdateExpression: 'SET emailStatus = :s, emailAttemptId = :a, emailOwner = :o, emailClaimedAt = :t',
-      ExpressionAttributeValues: { ':s': { S: 'SENDING' }, ':a': { S: 'dead-attempt' }, ':o': { S: 'exec-x' }, ':t': { S: claimedAt.toISOString() } },
+      UpdateExpression: 'SET emailStatus = :s, emailAttemptId = :a, emailOwner = :o, emailClaimedAt = :t, emailClaimedFrom = :f',
+      ExpressionAttributeValues: {
+        ':s': { S: 'SENDING' }, ':a': { S: 'dead-attempt' }, ':o': { S: 'exec-x' }, ':t': { S: claimedAt.toISOString() }, ':f': { S: 'PENDING' },
+      },
     }));
     await claim(new Date());
     expect((await rejection(sendEmail({ case: a, executionId: 'exec-x' }))).name).toBe(CaseErrorName.EMAIL_SEND_IN_PROGRESS);
@@ -266,6 +268,18 @@ describe('Send Email', () => {
     await sendEmail({ case: a, executionId: 'exec-x' });
     expect(await emailsFor(a.caseId)).toHaveLength(1);
     expect((await record(a.caseId))!.emailAmbiguousResends.N).toBe('1');
+  });
+
+  test('a foreign row (not written by the workflow) fails at once with UnrecognizedCaseRecord, nothing sent or changed', async () => {
+    const caseId = `foreign-${++seq}`;
+    await direct.send(new PutItemCommand({ TableName: TABLE, Item: { caseId: { S: caseId }, note: { S: 'someone else\'s row' } } }));
+    const a = { caseId, openedAt: new Date().toISOString(), assignedAt: new Date().toISOString(), employee: ROSTER[0] };
+    const err = await rejection(sendEmail({ case: a, executionId: 'e' }));
+    expect(err.name).toBe(CaseErrorName.UNRECOGNIZED_CASE_RECORD);
+    expect(err.message).toMatch(/did not write \(it has no emailStatus\)/);
+    expect((await rejection(assignCase({ caseId, openedAt: a.openedAt }))).name).toBe(CaseErrorName.UNRECOGNIZED_CASE_RECORD);
+    expect(await record(caseId)).toEqual({ caseId: { S: caseId }, note: { S: 'someone else\'s row' } });
+    expect(await emailsFor(caseId)).toHaveLength(0);
   });
 
   test('SES rejecting the email for good: EmailRejected, nothing sent, claim released', async () => {
@@ -288,5 +302,93 @@ describe('Send Email', () => {
 
   test('rejects a malformed step input with InvalidCaseInput', async () => {
     expect((await rejection(sendEmail({ case: { caseId: '1' } }))).name).toBe(CaseErrorName.INVALID_CASE_INPUT);
+  });
+
+  /** Issue 8's sequences, each of which broke "emails sent <= 1 + counted resends" or the record's truth. */
+  describe('regressions: faults that combine', () => {
+    const resends = async (caseId: string) => Number((await record(caseId))!.emailAmbiguousResends?.N ?? 0);
+
+    test('1. a lost SES answer, then a throttle, then success: 2 emails, 1 counted resend (the throttle keeps UNCERTAIN)', async () => {
+      const a = await assigned();
+      sesProxy.inject({ operation: 'SendEmail', kind: 'drop-after-write' });
+      expect((await rejection(sendEmail({ case: a, executionId: 'e' }))).name).toBe(CaseErrorName.DEPENDENCY_UNAVAILABLE);
+      sesProxy.inject({ operation: 'SendEmail', kind: 'throttle' });
+      expect((await rejection(sendEmail({ case: a, executionId: 'e' }))).name).toBe(CaseErrorName.EMAIL_THROTTLED);
+      expect((await record(a.caseId))!.emailStatus.S).toBe('UNCERTAIN');
+      await sendEmail({ case: a, executionId: 'e' });
+      expect(await emailsFor(a.caseId)).toHaveLength(2);
+      expect(await resends(a.caseId)).toBe(1);
+    });
+
+    test('2a. two lost SES answers, then success: 3 emails, 2 counted resends', async () => {
+      const a = await assigned();
+      sesProxy.inject({ operation: 'SendEmail', kind: 'drop-after-write', count: 2 });
+      await rejection(sendEmail({ case: a, executionId: 'e' }));
+      await rejection(sendEmail({ case: a, executionId: 'e' }));
+      await sendEmail({ case: a, executionId: 'e' });
+      expect(await emailsFor(a.caseId)).toHaveLength(3);
+      expect(await resends(a.caseId)).toBe(2);
+    });
+
+    test('2b. a claim written but every answer to it lost: released at once, the next attempt sends 1 email, nothing counted', async () => {
+      const a = await assigned();
+      const saved = process.env[ENV.EMAIL_LEASE_SECONDS];
+      process.env[ENV.EMAIL_LEASE_SECONDS] = '1';
+      try {
+        // every answer lost: the claim's writes (all the SDK's attempts), and then the release's too
+        ddbProxy.inject({ operation: 'UpdateItem', kind: 'drop-after-write', count: 20 });
+        expect((await rejection(sendEmail({ case: a, executionId: 'e' }))).name).toBe(CaseErrorName.DEPENDENCY_UNAVAILABLE);
+        ddbProxy.clearPlan();
+        expect((await record(a.caseId))!.emailStatus.S).toBe('PENDING');
+        await new Promise((r) => setTimeout(r, 1100)); // past the lease, as a takeover would be
+        await sendEmail({ case: a, executionId: 'e' });
+      } finally {
+        process.env[ENV.EMAIL_LEASE_SECONDS] = saved;
+      }
+      expect(await emailsFor(a.caseId)).toHaveLength(1);
+      expect(await resends(a.caseId)).toBe(0);
+    });
+
+    test('3. SES accepted, recording failed through the SDK retries: EmailSentNotRecorded carries the message id, no resend', async () => {
+      const a = await assigned();
+      // the claim passes, then the SENT write fails through all the SDK's attempts
+      ddbProxy.inject({ operation: 'UpdateItem', kind: 'pass', count: 1 });
+      ddbProxy.inject({ operation: 'UpdateItem', kind: 'server-error', count: 20 });
+      const err = await rejection(sendEmail({ case: a, executionId: 'e' }));
+      ddbProxy.clearPlan();
+      expect(err.name).toBe(CaseErrorName.EMAIL_SENT_NOT_RECORDED);
+      const sent = JSON.parse(err.message);
+      const [email] = await emailsFor(a.caseId);
+      expect(sent).toMatchObject({ messageId: email.messageId, emailAmbiguousResends: '0', result: { caseId: a.caseId, messageId: email.messageId } });
+      // the claim stays this attempt's until the state machine records it: another execution waits
+      expect((await record(a.caseId))!.emailStatus.S).toBe('SENDING');
+      expect((await rejection(sendEmail({ case: a, executionId: 'other' }))).name).toBe(CaseErrorName.EMAIL_SEND_IN_PROGRESS);
+      expect(await emailsFor(a.caseId)).toHaveLength(1);
+    });
+
+    test('4. a lost answer, then SES rejects: the record says UNCERTAIN, never PENDING', async () => {
+      const a = await assigned();
+      sesProxy.inject({ operation: 'SendEmail', kind: 'drop-after-write' });
+      await rejection(sendEmail({ case: a, executionId: 'e' }));
+      sesProxy.inject({ operation: 'SendEmail', kind: 'reject' });
+      expect((await rejection(sendEmail({ case: a, executionId: 'e' }))).name).toBe(CaseErrorName.EMAIL_REJECTED);
+      expect((await record(a.caseId))!.emailStatus.S).toBe('UNCERTAIN');
+      expect(await emailsFor(a.caseId)).toHaveLength(1);
+    });
+
+    test('5. a failure recorded by another execution meanwhile does not survive the email going out', async () => {
+      const a = await assigned();
+      await direct.send(new UpdateItemCommand({
+        TableName: TABLE,
+        Key: { caseId: { S: a.caseId } },
+        UpdateExpression: 'SET #s = :f, failureError = :e',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':f': { S: 'FAILED' }, ':e': { S: 'Lambda.Unknown' } },
+      }));
+      await sendEmail({ case: a, executionId: 'e' });
+      const item = (await record(a.caseId))!;
+      expect(item).toMatchObject({ status: { S: 'EMAILED' }, emailStatus: { S: 'SENT' } });
+      expect(item.failureError).toBeUndefined();
+    });
   });
 });

@@ -1,0 +1,194 @@
+/**
+ * The case table, as the handlers use it: every read and conditional write of a case record in
+ * one place (the persistence layer), so that each handler reads as the protocol it implements.
+ *
+ * Every write is conditional (optimistic locking on the record). A write whose condition fails
+ * answers with the record as it stands: DynamoDB returns it with the failure
+ * (`ReturnValuesOnConditionCheckFailure: ALL_OLD`); where it does not (older local emulators),
+ * one consistent read fetches it instead.
+ */
+import {
+  AttributeValue,
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { parseCaseRecord, toItem } from './case-logic';
+import { CASE_TABLE_PARTITION_KEY, CaseRecord, CaseStatus, EmailStatus, ENV, RECORD_SENT } from './case-types';
+import { ConfigurationError, rethrowAwsError } from './errors';
+
+/** No SDK call may hang until the function times out: it fails and the state machine retries. */
+export const REQUEST_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 3_000 };
+
+/** One client per function instance (module scope: created at cold start, reused). */
+const dynamodb = new DynamoDBClient({ requestHandler: REQUEST_TIMEOUTS });
+
+type Item = Record<string, AttributeValue>;
+
+/** Name of the case table, from the function's configuration. */
+export function caseTableName(): string {
+  const name = process.env[ENV.TABLE_NAME];
+  if (!name) throw new ConfigurationError(`${ENV.TABLE_NAME} is not set`);
+  return name;
+}
+
+/** A conditional write either applied, or found the record in another state (undefined: no record). */
+export type WriteOutcome = { readonly applied: true; readonly old?: CaseRecord } | { readonly applied: false; readonly current?: CaseRecord };
+
+export class CaseTable {
+  constructor(private readonly tableName: string) {}
+
+  /** The case record (consistent read), or undefined when the case has none. */
+  async get(caseId: string): Promise<CaseRecord | undefined> {
+    try {
+      const { Item } = await dynamodb.send(new GetItemCommand({ TableName: this.tableName, Key: key(caseId), ConsistentRead: true }));
+      return Item ? parseCaseRecord(caseId, Item) : undefined;
+    } catch (err) {
+      return rethrowAwsError(err, 'reading the case record');
+    }
+  }
+
+  /** Writes a new case record unless the case has one already. */
+  async create(record: CaseRecord): Promise<WriteOutcome> {
+    return this.conditional(record.caseId, 'writing the case record', () => dynamodb.send(new PutItemCommand({
+      TableName: this.tableName,
+      Item: toItem(record),
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': CASE_TABLE_PARTITION_KEY },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    })));
+  }
+
+  /**
+   * Claims a free email (PENDING or UNCERTAIN) for one attempt. `emailClaimedFrom` keeps the
+   * status the claim replaced: it decides whether a possible email of this attempt is a resend.
+   */
+  async claimEmail(caseId: string, claim: Claim): Promise<WriteOutcome> {
+    return this.update(caseId, 'claiming the email', {
+      UpdateExpression: 'SET emailClaimedFrom = emailStatus, emailStatus = :sending, emailOwner = :owner, emailAttemptId = :attempt,'
+        + ' emailClaimedAt = :now, updatedAt = :now',
+      ConditionExpression: 'attribute_exists(#pk) AND emailStatus IN (:pending, :uncertain)',
+      ExpressionAttributeNames: { '#pk': CASE_TABLE_PARTITION_KEY },
+      ExpressionAttributeValues: {
+        ...claimValues(claim),
+        ':pending': { S: EmailStatus.PENDING },
+        ':uncertain': { S: EmailStatus.UNCERTAIN },
+      },
+      ReturnValues: 'ALL_OLD',
+    });
+  }
+
+  /**
+   * Takes over the claim of an attempt that is over (lease run out). That attempt may have sent
+   * the email, so the new claim replaces UNCERTAIN, and the counted resends become `resends`.
+   */
+  async takeOverEmail(caseId: string, abandonedAttemptId: string, claim: Claim, resends: number): Promise<WriteOutcome> {
+    return this.update(caseId, 'taking over the email claim', {
+      UpdateExpression: 'SET emailClaimedFrom = :uncertain, emailStatus = :sending, emailOwner = :owner, emailAttemptId = :attempt,'
+        + ' emailClaimedAt = :now, updatedAt = :now, emailAmbiguousResends = :resends',
+      ConditionExpression: 'emailStatus = :sending AND emailAttemptId = :abandoned',
+      ExpressionAttributeValues: {
+        ...claimValues(claim),
+        ':uncertain': { S: EmailStatus.UNCERTAIN },
+        ':abandoned': { S: abandonedAttemptId },
+        ':resends': { N: String(resends) },
+      },
+    });
+  }
+
+  /**
+   * Ends this attempt's claim without a sent email. `outcome`:
+   * - `notSent`: SES surely sent nothing (or was never called): the email goes back to the
+   *   status the claim replaced (PENDING stays PENDING, UNCERTAIN stays UNCERTAIN);
+   * - `unknown`: SES may have sent it: UNCERTAIN, with the counted resends given.
+   */
+  async endClaim(caseId: string, attemptId: string, outcome: { notSent: true } | { unknown: true; resends: number }): Promise<WriteOutcome> {
+    const common = {
+      ConditionExpression: 'emailAttemptId = :attempt AND emailStatus = :sending',
+      ExpressionAttributeValues: { ':attempt': { S: attemptId }, ':sending': { S: EmailStatus.SENDING } } as Item,
+    };
+    if ('notSent' in outcome) {
+      return this.update(caseId, 'releasing the email claim', {
+        ...common,
+        UpdateExpression: 'SET emailStatus = emailClaimedFrom REMOVE emailAttemptId, emailClaimedAt',
+      });
+    }
+    return this.update(caseId, 'marking the email uncertain', {
+      ...common,
+      UpdateExpression: 'SET emailStatus = :uncertain, emailAmbiguousResends = :resends REMOVE emailAttemptId, emailClaimedAt',
+      ExpressionAttributeValues: { ...common.ExpressionAttributeValues, ':uncertain': { S: EmailStatus.UNCERTAIN }, ':resends': { N: String(outcome.resends) } },
+    });
+  }
+
+  /**
+   * Records the email SES accepted, if this attempt still holds the claim. Also clears a
+   * failure another execution may have recorded meanwhile: a case whose email went out is EMAILED.
+   */
+  async recordSent(caseId: string, sent: { attemptId: string; messageId: string; emailedAt: string; resends: number }): Promise<WriteOutcome> {
+    return this.update(caseId, 'recording the sent email', recordSentUpdate(sent));
+  }
+
+  private async update(caseId: string, what: string, input: Omit<UpdateItemCommandInput, 'TableName' | 'Key'>): Promise<WriteOutcome> {
+    return this.conditional(caseId, what, () => dynamodb.send(new UpdateItemCommand({
+      TableName: this.tableName,
+      Key: key(caseId),
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      ...input,
+    })));
+  }
+
+  private async conditional(caseId: string, what: string, write: () => Promise<{ Attributes?: Item }>): Promise<WriteOutcome> {
+    try {
+      const { Attributes } = await write();
+      return { applied: true, old: Attributes && Object.keys(Attributes).length > 0 ? parseCaseRecord(caseId, Attributes) : undefined };
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) return rethrowAwsError(err, what);
+      const item = (err as ConditionalCheckFailedException & { Item?: Item }).Item;
+      return { applied: false, current: item ? parseCaseRecord(caseId, item) : await this.get(caseId) };
+    }
+  }
+}
+
+/** Who claims the email: the execution (for people reading the record) and the one attempt that owns the claim. */
+export interface Claim {
+  readonly owner: string;
+  readonly attemptId: string;
+  readonly now: Date;
+}
+
+function claimValues(claim: Claim): Item {
+  return {
+    ':sending': { S: EmailStatus.SENDING },
+    ':owner': { S: claim.owner },
+    ':attempt': { S: claim.attemptId },
+    ':now': { S: claim.now.toISOString() },
+  };
+}
+
+function key(caseId: string): Item {
+  return { [CASE_TABLE_PARTITION_KEY]: { S: caseId } };
+}
+
+/**
+ * The write that records a sent email. The state machine's Record Sent Email step makes the same
+ * write (same expression and condition) when the handler could not: see the construct.
+ */
+export function recordSentUpdate(sent: { attemptId: string; messageId: string; emailedAt: string; resends: number }) {
+  return {
+    UpdateExpression: RECORD_SENT.updateExpression,
+    ConditionExpression: RECORD_SENT.conditionExpression,
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':sent': { S: EmailStatus.SENT },
+      ':emailed': { S: CaseStatus.EMAILED },
+      ':sending': { S: EmailStatus.SENDING },
+      ':attempt': { S: sent.attemptId },
+      ':mid': { S: sent.messageId },
+      ':at': { S: sent.emailedAt },
+      ':resends': { N: String(sent.resends) },
+    } as Item,
+  };
+}
