@@ -1,0 +1,67 @@
+/**
+ * Issue 8's sequences through the synthesized workflow (state machine, bundled handlers, local
+ * DynamoDB and SES behind fault proxies): the paths that involve the state machine itself.
+ */
+import { synthExample, SynthesizedExample } from '../../harness/example-app';
+import { LocalRun, startLocalRun } from '../../harness/local-run';
+
+let synthesized: SynthesizedExample;
+beforeAll(() => {
+  synthesized = synthExample();
+});
+
+async function withRun<T>(options: Parameters<typeof startLocalRun>[0], body: (run: LocalRun) => Promise<T>): Promise<T> {
+  const run = await startLocalRun({ synthesized, ...options });
+  try {
+    return await body(run);
+  } finally {
+    await run.stop();
+  }
+}
+
+describe('regressions through the workflow', () => {
+  test('3. SES accepted, recording it failed: the state machine records it; one email, the execution succeeds', () => withRun({
+    // Send Email's claim passes; its SENT write fails through the SDK's attempts; Record Sent Email's first try too.
+    dynamodbPlan: [{ operation: 'UpdateItem', kind: 'pass', count: 1 }, { operation: 'UpdateItem', kind: 'server-error', count: 6 }],
+  }, async (run) => {
+    const outcome = await run.workflow.run({ inputCaseID: '301' });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(outcome.statesEntered).toEqual([
+      'Open Case', 'Assign Case', 'Send Email', 'Email Sent Not Recorded', 'Read Sent Email', 'Record Sent Email', 'Email Recorded',
+    ]);
+    const emails = await run.aws.emails();
+    expect(emails).toHaveLength(1);
+    expect(outcome.output).toMatchObject({ caseId: '301', messageId: emails[0].messageId });
+    const [record] = await run.workflow.records();
+    expect(record).toMatchObject({ status: { S: 'EMAILED' }, emailStatus: { S: 'SENT' }, messageId: { S: emails[0].messageId } });
+    // another execution of the case now sends nothing
+    const again = await run.workflow.run({ inputCaseID: '301' });
+    expect(again.output.messageId).toBe(emails[0].messageId);
+    expect(await run.aws.emails()).toHaveLength(1);
+  }));
+
+  test('5. a case that failed (killed function) and is re-run ends EMAILED without its old failureError', () => {
+    let kills = 0;
+    // Assign Case writes the record, then its function is killed, three times: the execution fails.
+    const lambdaFaults = (state: string) => (state === 'Assign Case' && kills++ < 3 ? 'after:Lambda.Unknown' : undefined);
+    return withRun({ lambdaFaults }, async (run) => {
+      const failed = await run.workflow.run({ inputCaseID: '501' });
+      expect(failed).toMatchObject({ status: 'FAILED', error: 'Lambda.Unknown' });
+      expect((await run.workflow.records())[0]).toMatchObject({ status: { S: 'FAILED' }, failureError: { S: 'Lambda.Unknown' } });
+      const rerun = await run.workflow.run({ inputCaseID: '501' });
+      expect(rerun.status).toBe('SUCCEEDED');
+      const [record] = await run.workflow.records();
+      expect(record).toMatchObject({ status: { S: 'EMAILED' }, emailStatus: { S: 'SENT' } });
+      expect(record.failureError).toBeUndefined();
+    });
+  });
+
+  test('7. a row the workflow did not write: UnrecognizedCaseRecord at once, the row left as it was', () => withRun({}, async (run) => {
+    const foreign = { caseId: { S: '701' }, owner: { S: 'another system' } };
+    await run.workflow.putItem(run.workflow.tableName, foreign);
+    const outcome = await run.workflow.run({ inputCaseID: '701' });
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'UnrecognizedCaseRecord', retries: 0 });
+    expect(await run.workflow.records()).toEqual([foreign]);
+    expect(await run.aws.emails()).toHaveLength(0);
+  }));
+});
