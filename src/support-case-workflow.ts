@@ -186,13 +186,12 @@ const DEFAULTS = {
   tracingEnabled: true,
 } as const;
 
-/** Lambda service errors AWS recommends retrying, plus throttling (which CDK's default retry leaves out). */
+/** Lambda service errors AWS recommends retrying. */
 const LAMBDA_TRANSIENT_ERRORS = [
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.ClientExecutionTimeoutException',
-  'Lambda.TooManyRequestsException',
 ];
 
 /** Errors of the DynamoDB service integration worth retrying. */
@@ -208,6 +207,19 @@ const RETRY = {
   /** Lambda failed around the handler: 6 retries, 2 s doubling. */
   lambdaService: {
     errors: LAMBDA_TRANSIENT_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6, jitterStrategy: sfn.JitterType.FULL,
+  },
+  /**
+   * Lambda throttled the invocation (concurrency limit, which CDK's default retry leaves out): a
+   * burst can meet it, so more patience than for other service errors: 12 retries, full jitter,
+   * capped at 10 s (about a minute in all on average).
+   */
+  lambdaThrottled: {
+    errors: ['Lambda.TooManyRequestsException'],
+    interval: Duration.seconds(1),
+    backoffRate: 2,
+    maxAttempts: 12,
+    maxDelay: Duration.seconds(10),
+    jitterStrategy: sfn.JitterType.FULL,
   },
   /** The function was killed (timeout, out of memory) or the attempt timed out: tried again twice. */
   functionKilled: {
@@ -550,7 +562,7 @@ export class SupportCaseWorkflow extends Construct {
         retryOnServiceExceptions: false,
         taskTimeout: sfn.Timeout.duration(taskTimeout),
       });
-      for (const retry of [RETRY.lambdaService, RETRY.functionKilled, ...retries]) task.addRetry(retry);
+      for (const retry of [RETRY.lambdaService, RETRY.lambdaThrottled, RETRY.functionKilled, ...retries]) task.addRetry(retry);
       return task;
     };
 

@@ -70,11 +70,13 @@ describe('state machine definition', () => {
     const retry: any[] = def.States[state].Retry;
     const lambdaRetry = retry.find((r) => r.ErrorEquals.includes('Lambda.ServiceException'));
     expect(lambdaRetry.ErrorEquals).toEqual(expect.arrayContaining([
-      'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException',
-      'Lambda.ClientExecutionTimeoutException', 'Lambda.TooManyRequestsException',
+      'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.ClientExecutionTimeoutException',
     ]));
     expect(lambdaRetry.BackoffRate).toBeGreaterThan(1);
     expect(lambdaRetry.JitterStrategy).toBe('FULL');
+    // Lambda's throttle (CDK's default retry leaves it out) gets its own, more patient retrier
+    const throttled = retry.find((r) => r.ErrorEquals.includes('Lambda.TooManyRequestsException'));
+    expect(throttled).toMatchObject({ ErrorEquals: ['Lambda.TooManyRequestsException'], MaxAttempts: 12, MaxDelaySeconds: 10, JitterStrategy: 'FULL' });
     const retried = retry.flatMap((r) => r.ErrorEquals);
     for (const never of ['InvalidCaseInput', 'ConfigurationError', 'States.ALL', 'EmailRejected', 'DailyQuotaExceeded', 'UnrecognizedCaseRecord']) {
       expect(retried).not.toContain(never);
