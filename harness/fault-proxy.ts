@@ -5,34 +5,62 @@
  * - `throttle`: answered by the proxy with the service's throttling error (never forwarded);
  * - `server-error`: answered with a 500 internal error (never forwarded);
  * - `reset`: the connection is destroyed before the request is forwarded;
- * - `drop-after-write` (DynamoDB writes only): the request IS carried out, then the connection
- *   is destroyed instead of returning the response, so the client cannot know it succeeded;
+ * - `lost-answer`: the request IS carried out (a DynamoDB write is applied, SES accepts and
+ *   stores the email), then the connection is destroyed instead of returning the answer, so
+ *   the client cannot know it succeeded. In the random mix only for writes (DynamoDB
+ *   `PutItem`/`UpdateItem`/`DeleteItem`/..., SES `SendEmail`/`SendRawEmail`): a lost read
+ *   answer is the same to a client as `reset`. (`drop-after-write` is its former name,
+ *   still accepted in plans.)
  * - `reject` (SES, planned only): SES refuses the email for good (`MessageRejected`).
  *
- * Faults come either from a seeded random rate or from an explicit plan (the first N matching
- * requests), so tests are deterministic.
+ * Faults come either from an explicit plan (the first N matching requests, matched by
+ * operation and optionally by case id), or from a seeded random rate. A random decision
+ * does not consume a shared random sequence in arrival order (concurrency and timing would
+ * change it): it is a hash of (seed, service, case id, operation, n-th occurrence of that
+ * operation for that case), so the same seed gives the same faults to the same requests
+ * whatever the interleaving.
+ *
+ * An optional SES sending limiter (see `ses-limits.ts`) answers `SendEmail` with SES's
+ * throttling errors when the account's sending rate or daily quota is exceeded.
  */
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import type { SesSendingLimiter } from './ses-limits';
 
-export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'drop-after-write' | 'reject';
-/** A planned entry is a fault, or `pass`: let the matching request through (to aim later faults at later requests). */
-export type PlannedKind = FaultKind | 'pass';
+export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'lost-answer' | 'reject';
+/**
+ * A planned entry is a fault, or `pass`: let the matching request through (to aim later faults
+ * at later requests). `drop-after-write` is the former name of `lost-answer`.
+ */
+export type PlannedFaultKind = FaultKind | 'drop-after-write' | 'pass';
 export type Service = 'dynamodb' | 'ses';
 
+/** The kinds a random fault is drawn from, per service (`lost-answer` only for writes). */
 export const FAULT_KINDS: Record<Service, FaultKind[]> = {
-  dynamodb: ['throttle', 'server-error', 'reset', 'drop-after-write'],
-  ses: ['throttle', 'server-error', 'reset'],
+  dynamodb: ['throttle', 'server-error', 'reset', 'lost-answer'],
+  ses: ['throttle', 'server-error', 'reset', 'lost-answer'],
 };
 
-const DYNAMODB_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
+/** Operations that change something: the only ones a random `lost-answer` hits. */
+export const WRITE_OPERATIONS: Record<Service, ReadonlySet<string>> = {
+  dynamodb: new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']),
+  ses: new Set(['SendEmail', 'SendRawEmail', 'SendTemplatedEmail', 'SendBulkTemplatedEmail']),
+};
 
-/** Fail the first `count` requests of operation `operation` with `kind`. */
+/** Case key of requests that are about no case (a roster Scan, say). */
+export const NO_CASE = '-';
+
+/** Fail the first `count` requests of operation `operation` (and of case `caseId`, if given) with `kind`. */
 export interface PlannedFault {
   readonly operation: string;
-  readonly kind: PlannedKind;
+  readonly kind: PlannedFaultKind;
   readonly count?: number;
+  /** Only requests about this case (as `caseIdOf` tells). Default: any request. */
+  readonly caseId?: string;
 }
+
+/** Tells which case a request is about, from its operation and body; undefined for none. */
+export type CaseIdExtractor = (operation: string, body: Buffer) => string | undefined;
 
 export interface FaultProxyOptions {
   readonly service: Service;
@@ -42,11 +70,15 @@ export interface FaultProxyOptions {
   readonly rate?: number;
   readonly seed?: number;
   readonly plan?: readonly PlannedFault[];
+  /** Case of a request. Default: `dynamodbCaseId` or `sesCaseId` (the default email subject). */
+  readonly caseIdOf?: CaseIdExtractor;
+  /** SES only: the account's sending limits (rate, daily quota). Default: none. */
+  readonly sesLimiter?: SesSendingLimiter;
 }
 
 export interface FaultProxy {
   readonly endpoint: string;
-  /** Faults injected so far, per kind. */
+  /** Faults injected so far, per kind (SES sending-limit refusals are counted by the limiter). */
   readonly injected: Record<FaultKind, number>;
   /** Requests seen, per operation. */
   readonly requests: Record<string, number>;
@@ -71,11 +103,71 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** 32-bit FNV-1a hash of a string. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
 /* eslint-enable no-bitwise */
+
+/**
+ * A number in [0, 1) that depends only on the seed and the parts: the same decision for the
+ * same request, whatever order requests arrive in. `draw` picks independent numbers for one key.
+ */
+export function hashedRandom(seed: number, parts: readonly (string | number)[], draw = 0): number {
+  return seededRandom(fnv1a(`${seed}\u0000${parts.join('\u0000')}\u0000${draw}`))();
+}
+
+/** DynamoDB: `Key.caseId.S` or `Item.caseId.S` of the JSON request. */
+export function dynamodbCaseId(_operation: string, body: Buffer): string | undefined {
+  try {
+    const request = JSON.parse(body.toString('utf8'));
+    return request?.Key?.caseId?.S ?? request?.Item?.caseId?.S;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The subject the construct's emails have today: `New support case <id> is assigned to you`. */
+export const DEFAULT_SUBJECT_CASE_ID = /^New support case (\S+) is assigned to you$/;
+
+/** SES: the case id from the email's subject (SES v1 query form, or SES v2 JSON). */
+export function sesCaseIdFromSubject(subjectPattern: RegExp = DEFAULT_SUBJECT_CASE_ID): CaseIdExtractor {
+  return (_operation, body) => {
+    const text = body.toString('utf8');
+    let subject = new URLSearchParams(text).get('Message.Subject.Data') ?? undefined;
+    if (subject === undefined && text.startsWith('{')) {
+      try {
+        subject = JSON.parse(text)?.Content?.Simple?.Subject?.Data;
+      } catch {
+        subject = undefined;
+      }
+    }
+    return subject === undefined ? undefined : subjectPattern.exec(subject)?.[1];
+  };
+}
 
 function operationOf(service: Service, req: IncomingMessage, body: Buffer): string {
   if (service === 'dynamodb') return String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'Unknown';
-  return new URLSearchParams(body.toString('utf8')).get('Action') ?? 'Unknown';
+  const action = new URLSearchParams(body.toString('utf8')).get('Action');
+  if (action) return action;
+  // SES v2 (REST): POST /v2/email/outbound-emails is SendEmail.
+  return req.url?.startsWith('/v2/email/outbound-emails') ? 'SendEmail' : 'Unknown';
+}
+
+function normalizeKind(kind: Exclude<PlannedFaultKind, 'pass'>): FaultKind {
+  return kind === 'drop-after-write' ? 'lost-answer' : kind;
+}
+
+/** SES's error document (query API), as the SDK parses it. */
+export function answerSesError(res: ServerResponse, status: number, type: string, code: string, message: string): void {
+  res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': 'fault-proxy' });
+  res.end(`<ErrorResponse><Error><Type>${type}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`);
 }
 
 function answerWithError(service: Service, kind: 'throttle' | 'server-error' | 'reject', res: ServerResponse): void {
@@ -87,27 +179,36 @@ function answerWithError(service: Service, kind: 'throttle' | 'server-error' | '
     return;
   }
   const [type, code] = { 'throttle': ['Sender', 'Throttling'], 'server-error': ['Receiver', 'InternalFailure'], 'reject': ['Sender', 'MessageRejected'] }[kind];
-  res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': 'fault-proxy' });
-  res.end(`<ErrorResponse><Error><Type>${type}</Type><Code>${code}</Code><Message>injected ${kind}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`);
+  answerSesError(res, status, type, code, `injected ${kind}`);
 }
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   const target = new URL(options.target);
-  const random = seededRandom(options.seed ?? 1);
-  const plan = (options.plan ?? []).map((p) => ({ ...p, left: p.count ?? 1 }));
-  const injected: Record<FaultKind, number> = { 'throttle': 0, 'server-error': 0, 'reset': 0, 'drop-after-write': 0, 'reject': 0 };
+  const seed = options.seed ?? 1;
+  const caseIdOf = options.caseIdOf ?? (options.service === 'dynamodb' ? dynamodbCaseId : sesCaseIdFromSubject());
+  type Planned = PlannedFault & { left: number };
+  const plan: Planned[] = (options.plan ?? []).map((p) => ({ ...p, left: p.count ?? 1 }));
+  const injected: Record<FaultKind, number> = { 'throttle': 0, 'server-error': 0, 'reset': 0, 'lost-answer': 0, 'reject': 0 };
   const requests: Record<string, number> = {};
+  /** Occurrences of each (case, operation) so far: the n in a random decision's key. */
+  const occurrences = new Map<string, number>();
   const agent = new http.Agent({ keepAlive: true });
 
-  const chooseFault = (operation: string): FaultKind | undefined => {
-    const planned = plan.find((p) => p.left > 0 && p.operation === operation);
+  const chooseFault = (operation: string, caseId: string | undefined): FaultKind | undefined => {
+    const planned = plan.find((p) => p.left > 0 && p.operation === operation && (p.caseId === undefined || p.caseId === caseId));
     if (planned) {
       planned.left--;
-      return planned.kind === 'pass' ? undefined : planned.kind;
+      return planned.kind === 'pass' ? undefined : normalizeKind(planned.kind);
     }
-    if (!options.rate || random() >= options.rate) return undefined;
-    const kinds = FAULT_KINDS[options.service].filter((k) => k !== 'drop-after-write' || DYNAMODB_WRITES.has(operation));
-    return kinds[Math.floor(random() * kinds.length)];
+    if (!options.rate) return undefined;
+    const caseKey = caseId ?? NO_CASE;
+    const occurrenceKey = `${caseKey}\u0000${operation}`;
+    const n = (occurrences.get(occurrenceKey) ?? 0) + 1;
+    occurrences.set(occurrenceKey, n);
+    const key = [options.service, caseKey, operation, n];
+    if (hashedRandom(seed, key, 0) >= options.rate) return undefined;
+    const kinds = FAULT_KINDS[options.service].filter((k) => k !== 'lost-answer' || WRITE_OPERATIONS[options.service].has(operation));
+    return kinds[Math.floor(hashedRandom(seed, key, 1) * kinds.length)];
   };
 
   const server = http.createServer((req, res) => {
@@ -117,7 +218,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       const body = Buffer.concat(chunks);
       const operation = operationOf(options.service, req, body);
       requests[operation] = (requests[operation] ?? 0) + 1;
-      const fault = chooseFault(operation);
+      const fault = chooseFault(operation, caseIdOf(operation, body));
       if (fault) injected[fault]++;
       if (fault === 'throttle' || fault === 'server-error' || fault === 'reject') {
         answerWithError(options.service, fault, res);
@@ -127,6 +228,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         req.socket.destroy();
         return;
       }
+      // The account's sending limits apply to the requests that reach SES.
+      const refusal = options.sesLimiter && WRITE_OPERATIONS.ses.has(operation) ? options.sesLimiter.take() : undefined;
+      if (refusal) {
+        answerSesError(res, 400, 'Sender', 'Throttling', refusal);
+        return;
+      }
 
       const upstream = http.request(
         { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
@@ -134,7 +241,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
           const parts: Buffer[] = [];
           up.on('data', (c: Buffer) => parts.push(c));
           up.on('end', () => {
-            if (fault === 'drop-after-write') {
+            if (fault === 'lost-answer') {
               req.socket.destroy();
               return;
             }
@@ -174,8 +281,40 @@ export const LAMBDA_SERVICE_FAULTS = [
   'Lambda.TooManyRequestsException',
 ];
 
-/** A seeded injector of Lambda service faults for LocalWorkflow. */
-export function lambdaFaultInjector(rate: number, seed: number): (stateName: string) => string | undefined {
-  const random = seededRandom(seed);
-  return () => (random() < rate ? LAMBDA_SERVICE_FAULTS[Math.floor(random() * LAMBDA_SERVICE_FAULTS.length)] : undefined);
+/** The handler ran to completion, then Lambda failed the invocation: its answer is lost. */
+export const LAMBDA_LOST_ANSWER = 'after:Lambda.ServiceException';
+/** The function was killed after the handler ran (out of memory, say): `Lambda.Unknown`. */
+export const LAMBDA_KILLED = 'after:Lambda.Unknown';
+
+/**
+ * Share of invocations killed (`Lambda.Unknown`) per unit of fault rate. The state machine
+ * retries a killed function only twice, so a kill must stay rare: at rate 0.2 it is 0.01 per
+ * invocation, and 3 kills in a row for one step are 1e-6 (about 0.003 over 1,000 cases × 3 steps).
+ */
+export const LAMBDA_KILL_SHARE = 0.05;
+
+/** Where an invocation is: the key of its fault decision. */
+export interface LambdaInvocation {
+  /** The execution's name. */
+  readonly execution: string;
+  /** 1 for the state's first invocation in this execution, 2 for its first retry, ... */
+  readonly attempt: number;
+}
+
+/**
+ * A seeded injector of Lambda faults for LocalWorkflow, decided by a hash of (seed, execution,
+ * state, n-th invocation): at `rate`, half are service errors before the handler runs (one of
+ * LAMBDA_SERVICE_FAULTS), half a lost answer after it ran; at `rate × LAMBDA_KILL_SHARE`, the
+ * function is killed after the handler ran.
+ */
+export function lambdaFaultInjector(rate: number, seed: number): (stateName: string, invocation?: LambdaInvocation) => string | undefined {
+  let calls = 0;
+  return (stateName, invocation) => {
+    const key = ['lambda', invocation?.execution ?? NO_CASE, stateName, invocation?.attempt ?? ++calls];
+    const u = hashedRandom(seed, key, 0);
+    if (u < rate * LAMBDA_KILL_SHARE) return LAMBDA_KILLED;
+    if (u >= rate) return undefined;
+    if (hashedRandom(seed, key, 1) < 0.5) return LAMBDA_LOST_ANSWER;
+    return LAMBDA_SERVICE_FAULTS[Math.floor(hashedRandom(seed, key, 2) * LAMBDA_SERVICE_FAULTS.length)];
+  };
 }

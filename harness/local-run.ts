@@ -6,16 +6,28 @@
 import { rmSync } from 'node:fs';
 import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { synthExample, SynthesizedExample } from './example-app';
-import { FaultProxy, lambdaFaultInjector, PlannedFault, startFaultProxy } from './fault-proxy';
+import { CaseIdExtractor, FaultProxy, lambdaFaultInjector, PlannedFault, startFaultProxy } from './fault-proxy';
 import { LocalAws, startLocalAws } from './local-aws';
-import { ExecutionOutcome, LambdaFaultInjector, LocalWorkflow } from './local-workflow';
+import { DEFAULT_TIME_SCALE, ExecutionOutcome, LambdaFaultInjector, LocalWorkflow } from './local-workflow';
+import { SesSendingLimiter, sesSendingLimiter } from './ses-limits';
 import { BatchSummary, summarize } from './summary';
 
 export interface LocalRunOptions {
   /** Share of DynamoDB, SES and Lambda requests to fail (0..1). Default 0. */
   readonly faultRate?: number;
-  /** Seed of the fault choices. Default 1. */
+  /**
+   * Seed of the fault choices (each a hash of the seed and the request's case, operation and
+   * occurrence, so a run's faults do not depend on timing) and of the retry jitter. Default 1.
+   */
   readonly seed?: number;
+  /** How much faster than AWS time the run goes (see LocalWorkflow). Default DEFAULT_TIME_SCALE. */
+  readonly timeScale?: number;
+  /** SES's maximum sending rate, emails per second of AWS time. Default: none. */
+  readonly sesRate?: number;
+  /** SES's daily sending quota. Default: none. */
+  readonly sesDailyQuota?: number;
+  /** The case of an SES request (default: from the construct's email subject). */
+  readonly sesCaseIdOf?: CaseIdExtractor;
   /** Deterministic faults: the first matching requests fail. */
   readonly dynamodbPlan?: readonly PlannedFault[];
   readonly sesPlan?: readonly PlannedFault[];
@@ -32,6 +44,11 @@ export interface LocalRun {
   readonly workflow: LocalWorkflow;
   readonly synthesized: SynthesizedExample;
   readonly proxies: { readonly dynamodb?: FaultProxy; readonly ses?: FaultProxy };
+  /** SES's sending limits, when asked for. */
+  readonly sesLimiter?: SesSendingLimiter;
+  readonly timeScale: number;
+  /** Lambda faults injected so far, per fault (`after:` ones after the handler ran). */
+  readonly lambdaInjected: Record<string, number>;
   /** Runs every input with at most `concurrency` executions at once. */
   runMany(inputs: readonly unknown[], concurrency: number, onDone?: (o: ExecutionOutcome) => void): Promise<ExecutionOutcome[]>;
   summarize(caseIds: readonly string[], outcomes: readonly ExecutionOutcome[]): Promise<BatchSummary>;
@@ -44,19 +61,31 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
   const aws = await startLocalAws();
   const seed = options.seed ?? 1;
   const rate = options.faultRate ?? 0;
-  const faulty = rate > 0 || options.dynamodbPlan || options.sesPlan;
+  const timeScale = options.timeScale ?? DEFAULT_TIME_SCALE;
+  const sesLimiter = options.sesRate !== undefined || options.sesDailyQuota !== undefined
+    ? sesSendingLimiter({ ratePerSecond: options.sesRate, dailyQuota: options.sesDailyQuota, timeScale })
+    : undefined;
+  const faulty = rate > 0 || options.dynamodbPlan || options.sesPlan || sesLimiter;
   const dynamodb = faulty
     ? await startFaultProxy({ service: 'dynamodb', target: aws.dynamodbEndpoint, rate, seed, plan: options.dynamodbPlan })
     : undefined;
   const ses = faulty
-    ? await startFaultProxy({ service: 'ses', target: aws.sesEndpoint, rate, seed: seed + 1, plan: options.sesPlan })
+    ? await startFaultProxy({ service: 'ses', target: aws.sesEndpoint, rate, seed, plan: options.sesPlan, caseIdOf: options.sesCaseIdOf, sesLimiter })
     : undefined;
+  const lambdaInjected: Record<string, number> = {};
+  const counted = (injector: LambdaFaultInjector | undefined): LambdaFaultInjector | undefined => injector && ((stateName, invocation) => {
+    const fault = injector(stateName, invocation);
+    if (fault) lambdaInjected[fault] = (lambdaInjected[fault] ?? 0) + 1;
+    return fault;
+  });
   const workflow = await LocalWorkflow.create({
     synthesized,
     aws,
     endpoints: { dynamodb: dynamodb?.endpoint, ses: ses?.endpoint },
     logLevel: options.logLevel,
-    lambdaFaults: options.lambdaFaults ?? (rate > 0 ? lambdaFaultInjector(rate, seed + 2) : undefined),
+    lambdaFaults: counted(options.lambdaFaults ?? (rate > 0 ? lambdaFaultInjector(rate, seed) : undefined)),
+    timeScale,
+    jitterSeed: seed,
   });
 
   return {
@@ -64,6 +93,9 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
     workflow,
     synthesized,
     proxies: { dynamodb, ses },
+    sesLimiter,
+    timeScale,
+    lambdaInjected,
     runMany: async (inputs, concurrency, onDone) => {
       const outcomes: ExecutionOutcome[] = new Array(inputs.length);
       let next = 0;

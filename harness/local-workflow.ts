@@ -4,11 +4,36 @@
  * AWS — the bundled Lambda asset of its function (with the function's environment from the
  * template), or the DynamoDB call of a service integration — and the AWS SDK pointed at the
  * local servers.
+ *
+ * Time is scaled as a whole, never zeroed: with `timeScale` F, every duration that AWS would
+ * measure runs F times faster — retry intervals and `MaxDelaySeconds` (backoff rate and jitter
+ * are kept, so the runner computes backoff and full jitter itself), Task `TimeoutSeconds` /
+ * `HeartbeatSeconds`, Wait `Seconds`, the execution's `TimeoutSeconds`, each function's
+ * `Timeout`, the durations the construct passes to the functions in environment variables
+ * (`*_SECONDS`), and the timers inside the handlers' bundles (their SDK retry backoff, request
+ * timeouts and own pauses), so that a lease outlasts a function's timeout locally as it does on
+ * AWS.
+ *
+ * What cannot be scaled is the handlers' own work: their compute and their requests to the local
+ * servers take real milliseconds (hundreds on a loaded machine). So every scaled bound on that
+ * work — a function's Timeout, a Task's TimeoutSeconds, the execution's TimeoutSeconds and a
+ * lease (`*_LEASE_SECONDS`) — gets `realTimeAllowanceMs` of real time added: the same amount to
+ * each, which keeps their order (lease > function timeout, task timeout > function timeout).
+ * Pure waits (retry intervals, Wait states, caches) are scaled with no allowance. A function
+ * still running at its local timeout fails with `Sandbox.Timedout` and is stopped as Lambda
+ * stops a sandbox: its late result is discarded and any request it starts afterwards fails
+ * before reaching a server (requests already in flight complete, as they would on AWS).
  */
-import { copyFileSync } from 'node:fs';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { syncBuiltinESMExports } from 'node:module';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand, ScanCommand, UpdateItemCommand, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { CfnTemplate, SynthesizedExample } from './example-app';
+import { hashedRandom, LambdaInvocation } from './fault-proxy';
 import { LocalAws } from './local-aws';
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node 22+). This module is the one place
@@ -43,13 +68,67 @@ const DYNAMODB_UPDATE_ITEM = 'arn:aws:states:::dynamodb:updateItem';
 
 type Json = any;
 type TaskHandler = (input: Json) => Promise<Json>;
+/** A bound Task: its input, and which execution and which attempt of the state this is. */
+type BoundTask = (input: Json, invocation: LambdaInvocation) => Promise<Json>;
 
-/** Decides whether the Lambda service fails an invocation before the handler runs. */
 /**
  * Decides whether the Lambda service fails an invocation: returns the error name, or nothing.
  * A name prefixed `after:` fails it after the handler ran to completion (its answer is lost).
+ * `invocation` says which execution and which attempt of the state it is (for seeded decisions
+ * that do not depend on arrival order).
  */
-export type LambdaFaultInjector = (stateName: string) => string | undefined;
+export type LambdaFaultInjector = (stateName: string, invocation: LambdaInvocation) => string | undefined;
+
+/** The default time scale of local runs: AWS time runs 20 times faster. */
+export const DEFAULT_TIME_SCALE = 20;
+/** Default real time added to each scaled bound on a handler's work (see the module's doc). */
+export const DEFAULT_REAL_TIME_ALLOWANCE_MS = 1000;
+
+/**
+ * Environment variables holding durations in seconds that the construct passes to its
+ * functions. Any other variable whose name ends in `_SECONDS` is scaled too.
+ */
+export const SECONDS_ENV_VARS: readonly string[] = ['EMAIL_LEASE_SECONDS', 'ROSTER_CACHE_SECONDS'];
+
+/** Whether an environment variable holds a duration in seconds (scaled with time). */
+export function isSecondsEnvVar(name: string): boolean {
+  return SECONDS_ENV_VARS.includes(name) || name.endsWith('_SECONDS');
+}
+
+/** Whether a duration variable is a lease: a bound on a live attempt's work (gets the real-time allowance). */
+export function isLeaseEnvVar(name: string): boolean {
+  return name.endsWith('_LEASE_SECONDS');
+}
+
+/** The invocation a piece of handler code runs for (through every await and I/O callback). */
+const sandboxes = new AsyncLocalStorage<{ stopped: boolean }>();
+let requestsGuarded = false;
+/**
+ * Makes `http.request` / `https.request` fail at once inside an invocation that Lambda has
+ * stopped (timed out). Patched in the module objects and in their ES module views (the SDK
+ * imports `node:http` dynamically); outside a stopped invocation nothing changes.
+ */
+function guardRequestsOfStoppedSandboxes(): void {
+  if (requestsGuarded) return;
+  requestsGuarded = true;
+  for (const mod of [http, https] as Array<{ request: (...args: any[]) => http.ClientRequest }>) {
+    const original = mod.request;
+    mod.request = function guardedRequest(this: unknown, ...args: any[]) {
+      if (sandboxes.getStore()?.stopped) {
+        throw Object.assign(new Error('the function was stopped at its timeout: no new requests'), { code: 'ECONNREFUSED' });
+      }
+      return original.apply(this, args);
+    };
+  }
+  syncBuiltinESMExports();
+}
+
+/** Lambda's default function timeout, when the template gives none. */
+const LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3;
+/** Step Functions' Task timeout when the definition gives none (99999999 s). */
+const TASK_DEFAULT_TIMEOUT_SECONDS = 99999999;
+/** The longest delay Node's timers take (2^31 - 1 ms); a longer one fires at once. */
+const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 export interface LocalWorkflowOptions {
   readonly synthesized: SynthesizedExample;
@@ -59,12 +138,30 @@ export interface LocalWorkflowOptions {
   /** Handler log level (`LOG_LEVEL`). Default `OFF`, so runs of many cases stay readable. */
   readonly logLevel?: string;
   readonly lambdaFaults?: LambdaFaultInjector;
+  /**
+   * How much faster than AWS time the run goes (see the module's doc). Default
+   * DEFAULT_TIME_SCALE; 1 keeps AWS's own timing.
+   */
+  readonly timeScale?: number;
+  /**
+   * Real time added to each scaled bound on a handler's work (function Timeout, Task and
+   * execution TimeoutSeconds, leases), for the handlers' unscalable compute and I/O.
+   * Default DEFAULT_REAL_TIME_ALLOWANCE_MS.
+   */
+  readonly realTimeAllowanceMs?: number;
+  /**
+   * Seed of the runner's retry jitter (JitterStrategy FULL): each jittered wait is then a hash
+   * of (seed, execution, state, retrier, n-th use), whatever the interleaving. Default: the
+   * runner's own `Math.random`.
+   */
+  readonly jitterSeed?: number;
 }
 
 /** Outcome of one local execution. */
 export interface ExecutionOutcome {
   readonly name: string;
-  readonly status: 'SUCCEEDED' | 'FAILED';
+  /** `TIMED_OUT`: the execution ran past the state machine's (scaled) `TimeoutSeconds`. */
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
   readonly output?: Json;
   readonly error?: string;
   readonly cause?: string;
@@ -150,16 +247,130 @@ function resourcesOfType(template: CfnTemplate, type: string): string[] {
 }
 
 let loads = 0;
+/** Where each loaded bundle finds its scaled timers. */
+const SCALED_TIMERS = '__supportCaseHarnessTimers';
+
+/** `setTimeout` with every delay divided by `scale` (and its promisified form). */
+export function scaledSetTimeout(scale: number): typeof setTimeout {
+  const native = globalThis.setTimeout;
+  const scaledTimeout = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => native(fn, (Number(ms) || 0) / scale, ...args);
+  const scaled = scaledTimeout as unknown as typeof setTimeout;
+  Object.defineProperty(scaled, promisify.custom, {
+    value: (ms?: number, value?: unknown) => new Promise((resolve) => native(() => resolve(value), (Number(ms) || 0) / scale)),
+  });
+  return scaled;
+}
+
 /**
  * Loads a bundled asset as a new module instance: each LocalWorkflow gets its own cold start
  * and its own SDK clients. Module caches (Node's, or a test runner's) key modules by path, so
- * the asset is loaded from a copy with a path of its own, in the same folder.
+ * the asset is loaded from a copy with a path of its own, in the same folder. The copy's
+ * `setTimeout` is scaled: the handlers' own pauses, their SDK's retry backoff and request
+ * timeouts run in the same scaled time as the rest (else a throttled request's real backoff
+ * would outlast a scaled function timeout, which never happens on AWS).
  */
-function loadFresh(file: string): unknown {
-  const copy = join(dirname(file), `index.load-${process.pid}-${++loads}.js`);
-  copyFileSync(file, copy);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(copy);
+function loadFresh(file: string, timeScale: number): unknown {
+  const key = `${process.pid}-${++loads}`;
+  const copy = join(dirname(file), `index.load-${key}.js`);
+  const registry = ((globalThis as any)[SCALED_TIMERS] ??= {}) as Record<string, { setTimeout: typeof setTimeout }>;
+  registry[key] = { setTimeout: scaledSetTimeout(timeScale) };
+  // A module-level `var` shadows the global in the whole bundle; after a "use strict" directive, which must stay first.
+  const prelude = `var setTimeout = globalThis[${JSON.stringify(SCALED_TIMERS)}][${JSON.stringify(key)}].setTimeout;`;
+  const code = readFileSync(file, 'utf8');
+  const directive = /^(["'])use strict\1;?/.exec(code)?.[0] ?? '';
+  writeFileSync(copy, `${directive}${prelude}${code.slice(directive.length)}`);
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(copy);
+  } finally {
+    unlinkSync(copy);
+  }
+}
+
+/**
+ * The definition as it runs in scaled time: every duration divided by `scale`.
+ *
+ * aws-local-stepfunctions 3.0.0 computes in floating point — a retry waits
+ * `min(IntervalSeconds × BackoffRate^attempt, MaxDelaySeconds) × 1000` ms (a uniform share of it
+ * with JitterStrategy FULL), a Task times out after `TimeoutSeconds × 1000` ms, a Wait sleeps
+ * `Seconds × 1000` ms, the execution after `TimeoutSeconds × 1000` ms — so fractional values run
+ * exactly. Its validator (asl-validator) however requires whole seconds for Task and execution
+ * `TimeoutSeconds`, as AWS does. Rounding would distort the scaled times (a 30 s timeout at
+ * scale 20 is 1.5 s, not 1 or 2), so the real definition is validated as AWS would and the
+ * scaled copy runs unvalidated.
+ *
+ * Not scalable statically, and left as they are: `TimeoutSecondsPath`, `HeartbeatSecondsPath`,
+ * `SecondsPath` and `Timestamp` (the runner does not enforce `HeartbeatSeconds` either).
+ */
+export function scaleDefinition(definition: Json, scale: number, allowanceSeconds = 0): Json {
+  const scaled = JSON.parse(JSON.stringify(definition));
+  const by = (seconds: number) => seconds / scale;
+  /** A bound on real work: scaled, plus the real-time allowance. */
+  const bound = (seconds: number) => seconds / scale + allowanceSeconds;
+  const scaleMachine = (machine: Json) => {
+    if (typeof machine.TimeoutSeconds === 'number') machine.TimeoutSeconds = bound(machine.TimeoutSeconds);
+    for (const state of Object.values<Json>(machine.States ?? {})) {
+      for (const retrier of state.Retry ?? []) {
+        // The runner's default interval is AWS's (1 s): write it out, scaled.
+        retrier.IntervalSeconds = by(retrier.IntervalSeconds ?? 1);
+        if (typeof retrier.MaxDelaySeconds === 'number') retrier.MaxDelaySeconds = by(retrier.MaxDelaySeconds);
+      }
+      if (state.Type === 'Task') {
+        // Without TimeoutSeconds AWS waits 99999999 s; the runner's own default is 60 s.
+        if (state.TimeoutSecondsPath === undefined) {
+          state.TimeoutSeconds = Math.min(bound(state.TimeoutSeconds ?? TASK_DEFAULT_TIMEOUT_SECONDS), MAX_TIMER_SECONDS);
+        }
+        if (typeof state.HeartbeatSeconds === 'number') state.HeartbeatSeconds = bound(state.HeartbeatSeconds);
+      }
+      if (state.Type === 'Wait' && typeof state.Seconds === 'number') state.Seconds = by(state.Seconds);
+      for (const branch of state.Branches ?? []) scaleMachine(branch);
+      if (state.Iterator) scaleMachine(state.Iterator);
+      if (state.ItemProcessor) scaleMachine(state.ItemProcessor);
+    }
+  };
+  scaleMachine(scaled);
+  return scaled;
+}
+
+/**
+ * Seeds the runner's retry jitter without touching its code. For each retrier it reads
+ * `retryIntervalOverrides[state][i]` and, with no override and JitterStrategy FULL, at once
+ * draws `Math.random()` (synchronously, in the same call). The per-execution override object
+ * returned here answers "no override" and, for a FULL retrier, puts in place a one-shot
+ * `Math.random` that returns a hash of (seed, execution, state, retrier, n-th read) and then
+ * restores the real one. The runner's arithmetic (backoff, MaxDelaySeconds, jitter) is its own.
+ */
+function seededJitterOverrides(seed: number, execution: string, fullJitter: ReadonlyMap<string, readonly boolean[]>): Record<string, unknown> {
+  const reads = new Map<string, number>();
+  const overrides: Record<string, unknown> = {};
+  for (const [stateName, jittered] of fullJitter) {
+    overrides[stateName] = new Proxy([], {
+      get: (target, prop) => {
+        if (typeof prop !== 'string' || !/^\d+$/.test(prop)) return Reflect.get(target, prop);
+        const i = Number(prop);
+        if (jittered[i]) {
+          const readKey = `${stateName}\u0000${i}`;
+          const n = (reads.get(readKey) ?? 0) + 1;
+          reads.set(readKey, n);
+          const value = hashedRandom(seed, ['jitter', execution, stateName, i, n]);
+          const real = Math.random;
+          Math.random = () => {
+            Math.random = real;
+            return value;
+          };
+        }
+        return undefined;
+      },
+    });
+  }
+  return overrides;
+}
+
+/** Lambda's answer for an invocation that ran past the function's timeout. */
+function sandboxTimedOut(timeoutSeconds: number): Error {
+  const e = new Error(JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${timeoutSeconds.toFixed(2)} seconds` }));
+  e.name = 'Sandbox.Timedout';
+  return e;
 }
 
 /** Lambda's view of a thrown error: `Error` is the error's name, `Cause` a JSON document. */
@@ -178,6 +389,11 @@ export class LocalWorkflow {
     const [smId] = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
     if (!smId) throw new Error('the template has no state machine');
     const definition = JSON.parse(resolver.resolve(template.Resources[smId].Properties.DefinitionString));
+    const timeScale = options.timeScale ?? DEFAULT_TIME_SCALE;
+    if (!(timeScale > 0)) throw new Error(`timeScale must be positive, got ${timeScale}`);
+    const allowanceMs = options.realTimeAllowanceMs ?? DEFAULT_REAL_TIME_ALLOWANCE_MS;
+    if (!(allowanceMs >= 0)) throw new Error(`realTimeAllowanceMs must be 0 or more, got ${allowanceMs}`);
+    guardRequestsOfStoppedSandboxes();
 
     const sdkEnv = options.aws.sdkEnv(options.endpoints);
     // The harness itself (table set-up, counting) always talks to the servers directly.
@@ -199,31 +415,37 @@ export class LocalWorkflow {
     // One process plays every function: their environments are merged (they must agree).
     const env: Record<string, string> = { ...sdkEnv, LOG_LEVEL: options.logLevel ?? 'OFF' };
     const assetFiles = new Map<string, string>();
+    /** Each function's `Timeout`, in seconds of AWS time. */
+    const timeouts = new Map<string, number>();
     for (const id of resourcesOfType(template, 'AWS::Lambda::Function')) {
       const resource = template.Resources[id];
       const assetPath = resource.Metadata?.['aws:asset:path'];
       if (!assetPath) continue;
       const vars = resolver.resolve(resource.Properties.Environment?.Variables ?? {}) as Record<string, string>;
-      for (const [k, v] of Object.entries(vars)) {
+      for (const [k, value] of Object.entries(vars)) {
+        // Durations the functions get from the construct run in scaled time too.
+        const seconds = isSecondsEnvVar(k) && value !== '' && Number.isFinite(Number(value)) ? Number(value) / timeScale : undefined;
+        const v = seconds === undefined ? value : String(isLeaseEnvVar(k) ? seconds + allowanceMs / 1000 : seconds);
         if (k in env && env[k] !== v && !(k in sdkEnv)) throw new Error(`functions disagree on ${k}`);
         env[k] = v;
       }
       assetFiles.set(id, require.resolve(join(assemblyDir, assetPath, resource.Properties.Handler.split('.')[0])));
+      timeouts.set(id, Number(resource.Properties.Timeout ?? LAMBDA_DEFAULT_TIMEOUT_SECONDS));
     }
     Object.assign(process.env, env);
     // Load each asset now, with the environment in place: a fresh module (and fresh SDK
     // clients, built with this run's endpoints) per LocalWorkflow, like a cold start.
     const functions = new Map<string, TaskHandler>();
-    for (const [id, file] of assetFiles) functions.set(id, (loadFresh(file) as { handler: TaskHandler }).handler);
+    for (const [id, file] of assetFiles) functions.set(id, (loadFresh(file, timeScale) as { handler: TaskHandler }).handler);
 
-    const handlers: Record<string, TaskHandler> = {};
-    // Retries run at once, except waiting for another attempt's email claim: a short real pause.
-    const retryStates: Record<string, number[]> = {};
+    const handlers: Record<string, BoundTask> = {};
+    /** Per state, which retriers jitter (JitterStrategy FULL): the ones whose jitter can be seeded. */
+    const fullJitter = new Map<string, boolean[]>();
     for (const [stateName, state] of Object.entries<any>(definition.States)) {
-      if (state.Type !== 'Task') continue;
-      if (state.Retry) {
-        retryStates[stateName] = state.Retry.map((r: { ErrorEquals: string[] }) => (r.ErrorEquals.includes('EmailSendInProgress') ? 100 : 0));
+      if (state.Retry?.some((r: { JitterStrategy?: string }) => r.JitterStrategy === 'FULL')) {
+        fullJitter.set(stateName, state.Retry.map((r: { JitterStrategy?: string }) => r.JitterStrategy === 'FULL'));
       }
+      if (state.Type !== 'Task') continue;
       if (state.Resource === DYNAMODB_UPDATE_ITEM) {
         const client = new DynamoDBClient({ endpoint: sdkEnv.AWS_ENDPOINT_URL_DYNAMODB, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
         handlers[stateName] = async (input) => {
@@ -241,16 +463,35 @@ export class LocalWorkflow {
       const fnId = resolver.functionOfArn(state.Resource);
       const fn = fnId && functions.get(fnId);
       if (!fn) throw new Error(`state ${stateName}: no local binding for ${state.Resource}`);
-      handlers[stateName] = async (input) => {
-        const fault = options.lambdaFaults?.(stateName);
+      const timeoutSeconds = timeouts.get(fnId)!;
+      handlers[stateName] = async (input, invocation) => {
+        const fault = options.lambdaFaults?.(stateName, invocation);
         const serviceFault = (name: string, when: string) => Object.assign(new Error(`injected Lambda service fault ${when}: ${name}`), { name });
         if (fault && !fault.startsWith('after:')) throw serviceFault(fault, 'before the handler ran');
         let out: unknown;
+        // Lambda stops waiting for the handler at the function's (scaled) timeout: the
+        // invocation fails with Sandbox.Timedout and a late result is discarded. (Locally the
+        // handler cannot be frozen, so its remaining requests still go out; on AWS the ones
+        // already in flight would.)
+        let timer: NodeJS.Timeout | undefined;
+        const timeoutError = sandboxTimedOut(timeoutSeconds);
+        const sandbox = { stopped: false };
+        const timedOut = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            sandbox.stopped = true;
+            reject(timeoutError);
+          }, (timeoutSeconds * 1000) / timeScale + allowanceMs);
+        });
         try {
           // Lambda hands the handler a JSON copy and returns a JSON copy.
-          out = await fn(JSON.parse(JSON.stringify(input ?? null)));
+          const invoked = sandboxes.run(sandbox, () => fn(JSON.parse(JSON.stringify(input ?? null))));
+          invoked.catch(() => undefined);
+          out = await Promise.race([invoked, timedOut]);
         } catch (err) {
+          if (err === timeoutError) throw err;
           throw lambdaError(err);
+        } finally {
+          clearTimeout(timer);
         }
         if (fault) throw serviceFault(fault.slice('after:'.length), 'after the handler ran');
         return JSON.parse(JSON.stringify(out ?? null));
@@ -261,27 +502,33 @@ export class LocalWorkflow {
     const tables = Object.fromEntries(tableIds.map((id) => [id, resolver.physicalName(id)]));
     const caseTable = Object.values<any>(definition.States).find((st) => st.Resource === DYNAMODB_UPDATE_ITEM)?.Parameters?.TableName;
     if (!caseTable) throw new Error('cannot tell the case table from the definition');
-    return new LocalWorkflow(definition, handlers, retryStates, directClient, caseTable, tables, resolver.physicalName(smId));
+    // The real definition is validated (as AWS would); the scaled copy runs (see scaleDefinition).
+    new StateMachine(definition, { validationOptions: { checkArn: false } });
+    const machine = new StateMachine(scaleDefinition(definition, timeScale, allowanceMs / 1000), { validationOptions: { noValidate: true } });
+    return new LocalWorkflow(
+      definition, machine, handlers, fullJitter, options.jitterSeed, timeScale, directClient, caseTable, tables, resolver.physicalName(smId),
+    );
   }
 
   private counter = 0;
-  /** Validating a definition takes ~0.2 s, so one StateMachine serves every execution. */
-  private readonly machine: InstanceType<typeof StateMachine>;
 
   private constructor(
-    /** The resolved Amazon States Language definition. */
+    /** The resolved Amazon States Language definition (in AWS time: not scaled). */
     public readonly definition: Json,
-    private readonly handlers: Record<string, TaskHandler>,
-    private readonly retryStates: Record<string, number[]>,
+    /** Validating a definition takes ~0.2 s, so one StateMachine serves every execution. */
+    private readonly machine: InstanceType<typeof StateMachine>,
+    private readonly handlers: Record<string, BoundTask>,
+    private readonly fullJitter: ReadonlyMap<string, readonly boolean[]>,
+    private readonly jitterSeed: number | undefined,
+    /** How much faster than AWS time this workflow runs. */
+    public readonly timeScale: number,
     private readonly dynamodb: DynamoDBClient,
     /** Physical name of the case table. */
     public readonly tableName: string,
     /** Physical names of every table in the template, by logical id. */
     public readonly tables: Record<string, string>,
     private readonly stateMachineName: string,
-  ) {
-    this.machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
-  }
+  ) {}
 
   /** Writes an item into one of the template's tables (seeding a roster, say). */
   async putItem(tableName: string, item: Record<string, any>): Promise<void> {
@@ -292,8 +539,15 @@ export class LocalWorkflow {
   async run(input: Json, name = `exec-${++this.counter}`): Promise<ExecutionOutcome> {
     const started = Date.now();
     const executionId = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${this.stateMachineName}:${name}`;
+    // Each Task learns its execution and attempt (for seeded Lambda faults).
+    const attempts: Record<string, number> = {};
+    const taskResourceLocalHandlers = Object.fromEntries(Object.entries(this.handlers).map(([stateName, bound]) => [
+      stateName,
+      (taskInput: Json) => bound(taskInput, { execution: name, attempt: (attempts[stateName] = (attempts[stateName] ?? 0) + 1) }),
+    ]));
+    const retryIntervalOverrides = this.jitterSeed === undefined ? {} : seededJitterOverrides(this.jitterSeed, name, this.fullJitter);
     const execution = this.machine.run(input, {
-      overrides: { taskResourceLocalHandlers: this.handlers, retryIntervalOverrides: this.retryStates },
+      overrides: { taskResourceLocalHandlers, retryIntervalOverrides },
       context: {
         Execution: { Id: executionId, Name: name, Input: input, StartTime: new Date(started).toISOString() },
         StateMachine: { Id: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${this.stateMachineName}`, Name: this.stateMachineName },
@@ -319,6 +573,9 @@ export class LocalWorkflow {
       return { name, status: 'SUCCEEDED', output, statesEntered, retries, durationMs: Date.now() - started };
     } catch (err) {
       await events.catch(() => undefined);
+      if ((err as Error).name === 'ExecutionTimeoutError') {
+        return { name, status: 'TIMED_OUT', error: 'States.Timeout', cause: 'the execution ran past its TimeoutSeconds', statesEntered, retries, durationMs: Date.now() - started };
+      }
       const cause = (err as any)?.cause;
       return {
         name,

@@ -2,6 +2,7 @@
  * What a batch of cases left behind, counted from the local servers themselves: the emails
  * the SES emulator holds and the records in the case table.
  */
+import { DEFAULT_SUBJECT_CASE_ID } from './fault-proxy';
 import type { LocalAws, StoredEmail } from './local-aws';
 import type { ExecutionOutcome, LocalWorkflow } from './local-workflow';
 
@@ -17,17 +18,21 @@ export interface BatchSummary {
   readonly duplicates: number;
   /** Cases whose email was sent again after an attempt ended with an unknown SES outcome. */
   readonly ambiguous: number;
+  /** Resends counted on the records (sum of `emailAmbiguousResends`). */
+  readonly resends: number;
+  /** Cases with more emails than 1 + the resends counted on their record: must be 0. */
+  readonly uncounted: number;
+  /** Cases with no email at all. */
+  readonly unemailed: number;
   /** Emails addressed to someone other than the employee recorded for the case. */
   readonly misaddressed: number;
   /** Cases per employee id, from the records. */
   readonly perEmployee: Record<string, number>;
 }
 
-const SUBJECT_CASE_ID = /^New support case (\S+) is assigned to you$/;
-
 /** The case id an email is about, from its subject. */
 export function caseIdOfEmail(email: StoredEmail): string | undefined {
-  return SUBJECT_CASE_ID.exec(email.subject)?.[1];
+  return DEFAULT_SUBJECT_CASE_ID.exec(email.subject)?.[1];
 }
 
 export async function summarize(
@@ -49,12 +54,19 @@ export async function summarize(
   }
   let duplicates = 0;
   let ambiguous = 0;
+  let resends = 0;
+  let uncounted = 0;
+  let unemailed = 0;
   let misaddressed = 0;
   const perEmployee: Record<string, number> = {};
   for (const id of ours) {
     const emails = emailsByCase.get(id) ?? [];
     const records = recordsByCase.get(id) ?? [];
     if (emails.length > 1 || records.length > 1) duplicates++;
+    if (emails.length === 0) unemailed++;
+    const counted = records.reduce((n, r) => n + Number(r.emailAmbiguousResends?.N ?? 0), 0);
+    resends += counted;
+    if (emails.length > 1 + counted) uncounted++;
     for (const r of records) {
       if (Number(r.emailAmbiguousResends?.N ?? 0) > 0) ambiguous++;
       perEmployee[r.employeeId.S] = (perEmployee[r.employeeId.S] ?? 0) + 1;
@@ -64,11 +76,14 @@ export async function summarize(
   return {
     cases: caseIds.length,
     succeeded: outcomes.filter((o) => o.status === 'SUCCEEDED').length,
-    failed: outcomes.filter((o) => o.status === 'FAILED').length,
+    failed: outcomes.filter((o) => o.status !== 'SUCCEEDED').length,
     emails: [...emailsByCase.values()].reduce((n, list) => n + list.length, 0),
     records: [...recordsByCase.values()].reduce((n, list) => n + list.length, 0),
     duplicates,
     ambiguous,
+    resends,
+    uncounted,
+    unemailed,
     misaddressed,
     perEmployee,
   };
@@ -76,7 +91,7 @@ export async function summarize(
 
 /** The demo's last line. */
 export function summaryLine(s: BatchSummary): string {
-  return `summary: cases=${s.cases} succeeded=${s.succeeded} failed=${s.failed} emails=${s.emails} records=${s.records} duplicates=${s.duplicates} ambiguous=${s.ambiguous}`;
+  return `summary: cases=${s.cases} succeeded=${s.succeeded} failed=${s.failed} emails=${s.emails} records=${s.records} duplicates=${s.duplicates} ambiguous=${s.ambiguous} resends=${s.resends} uncounted=${s.uncounted}`;
 }
 
 /** Percentile (nearest rank) of a list of numbers. */

@@ -1,0 +1,212 @@
+/**
+ * The local runner keeps AWS time, scaled by one factor: retry waits (with backoff), function
+ * timeouts, the execution timeout and the durations passed to functions all run `timeScale`
+ * times faster, none zeroed. Checked on a small hand-written template (a generic binding: the
+ * harness does not know this workflow), so the figures do not depend on the construct's policy.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SynthesizedExample } from '../../harness/example-app';
+import { LocalAws, startLocalAws } from '../../harness/local-aws';
+import { LambdaFaultInjector, LocalWorkflow, scaleDefinition } from '../../harness/local-workflow';
+
+const FN_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:Worker';
+
+/** A handler that sleeps `sleepSeconds` of AWS time (its setTimeout is scaled) and reports its environment. */
+const WORKER_SOURCE = `exports.handler = async (event) => {
+  await new Promise((resolve) => setTimeout(resolve, (event.sleepSeconds ?? 0) * 1000));
+  if (event.url) {
+    await new Promise((resolve, reject) => {
+      const req = require('node:http').request(event.url, { method: 'POST' }, (res) => { res.resume(); res.on('end', resolve); });
+      req.on('error', reject);
+      req.end('hello');
+    });
+  }
+  return { pause: process.env.PAUSE_SECONDS, lease: process.env.EMAIL_LEASE_SECONDS, name: process.env.NAME };
+};
+`;
+
+function example(def: object, dir: string): SynthesizedExample {
+  mkdirSync(join(dir, 'asset.worker'), { recursive: true });
+  writeFileSync(join(dir, 'asset.worker', 'index.js'), WORKER_SOURCE);
+  return {
+    assemblyDir: dir,
+    template: {
+      Resources: {
+        Table: {
+          Type: 'AWS::DynamoDB::Table',
+          Properties: {
+            TableName: 'cases',
+            KeySchema: [{ AttributeName: 'caseId', KeyType: 'HASH' }],
+            AttributeDefinitions: [{ AttributeName: 'caseId', AttributeType: 'S' }],
+            BillingMode: 'PAY_PER_REQUEST',
+          },
+        },
+        Worker: {
+          Type: 'AWS::Lambda::Function',
+          Metadata: { 'aws:asset:path': 'asset.worker' },
+          Properties: {
+            Handler: 'index.handler',
+            Timeout: 3,
+            Environment: { Variables: { PAUSE_SECONDS: '10', EMAIL_LEASE_SECONDS: '15', NAME: 'not-a-duration' } },
+          },
+        },
+        Machine: { Type: 'AWS::StepFunctions::StateMachine', Properties: { DefinitionString: JSON.stringify(def) } },
+      },
+    },
+  };
+}
+
+/** Work (a Lambda task) then a Wait; Record Failure (a DynamoDB service integration) on failure. */
+function definition(extra: { retry?: object[]; waitSeconds?: number; timeoutSeconds?: number } = {}) {
+  return {
+    StartAt: 'Work',
+    ...(extra.timeoutSeconds ? { TimeoutSeconds: extra.timeoutSeconds } : {}),
+    States: {
+      'Work': {
+        Type: 'Task',
+        Resource: FN_ARN,
+        TimeoutSeconds: 30,
+        Next: 'Pause',
+        Retry: extra.retry ?? [],
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.caught', Next: 'Record Failure' }],
+      },
+      'Pause': { Type: 'Wait', Seconds: extra.waitSeconds ?? 0, End: true },
+      'Record Failure': {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::dynamodb:updateItem',
+        Next: 'Failed',
+        Parameters: { TableName: 'cases', Key: { caseId: { S: 'x' } }, UpdateExpression: 'SET failed = :e', ExpressionAttributeValues: { ':e': { 'S.$': '$.caught.Error' } } },
+      },
+      'Failed': { Type: 'Fail', Error: 'WorkFailed' },
+    },
+  };
+}
+
+let aws: LocalAws;
+let dir: string;
+beforeEach(async () => {
+  aws = await startLocalAws();
+  dir = mkdtempSync(join(tmpdir(), 'time-scale-'));
+});
+afterEach(async () => {
+  await aws.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const create = (def: object, timeScale: number, lambdaFaults?: LambdaFaultInjector, realTimeAllowanceMs = 0) =>
+  LocalWorkflow.create({ synthesized: example(def, dir), aws, timeScale, lambdaFaults, realTimeAllowanceMs });
+
+test('scaleDefinition divides every duration, keeps backoff rates and jitter, fills AWS defaults', () => {
+  const def = {
+    StartAt: 'A',
+    TimeoutSeconds: 900,
+    States: {
+      A: { Type: 'Task', Resource: FN_ARN, HeartbeatSeconds: 10, Retry: [{ ErrorEquals: ['X'], IntervalSeconds: 2, BackoffRate: 2, MaxDelaySeconds: 20, JitterStrategy: 'FULL' }, { ErrorEquals: ['Y'] }], Next: 'P' },
+      P: {
+        Type: 'Parallel',
+        End: true,
+        Branches: [{ StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 40, End: true } } }],
+      },
+    },
+  };
+  const scaled = scaleDefinition(def, 20);
+  expect(scaled.TimeoutSeconds).toBe(45);
+  // No TimeoutSeconds: AWS's 99999999 s, scaled (within what a Node timer can wait).
+  expect(scaled.States.A).toMatchObject({ TimeoutSeconds: 2147483, HeartbeatSeconds: 0.5 });
+  expect(scaled.States.A.Retry).toEqual([
+    { ErrorEquals: ['X'], IntervalSeconds: 0.1, BackoffRate: 2, MaxDelaySeconds: 1, JitterStrategy: 'FULL' },
+    { ErrorEquals: ['Y'], IntervalSeconds: 0.05 },
+  ]);
+  expect(scaled.States.P.Branches[0].States.W.Seconds).toBe(2);
+  expect(def.States.A.Retry[0].IntervalSeconds).toBe(2); // the input is left alone
+});
+
+test('a retry with IntervalSeconds 2 and BackoffRate 2 waits 2000/F ms, then 4000/F ms', async () => {
+  const F = 10;
+  const calls: number[] = [];
+  const workflow = await create(definition({ retry: [{ ErrorEquals: ['Lambda.Unknown'], IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 2 }] }), F, (state) => {
+    calls.push(performance.now());
+    return state === 'Work' && calls.length <= 2 ? 'Lambda.Unknown' : undefined;
+  });
+  const outcome = await workflow.run({});
+  expect(outcome.status).toBe('SUCCEEDED');
+  expect(outcome.retries).toBe(2);
+  const [first, second] = [calls[1] - calls[0], calls[2] - calls[1]];
+  expect(first).toBeGreaterThanOrEqual(2000 / F - 5);
+  expect(first).toBeLessThan(2000 / F + 250);
+  expect(second).toBeGreaterThanOrEqual(4000 / F - 5);
+  expect(second).toBeLessThan(4000 / F + 250);
+  expect(second - first).toBeGreaterThan(2000 / F / 2);
+});
+
+test("the function's Timeout is enforced, scaled: a handler running past it fails with Sandbox.Timedout", async () => {
+  const F = 20;
+  const workflow = await create(definition(), F);
+  // 2 s of AWS time is within the 3 s Timeout; 5 s is not (250 ms real against 150 ms).
+  expect((await workflow.run({ sleepSeconds: 2 })).status).toBe('SUCCEEDED');
+  const late = await workflow.run({ sleepSeconds: 5 });
+  expect(late).toMatchObject({ status: 'FAILED', error: 'WorkFailed', statesEntered: ['Work', 'Record Failure', 'Failed'] });
+  const [record] = await workflow.records();
+  expect(record.failed).toEqual({ S: 'Sandbox.Timedout' });
+});
+
+test('a timed-out function is stopped: a request it starts afterwards never reaches a server', async () => {
+  let hits = 0;
+  const server = http.createServer((_req, res) => {
+    hits++;
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const workflow = await create(definition(), 20);
+    expect((await workflow.run({ url })).status).toBe('SUCCEEDED');
+    expect(hits).toBe(1);
+    expect((await workflow.run({ url, sleepSeconds: 5 })).status).toBe('FAILED');
+    await new Promise((resolve) => setTimeout(resolve, 5000 / 20 + 100)); // the handler wakes up, and is refused
+    expect(hits).toBe(1);
+  } finally {
+    server.close();
+  }
+});
+
+test('the real-time allowance is added to the bounds on work (timeouts, leases), not to waits', async () => {
+  const def = scaleDefinition(definition({ retry: [{ ErrorEquals: ['X'], IntervalSeconds: 2 }], waitSeconds: 10, timeoutSeconds: 60 }), 20, 0.5);
+  expect(def.TimeoutSeconds).toBe(3.5);
+  expect(def.States.Work.TimeoutSeconds).toBe(2);
+  expect(def.States.Work.Retry[0].IntervalSeconds).toBe(0.1);
+  expect(def.States.Pause.Seconds).toBe(0.5);
+  const workflow = await create(definition(), 20, undefined, 500);
+  expect((await workflow.run({})).output).toEqual({ pause: '0.5', lease: '1.25', name: 'not-a-duration' });
+  // 5 s of AWS time (250 ms) is past the 3 s Timeout (150 ms) but within it plus the allowance.
+  expect((await workflow.run({ sleepSeconds: 5 })).status).toBe('SUCCEEDED');
+});
+
+test('a Wait runs in scaled time', async () => {
+  const F = 20;
+  const workflow = await create(definition({ waitSeconds: 10, timeoutSeconds: 30 }), F);
+  const started = performance.now();
+  expect((await workflow.run({})).status).toBe('SUCCEEDED');
+  const waited = performance.now() - started;
+  expect(waited).toBeGreaterThanOrEqual(10000 / F - 5);
+  expect(waited).toBeLessThan(10000 / F + 300);
+});
+
+test('the execution timeout runs in scaled time', async () => {
+  const F = 20;
+  const short = await create(definition({ waitSeconds: 100, timeoutSeconds: 20 }), F);
+  const started = performance.now();
+  const timedOut = await short.run({});
+  expect(timedOut).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
+  expect(performance.now() - started).toBeLessThan(100000 / F / 2);
+});
+
+test('durations passed to the functions (*_SECONDS) are scaled; other variables are not', async () => {
+  const workflow = await create(definition(), 20);
+  const outcome = await workflow.run({});
+  expect(outcome.output).toEqual({ pause: '0.5', lease: '0.75', name: 'not-a-duration' });
+});
