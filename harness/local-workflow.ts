@@ -5,7 +5,7 @@
  * template), or the DynamoDB call of a service integration — and the AWS SDK pointed at the
  * local servers.
  */
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand, ScanCommand, UpdateItemCommand, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { CfnTemplate, SynthesizedExample } from './example-app';
@@ -149,6 +149,23 @@ function resourcesOfType(template: CfnTemplate, type: string): string[] {
   return Object.keys(template.Resources).filter((id) => template.Resources[id].Type === type);
 }
 
+/**
+ * Lambda unpacks a function's layers into /opt. Locally, the layers of every function of the
+ * template are copied into one folder of the assembly (their files do not collide: one
+ * configuration file per function), and environment values under /opt are made to point there.
+ */
+function localLayers(template: CfnTemplate, assemblyDir: string): (value: string) => string {
+  const layerIds = resourcesOfType(template, 'AWS::Lambda::LayerVersion');
+  if (layerIds.length === 0) return (value) => value;
+  const opt = mkdtempSync(join(assemblyDir, 'local-opt-'));
+  for (const id of layerIds) {
+    const assetPath = template.Resources[id].Metadata?.['aws:asset:path'];
+    if (!assetPath) throw new Error(`layer ${id} has no aws:asset:path metadata`);
+    cpSync(join(assemblyDir, assetPath), opt, { recursive: true });
+  }
+  return (value) => (value === '/opt' || value.startsWith('/opt/') ? opt + value.slice('/opt'.length) : value);
+}
+
 let loads = 0;
 /**
  * Loads a bundled asset as a new module instance: each LocalWorkflow gets its own cold start
@@ -199,14 +216,16 @@ export class LocalWorkflow {
     // One process plays every function: their environments are merged (they must agree).
     const env: Record<string, string> = { ...sdkEnv, LOG_LEVEL: options.logLevel ?? 'OFF' };
     const assetFiles = new Map<string, string>();
+    const inLocalLayers = localLayers(template, assemblyDir);
     for (const id of resourcesOfType(template, 'AWS::Lambda::Function')) {
       const resource = template.Resources[id];
       const assetPath = resource.Metadata?.['aws:asset:path'];
       if (!assetPath) continue;
       const vars = resolver.resolve(resource.Properties.Environment?.Variables ?? {}) as Record<string, string>;
       for (const [k, v] of Object.entries(vars)) {
-        if (k in env && env[k] !== v && !(k in sdkEnv)) throw new Error(`functions disagree on ${k}`);
-        env[k] = v;
+        const local = inLocalLayers(v);
+        if (k in env && env[k] !== local && !(k in sdkEnv)) throw new Error(`functions disagree on ${k}`);
+        env[k] = local;
       }
       assetFiles.set(id, require.resolve(join(assemblyDir, assetPath, resource.Properties.Handler.split('.')[0])));
     }

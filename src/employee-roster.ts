@@ -1,6 +1,7 @@
-import { Duration, Token, aws_dynamodb as dynamodb, aws_iam as iam } from 'aws-cdk-lib';
+import { Duration, Token, aws_dynamodb as dynamodb, aws_lambda as lambda } from 'aws-cdk-lib';
+import { addConfigFile } from './config-file';
 import { isValidEmailAddress } from './handlers/case-logic';
-import { ENV, RosterEmployee } from './handlers/case-types';
+import { CONFIG_FILES, ENV, RosterEmployee } from './handlers/case-types';
 
 /** An employee who can be assigned support cases. */
 export interface Employee {
@@ -31,10 +32,10 @@ export interface TableRosterOptions {
 }
 
 /**
- * Largest roster, in bytes of JSON, that fits the Lambda environment (4 KB for all
- * variables together) with room for the other variables.
+ * Most employees a fixed roster holds. Its file is far below Lambda's layer size limit even
+ * then; the limit keeps Assign Case's work per case (it scores every employee) small.
  */
-const MAX_ROSTER_JSON_BYTES = 3_000;
+const MAX_INLINE_EMPLOYEES = 10_000;
 
 /**
  * The employees that Assign Case chooses from.
@@ -48,7 +49,13 @@ export abstract class EmployeeRoster {
   /**
    * A fixed roster, deployed with the function.
    *
-   * @param employees at least one employee; ids must be unique
+   * The roster is a JSON file in a small Lambda layer of the Assign Case function (not in its
+   * environment variables), so it holds up to 10,000 employees. Anyone who may read that
+   * layer version (`lambda:GetLayerVersion`) or the CDK asset bucket can read the names and
+   * addresses; changing the roster means a deployment. For larger rosters, or to change the
+   * roster without deploying, use `fromTable`.
+   *
+   * @param employees at least one employee and at most 10,000; ids must be unique
    */
   public static fromEmployees(employees: Employee[]): EmployeeRoster {
     return new StaticEmployeeRoster(employees);
@@ -78,10 +85,10 @@ export abstract class EmployeeRoster {
 
   /**
    * Gives the roster to the Assign Case function: grants what it needs to read it and
-   * returns the environment variables that locate it.
+   * configures where it finds it.
    * @internal
    */
-  public abstract _bind(grantee: iam.IGrantable): Record<string, string>;
+  public abstract _bind(fn: lambda.Function): void;
 }
 
 class TableEmployeeRoster extends EmployeeRoster {
@@ -97,13 +104,11 @@ class TableEmployeeRoster extends EmployeeRoster {
     return [];
   }
 
-  public _bind(grantee: iam.IGrantable): Record<string, string> {
-    this.table.grant(grantee, 'dynamodb:Scan');
-    this.table.encryptionKey?.grantDecrypt(grantee);
-    return {
-      [ENV.ROSTER_TABLE_NAME]: this.table.tableName,
-      [ENV.ROSTER_CACHE_SECONDS]: String((this.options.cacheTtl ?? Duration.seconds(60)).toSeconds()),
-    };
+  public _bind(fn: lambda.Function): void {
+    this.table.grant(fn, 'dynamodb:Scan');
+    this.table.encryptionKey?.grantDecrypt(fn);
+    fn.addEnvironment(ENV.ROSTER_TABLE_NAME, this.table.tableName);
+    fn.addEnvironment(ENV.ROSTER_CACHE_SECONDS, String((this.options.cacheTtl ?? Duration.seconds(60)).toSeconds()));
   }
 }
 
@@ -130,19 +135,15 @@ class StaticEmployeeRoster extends EmployeeRoster {
       if (e.name.trim() === '') problems.push(`${where}.name: must not be empty`);
       if (!isValidEmailAddress(e.email)) problems.push(`${where}.email: ${JSON.stringify(e.email)} is not a valid email address`);
     });
-    const bytes = Buffer.byteLength(this.json());
-    if (bytes > MAX_ROSTER_JSON_BYTES) {
-      problems.push(`${propName}: the roster takes ${bytes} bytes, more than the ${MAX_ROSTER_JSON_BYTES} that fit in the Lambda environment`);
+    if (this.employees.length > MAX_INLINE_EMPLOYEES) {
+      problems.push(`${propName}: ${this.employees.length} employees are more than the ${MAX_INLINE_EMPLOYEES} that EmployeeRoster.fromEmployees holds;`
+        + ' keep a roster this large in a DynamoDB table (EmployeeRoster.fromTable)');
     }
     return problems;
   }
 
-  public _bind(_grantee: iam.IGrantable): Record<string, string> {
-    return { [ENV.ROSTER]: this.json() };
-  }
-
-  private json(): string {
-    const employees: RosterEmployee[] = this.employees.map(({ id, name, email }) => ({ id, name, email }));
-    return JSON.stringify(employees);
+  public _bind(fn: lambda.Function): void {
+    const roster: RosterEmployee[] = this.employees.map(({ id, name, email }) => ({ id, name, email }));
+    addConfigFile(fn, CONFIG_FILES.ASSIGN_CASE, { roster });
   }
 }

@@ -307,9 +307,7 @@ export class SupportCaseWorkflow extends Construct {
     this.assignCaseFunction = new AssignCaseFunction(this, 'AssignCaseFunction', functionProps('AssignCase', {
       [ENV.TABLE_NAME]: this.table.tableName,
     }));
-    for (const [key, value] of Object.entries(props.roster._bind(this.assignCaseFunction))) {
-      this.assignCaseFunction.addEnvironment(key, value);
-    }
+    props.roster._bind(this.assignCaseFunction);
     this.sendEmailFunction = new SendEmailFunction(this, 'SendEmailFunction', functionProps('SendEmail', {
       [ENV.TABLE_NAME]: this.table.tableName,
       [ENV.SENDER_EMAIL]: props.senderEmail,

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, CfnParameter, Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_iam as iam, aws_sns as sns, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../src';
@@ -7,6 +9,11 @@ const ROSTER = EmployeeRoster.fromEmployees([
   { id: 'e1', name: 'Ana', email: 'ana@example.com' },
   { id: 'e2', name: 'Bo', email: 'bo@example.com' },
 ]);
+
+/** `count` distinct employees. */
+function employees(count: number): { id: string; name: string; email: string }[] {
+  return Array.from({ length: count }, (_, i) => ({ id: `employee-${i}`, name: `Employee Number ${i}`, email: `employee.number.${i}@example.com` }));
+}
 
 function stackWith(props: Partial<SupportCaseWorkflowProps> = {}): { stack: Stack; workflow: SupportCaseWorkflow } {
   const stack = new Stack(new App(), 'Test', { env: { account: '111111111111', region: 'eu-west-1' } });
@@ -174,6 +181,45 @@ describe('table', () => {
   });
 });
 
+describe('fixed roster', () => {
+  test('1,000 employees ride in a configuration layer of Assign Case, not in its environment', () => {
+    const app = new App({ context: { 'aws:cdk:enable-asset-metadata': true } });
+    const stack = new Stack(app, 'BigRoster');
+    const roster = employees(1_000);
+    const workflow = new SupportCaseWorkflow(stack, 'Support', { roster: EmployeeRoster.fromEmployees(roster), senderEmail: 'support@example.com' });
+    const template = Template.fromStack(stack);
+    const layers = template.findResources('AWS::Lambda::LayerVersion');
+    expect(Object.keys(layers)).toHaveLength(1);
+    const [layerId] = Object.keys(layers);
+    const fn = template.toJSON().Resources[stack.getLogicalId(workflow.assignCaseFunction.node.defaultChild as any)];
+    expect(fn.Properties.Layers).toEqual([{ Ref: layerId }]);
+    expect(JSON.stringify(fn.Properties.Environment)).not.toContain('employee-999');
+    expect(Buffer.byteLength(JSON.stringify(fn.Properties.Environment))).toBeLessThan(4096);
+    // The file the handler reads: /opt/support-case-workflow/assign-case.json
+    const assetDir = join(app.outdir, layers[layerId].Metadata['aws:asset:path']);
+    const file = JSON.parse(readFileSync(join(assetDir, 'support-case-workflow', 'assign-case.json'), 'utf8'));
+    expect(file).toEqual({ roster });
+  });
+
+  test('the layer changes only with the roster (content-hashed asset)', () => {
+    const layerCode = (list: ReturnType<typeof employees>) => {
+      const stack = new Stack(new App(), 'Hash');
+      new SupportCaseWorkflow(stack, 'Support', { roster: EmployeeRoster.fromEmployees(list), senderEmail: 'support@example.com' });
+      return JSON.stringify(Object.values<any>(Template.fromStack(stack).findResources('AWS::Lambda::LayerVersion'))[0].Properties.Content);
+    };
+    expect(layerCode(employees(3))).toBe(layerCode(employees(3)));
+    expect(layerCode(employees(3))).not.toBe(layerCode(employees(4)));
+  });
+
+  test('a roster kept in a table adds no configuration layer', () => {
+    const stack = new Stack(new App(), 'NoLayer');
+    new SupportCaseWorkflow(stack, 'Support', {
+      roster: EmployeeRoster.fromTable(dynamodb.Table.fromTableName(stack, 'R', 'roster')), senderEmail: 'support@example.com',
+    });
+    Template.fromStack(stack).resourceCountIs('AWS::Lambda::LayerVersion', 0);
+  });
+});
+
 describe('roster kept in a table', () => {
   test('Assign Case may Scan the roster table and is told where it is', () => {
     const stack = new Stack(new App(), 'RosterTable', { env: { account: '111111111111', region: 'eu-west-1' } });
@@ -222,12 +268,11 @@ describe('functions', () => {
   });
 
   test('Assign Case gets the table and the roster; Send Email gets the table and the sender', () => {
-    const assign = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { EMPLOYEE_ROSTER: Match.anyValue() } } } });
+    const assign = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { SUPPORT_CASE_CONFIG_DIR: Match.anyValue() } } } });
+    expect(Object.keys(assign)).toHaveLength(1);
     const vars = (Object.values(assign)[0] as any).Properties.Environment.Variables;
-    expect(JSON.parse(vars.EMPLOYEE_ROSTER)).toEqual([
-      { id: 'e1', name: 'Ana', email: 'ana@example.com' },
-      { id: 'e2', name: 'Bo', email: 'bo@example.com' },
-    ]);
+    expect(vars.SUPPORT_CASE_CONFIG_DIR).toBe('/opt/support-case-workflow');
+    expect(vars.EMPLOYEE_ROSTER).toBeUndefined();
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ SENDER_EMAIL: 'support@example.com', EMAIL_LEASE_SECONDS: '15' }) },
     });
@@ -392,9 +437,9 @@ describe('synth-time validation', () => {
       /Invalid SupportCaseWorkflowProps:\n {2}- senderEmail: .*\n {2}- roster: .*\n {2}- memorySize: /);
   });
 
-  test('a roster too large for the Lambda environment is rejected', () => {
-    const many = Array.from({ length: 60 }, (_, i) => ({ id: `employee-${i}`, name: `Employee Number ${i}`, email: `employee.number.${i}@example.com` }));
-    expect(build({ roster: EmployeeRoster.fromEmployees(many) })).toThrow(/roster: the roster takes \d+ bytes/);
+  test('a fixed roster of more than 10,000 employees is rejected, pointing to fromTable', () => {
+    expect(build({ roster: EmployeeRoster.fromEmployees(employees(10_001)) })).toThrow(
+      /roster: 10001 employees are more than the 10000 that EmployeeRoster\.fromEmployees holds; .*\(EmployeeRoster\.fromTable\)/);
   });
 
   test('a sender email given as a token is not checked at synth time', () => {

@@ -1,7 +1,7 @@
 /**
  * Step 2, Assign Case: chooses the employee for the case and writes the case record.
  *
- * The roster is either fixed (in the environment) or kept in a DynamoDB table, read with a
+ * The roster is either fixed (in the function's configuration file) or kept in a DynamoDB table, read with a
  * short cache so that people can be added or removed without a deployment. An empty or
  * unreadable roster fails with `RosterUnavailable`; there is no silent default.
  *
@@ -11,7 +11,8 @@
  */
 import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { assignCase, assignmentFromRecord, fromItem, newCaseRecord, parseOpenedCase, parseRoster, rosterFromItems, toItem } from './case-logic';
-import { AssignedCase, CASE_TABLE_PARTITION_KEY, ENV, RosterEmployee } from './case-types';
+import { AssignedCase, CASE_TABLE_PARTITION_KEY, CONFIG_FILES, ENV, RosterEmployee } from './case-types';
+import { readConfigFile } from './config-file';
 import { CaseNotFoundError, ConfigurationError, isTransientAwsError, rethrowAwsError, RosterUnavailableError } from './errors';
 import { caseLogger } from './log';
 
@@ -42,7 +43,7 @@ async function loadRoster(now: number): Promise<RosterEmployee[]> {
   if (cached && now < cached.until) return cached.employees;
   const rosterTable = process.env[ENV.ROSTER_TABLE_NAME];
   if (!rosterTable) {
-    cached = { employees: parseRoster(process.env[ENV.ROSTER]), until: Infinity };
+    cached = { employees: parseRoster(readConfigFile(CONFIG_FILES.ASSIGN_CASE).roster), until: Infinity };
     return cached.employees;
   }
   const ttl = Number(process.env[ENV.ROSTER_CACHE_SECONDS] ?? DEFAULT_ROSTER_CACHE_SECONDS);
