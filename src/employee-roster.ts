@@ -1,7 +1,8 @@
 import { Duration, Token, aws_dynamodb as dynamodb, aws_lambda as lambda } from 'aws-cdk-lib';
 import { addConfigFile } from './config-file';
 import { isValidEmailAddress } from './handlers/case-logic';
-import { CONFIG_FILES, ENV, RosterEmployee } from './handlers/case-types';
+import { CONFIG_FILES, ENV, ROSTER_TABLE_PARTITION_KEY, RosterEmployee } from './handlers/case-types';
+import { grantTableKey, tableKeyProblems, warnIfTableKeyUnchecked } from './table-access';
 
 /** An employee who can be assigned support cases. */
 export interface Employee {
@@ -64,7 +65,8 @@ export abstract class EmployeeRoster {
   /**
    * A roster kept in a DynamoDB table, so a team can add or remove people without a deployment.
    *
-   * The table needs a partition key `employeeId` (string) and, per employee, the string
+   * The table needs a partition key `employeeId` (string) and no sort key (checked at synth for
+   * a table defined in the app, a warning for an imported one) and, per employee, the string
    * attributes `name` and `email`; an optional boolean `active` set to `false` takes an
    * employee off the roster. Assign Case reads the whole table (rosters are small) and keeps
    * it for `cacheTtl`. An empty or unreadable roster fails Assign Case with
@@ -97,16 +99,18 @@ class TableEmployeeRoster extends EmployeeRoster {
   }
 
   public _validate(propName: string): string[] {
+    const problems = tableKeyProblems(this.table, { propName, partitionKey: ROSTER_TABLE_PARTITION_KEY });
     const ttl = this.options.cacheTtl;
     if (ttl && !ttl.isUnresolved() && ttl.toSeconds() > 3600) {
-      return [`${propName}.cacheTtl: ${ttl.toHumanString()} is longer than an hour; roster changes would take too long to apply`];
+      problems.push(`${propName}.cacheTtl: ${ttl.toHumanString()} is longer than an hour; roster changes would take too long to apply`);
     }
-    return [];
+    return problems;
   }
 
   public _bind(fn: lambda.Function): void {
+    warnIfTableKeyUnchecked(fn.node.scope ?? fn, this.table, { propName: 'roster', partitionKey: ROSTER_TABLE_PARTITION_KEY });
     this.table.grant(fn, 'dynamodb:Scan');
-    this.table.encryptionKey?.grantDecrypt(fn);
+    grantTableKey(this.table, fn);
     fn.addEnvironment(ENV.ROSTER_TABLE_NAME, this.table.tableName);
     fn.addEnvironment(ENV.ROSTER_CACHE_SECONDS, String((this.options.cacheTtl ?? Duration.seconds(60)).toSeconds()));
   }

@@ -24,6 +24,7 @@ import { CASE_TABLE_PARTITION_KEY, CaseErrorName, CaseStatus, ENV } from './hand
 import { OpenCaseFunction } from './handlers/open-case-function';
 import { SendEmailFunction } from './handlers/send-email-function';
 import { STATE_NAMES } from './state-names';
+import { RequiredTableKey, grantTableKey, tableKeyProblems, warnIfTableKeyUnchecked } from './table-access';
 
 /** Properties of a `SupportCaseWorkflow`. */
 export interface SupportCaseWorkflowProps {
@@ -47,7 +48,10 @@ export interface SupportCaseWorkflowProps {
    * The table that holds one record per case.
    *
    * Bring your own table to share it or manage it elsewhere. It must have a partition key
-   * named `caseId` of type string and no sort key. The workflow writes only the attributes
+   * named `caseId` of type string and no sort key: checked at synth for a table defined in the
+   * app (`Table`, `TableV2`); an imported table gets a synth warning instead. With a
+   * customer-managed KMS key, the functions and the state machine may use that key for
+   * `kms:Decrypt` and `kms:DescribeKey` through DynamoDB only. The workflow writes only the attributes
    * `caseId`, `status`, `employeeId`, `employeeName`, `employeeEmail`, `openedAt`,
    * `assignedAt`, `updatedAt`, `failureError` and the `email*` / `messageId` attributes.
    *
@@ -223,6 +227,9 @@ function emailLeaseSeconds(handlerTimeout: Duration): number {
   return handlerTimeout.toSeconds() + 5;
 }
 
+/** The key the case table must have. */
+const CASE_TABLE_KEY: RequiredTableKey = { propName: 'table', partitionKey: CASE_TABLE_PARTITION_KEY };
+
 const EXPRESS_MAX_DURATION = Duration.minutes(5);
 const LAMBDA_MAX_TIMEOUT = Duration.minutes(15);
 
@@ -277,6 +284,7 @@ export class SupportCaseWorkflow extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: props.tableRemovalPolicy ?? DEFAULTS.tableRemovalPolicy,
     });
+    if (props.table) warnIfTableKeyUnchecked(this, props.table, CASE_TABLE_KEY);
 
     const functionProps = (name: string, environment: Record<string, string>) => {
       const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
@@ -342,7 +350,7 @@ export class SupportCaseWorkflow extends Construct {
     });
 
     // Record Failure writes the table from the state machine itself.
-    this.table.encryptionKey?.grantEncryptDecrypt(this.stateMachine);
+    grantTableKey(this.table, this.stateMachine);
     this.acknowledgeStateMachineRole();
 
     this.executionsAlarm = new cloudwatch.Alarm(this, 'ExecutionsAlarm', {
@@ -412,7 +420,7 @@ export class SupportCaseWorkflow extends Construct {
 
   private grantTable(fn: lambda.IFunction, ...actions: string[]): void {
     this.table.grant(fn, ...actions);
-    this.table.encryptionKey?.grantEncryptDecrypt(fn);
+    grantTableKey(this.table, fn);
   }
 
   private definition(taskTimeout: Duration, leaseSeconds: number): sfn.IChainable {
@@ -492,6 +500,11 @@ function senderIdentityArns(scope: Construct, email: string): string[] {
     stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }));
 }
 
+/** A brought table defined in the app must have the case table's key. */
+function tableProblems(props: SupportCaseWorkflowProps): string[] {
+  return props.table ? tableKeyProblems(props.table, CASE_TABLE_KEY) : [];
+}
+
 /** Checks the props; throws one error listing every problem, each naming its prop. */
 function validateProps(props: SupportCaseWorkflowProps): void {
   const problems: string[] = [];
@@ -503,6 +516,7 @@ function validateProps(props: SupportCaseWorkflowProps): void {
     problems.push(`senderEmail: ${JSON.stringify(props.senderEmail)} is not a valid email address`);
   }
   problems.push(...(props.roster?._validate('roster') ?? ['roster: is required']));
+  problems.push(...tableProblems(props));
   if (props.table && props.tableRemovalPolicy !== undefined) {
     problems.push('tableRemovalPolicy: applies only to the table the construct creates; do not set it together with table');
   }

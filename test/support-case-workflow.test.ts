@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, CfnParameter, Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_iam as iam, aws_sns as sns, aws_stepfunctions as sfn } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../src';
 import { STATE_NAMES } from '../src/state-names';
 
@@ -139,20 +139,69 @@ describe('table', () => {
     expect(workflow.table).toBeInstanceOf(dynamodb.Table);
   });
 
-  test('a table with a customer-managed key: the functions and the state machine may use the key', () => {
-    const stack = new Stack(new App(), 'Kms');
+  test('a table with a customer-managed key: each role may Decrypt/DescribeKey that key, through DynamoDB only', () => {
+    const stack = new Stack(new App(), 'Kms', { env: { account: '111111111111', region: 'eu-west-1' } });
     const table = new dynamodb.Table(stack, 'Cases', {
       partitionKey: { name: 'caseId', type: dynamodb.AttributeType.STRING }, encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
     });
-    const workflow = new SupportCaseWorkflow(stack, 'Support', { roster: ROSTER, senderEmail: 'support@example.com', table });
+    const rosterTable = new dynamodb.Table(stack, 'Roster', {
+      partitionKey: { name: 'employeeId', type: dynamodb.AttributeType.STRING }, encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+    });
+    const workflow = new SupportCaseWorkflow(stack, 'Support', { roster: EmployeeRoster.fromTable(rosterTable), senderEmail: 'support@example.com', table });
     const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
     const roleOf = (id: string) => stack.getLogicalId(id === 'sm' ? workflow.stateMachine.role.node.defaultChild as any : (workflow as any)[id].role.node.defaultChild);
-    for (const owner of ['sm', 'assignCaseFunction', 'sendEmailFunction']) {
-      const statements = Object.values<any>(policies)
-        .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleOf(owner)))
-        .flatMap((p) => p.Properties.PolicyDocument.Statement);
-      expect(statements.flatMap((st) => [st.Action].flat())).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt']));
-    }
+    const kmsStatements = (owner: string) => Object.values<any>(policies)
+      .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleOf(owner)))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((st) => [st.Action].flat().some((a: string) => a.startsWith('kms:')));
+    const keyArn = (t: dynamodb.Table) => ({ 'Fn::GetAtt': [stack.getLogicalId(t.encryptionKey!.node.defaultChild as any), 'Arn'] });
+    const expected = (...keys: dynamodb.Table[]) => keys.map((t) => ({
+      Action: ['kms:Decrypt', 'kms:DescribeKey'],
+      Effect: 'Allow',
+      Resource: keyArn(t),
+      Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.eu-west-1.amazonaws.com' } },
+    }));
+    expect(kmsStatements('assignCaseFunction')).toEqual(expected(rosterTable, table));
+    expect(kmsStatements('sendEmailFunction')).toEqual(expected(table));
+    expect(kmsStatements('sm')).toEqual(expected(table));
+    expect(kmsStatements('openCaseFunction')).toEqual([]);
+  });
+
+  test('a brought table with the wrong key fails synth, naming table', () => {
+    const stack = new Stack(new App(), 'WrongKey');
+    const table = new dynamodb.Table(stack, 'Cases', { partitionKey: { name: 'id', type: dynamodb.AttributeType.NUMBER } });
+    expect(() => new SupportCaseWorkflow(stack, 'Support', { roster: ROSTER, senderEmail: 'support@example.com', table })).toThrow(
+      /- table: the table must have partition key "caseId" of type string and no sort key; it has partition key "id" of type N/);
+  });
+
+  test.each([
+    ['a number partition key', { partitionKey: { name: 'caseId', type: dynamodb.AttributeType.NUMBER } }, /it has partition key "caseId" of type N$/m],
+    ['a sort key', {
+      partitionKey: { name: 'caseId', type: dynamodb.AttributeType.STRING }, sortKey: { name: 'at', type: dynamodb.AttributeType.STRING },
+    }, /it has partition key "caseId" of type S and sort key "at"/],
+  ])('a brought table with %s fails synth', (_what, tableProps, message) => {
+    const stack = new Stack(new App(), 'WrongKey2');
+    const table = new dynamodb.Table(stack, 'Cases', tableProps);
+    expect(() => new SupportCaseWorkflow(stack, 'Support', { roster: ROSTER, senderEmail: 'support@example.com', table })).toThrow(message);
+  });
+
+  test('a TableV2 with the right key is accepted; with the wrong key it fails', () => {
+    const ok = new Stack(new App(), 'V2');
+    const good = new dynamodb.TableV2(ok, 'Cases', { partitionKey: { name: 'caseId', type: dynamodb.AttributeType.STRING } });
+    expect(() => new SupportCaseWorkflow(ok, 'Support', { roster: ROSTER, senderEmail: 'support@example.com', table: good })).not.toThrow();
+    const bad = new Stack(new App(), 'V2Bad');
+    const wrong = new dynamodb.TableV2(bad, 'Cases', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
+    expect(() => new SupportCaseWorkflow(bad, 'Support', { roster: ROSTER, senderEmail: 'support@example.com', table: wrong }))
+      .toThrow(/table: the table must have partition key "caseId"/);
+  });
+
+  test('an imported table gets a synth warning saying which key it must have; a table of the app does not', () => {
+    const stack = new Stack(new App(), 'Imported');
+    new SupportCaseWorkflow(stack, 'Support', { roster: ROSTER, senderEmail: 'support@example.com', table: dynamodb.Table.fromTableName(stack, 'T', 'cases') });
+    Annotations.fromStack(stack).hasWarning('/Imported/Support',
+      Match.stringLikeRegexp('table: the key of an imported table cannot be checked at synth; it must have partition key "caseId" of type string and no sort key'));
+    const own = stackWith().stack;
+    expect(Annotations.fromStack(own).findWarning('*', Match.stringLikeRegexp('cannot be checked'))).toEqual([]);
   });
 
   test('removal policy can be overridden', () => {
@@ -240,6 +289,19 @@ describe('roster kept in a table', () => {
         })]),
       },
     });
+  });
+
+  test('a roster table of the app with the wrong key fails synth, naming roster', () => {
+    const stack = new Stack(new App(), 'RosterKey');
+    const table = new dynamodb.Table(stack, 'R', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+    expect(() => new SupportCaseWorkflow(stack, 'S', { roster: EmployeeRoster.fromTable(table), senderEmail: 'a@example.com' }))
+      .toThrow(/- roster: the table must have partition key "employeeId" of type string and no sort key; it has partition key "id"/);
+  });
+
+  test('an imported roster table gets a synth warning with the key it must have', () => {
+    const stack = new Stack(new App(), 'RosterImported');
+    new SupportCaseWorkflow(stack, 'S', { roster: EmployeeRoster.fromTable(dynamodb.Table.fromTableName(stack, 'R', 'roster')), senderEmail: 'a@example.com' });
+    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('roster: .* must have partition key "employeeId" of type string'));
   });
 
   test('a cache longer than an hour is rejected', () => {
