@@ -48,6 +48,8 @@ export interface FaultProxy {
   readonly injected: Record<FaultKind, number>;
   /** Requests seen, per operation. */
   readonly requests: Record<string, number>;
+  /** The body of the last request of each operation. */
+  readonly lastBodies: Record<string, string>;
   /** Plans more deterministic faults (the next matching requests fail). */
   inject(fault: PlannedFault): void;
   /** Planned faults not used yet. */
@@ -95,6 +97,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const plan = (options.plan ?? []).map((p) => ({ ...p, left: p.count ?? 1 }));
   const injected: Record<FaultKind, number> = { 'throttle': 0, 'server-error': 0, 'reset': 0, 'drop-after-write': 0, 'reject': 0 };
   const requests: Record<string, number> = {};
+  const lastBodies: Record<string, string> = {};
   const agent = new http.Agent({ keepAlive: true });
 
   const chooseFault = (operation: string): FaultKind | undefined => {
@@ -115,6 +118,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       const body = Buffer.concat(chunks);
       const operation = operationOf(options.service, req, body);
       requests[operation] = (requests[operation] ?? 0) + 1;
+      lastBodies[operation] = body.toString('utf8');
       const fault = chooseFault(operation);
       if (fault) injected[fault]++;
       if (fault === 'throttle' || fault === 'server-error' || fault === 'reject') {
@@ -152,6 +156,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     endpoint: `http://127.0.0.1:${port}`,
     injected,
     requests,
+    lastBodies,
     inject: (fault) => plan.push({ ...fault, left: fault.count ?? 1 }),
     pending: () => plan.reduce((n, p) => n + p.left, 0),
     clearPlan: () => plan.splice(0, plan.length),

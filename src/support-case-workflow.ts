@@ -45,6 +45,19 @@ export interface SupportCaseWorkflowProps {
   readonly senderEmail: string;
 
   /**
+   * Name of an SES configuration set to send the notification emails through (event
+   * publishing, dedicated IP pools...). The Send Email function may then send through it
+   * (`ses:SendEmail` on the configuration set too).
+   *
+   * If the sender identity has a default configuration set, SES applies it to every send and
+   * requires `ses:SendEmail` on it as well: set this prop to that set's name.
+   *
+   * @default - no configuration set named in the request (SES still applies the identity's
+   * default configuration set, if it has one)
+   */
+  readonly configurationSetName?: string;
+
+  /**
    * The table that holds one record per case.
    *
    * Bring your own table to share it or manage it elsewhere. It must have a partition key
@@ -322,13 +335,14 @@ export class SupportCaseWorkflow extends Construct {
       // An email claim older than one invocation can only belong to an attempt that is over.
       [ENV.EMAIL_LEASE_SECONDS]: String(emailLeaseSeconds(handlerTimeout)),
     }));
+    if (props.configurationSetName) this.sendEmailFunction.addEnvironment(ENV.CONFIGURATION_SET, props.configurationSetName);
 
     // Least privilege: each function may call exactly what its step calls.
     this.grantTable(this.assignCaseFunction, 'dynamodb:PutItem', 'dynamodb:GetItem');
     this.grantTable(this.sendEmailFunction, 'dynamodb:UpdateItem', 'dynamodb:GetItem');
     this.sendEmailFunction.addToRolePolicy(new iam.PolicyStatement({
       actions: ['ses:SendEmail'],
-      resources: senderIdentityArns(this, props.senderEmail),
+      resources: [...senderIdentityArns(this, props.senderEmail), ...configurationSetArns(this, props.configurationSetName)],
       conditions: { StringEquals: { 'ses:FromAddress': props.senderEmail } },
     }));
 
@@ -505,6 +519,18 @@ function tableProblems(props: SupportCaseWorkflowProps): string[] {
   return props.table ? tableKeyProblems(props.table, CASE_TABLE_KEY) : [];
 }
 
+/** ARN of the configuration set the email is sent through, if any. */
+function configurationSetArns(scope: Construct, name: string | undefined): string[] {
+  return name ? [Stack.of(scope).formatArn({ service: 'ses', resource: 'configuration-set', resourceName: name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })] : [];
+}
+
+/** SES configuration set names: letters, digits, `_` and `-`, at most 64 characters. */
+function configurationSetProblems(props: SupportCaseWorkflowProps): string[] {
+  const name = props.configurationSetName;
+  if (name === undefined || Token.isUnresolved(name) || /^[A-Za-z0-9_-]{1,64}$/.test(name)) return [];
+  return [`configurationSetName: ${JSON.stringify(name)} is not an SES configuration set name (letters, digits, _ and -, at most 64 characters)`];
+}
+
 /** Checks the props; throws one error listing every problem, each naming its prop. */
 function validateProps(props: SupportCaseWorkflowProps): void {
   const problems: string[] = [];
@@ -517,6 +543,7 @@ function validateProps(props: SupportCaseWorkflowProps): void {
   }
   problems.push(...(props.roster?._validate('roster') ?? ['roster: is required']));
   problems.push(...tableProblems(props));
+  problems.push(...configurationSetProblems(props));
   if (props.table && props.tableRemovalPolicy !== undefined) {
     problems.push('tableRemovalPolicy: applies only to the table the construct creates; do not set it together with table');
   }

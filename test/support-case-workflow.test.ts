@@ -394,6 +394,21 @@ describe('least privilege', () => {
     expect(JSON.stringify(ses.Resource)).toContain(':ses:eu-west-1:111111111111:identity/example.com');
   });
 
+  test('with a configuration set, Send Email sends through it and may use it', () => {
+    const { stack: s } = stackWith({ configurationSetName: 'support-emails' });
+    const t = Template.fromStack(s);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SENDER_EMAIL: 'support@example.com', SES_CONFIGURATION_SET: 'support-emails' }) },
+    });
+    const statements = Object.values<any>(t.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const ses = statements.find((st) => st.Action === 'ses:SendEmail');
+    expect(ses.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'support@example.com' } });
+    expect(ses.Resource).toHaveLength(3);
+    expect(JSON.stringify(ses.Resource)).toContain(':ses:eu-west-1:111111111111:configuration-set/support-emails');
+    // Without the prop: no configuration set in the environment or the policy.
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/configuration-set|SES_CONFIGURATION_SET/);
+  });
+
   test('the state machine may invoke the three functions and mark a case failed, nothing else of ours', () => {
     const statements = statementsOfRole('StateMachineRole');
     const invoke = statements.filter((s) => s.Action === 'lambda:InvokeFunction');
@@ -502,6 +517,12 @@ describe('synth-time validation', () => {
   test('a fixed roster of more than 10,000 employees is rejected, pointing to fromTable', () => {
     expect(build({ roster: EmployeeRoster.fromEmployees(employees(10_001)) })).toThrow(
       /roster: 10001 employees are more than the 10000 that EmployeeRoster\.fromEmployees holds; .*\(EmployeeRoster\.fromTable\)/);
+  });
+
+  test('a malformed configuration set name is rejected, naming configurationSetName', () => {
+    expect(build({ configurationSetName: 'has space' })).toThrow(/- configurationSetName: "has space" is not an SES configuration set name/);
+    expect(build({ configurationSetName: 'x'.repeat(65) })).toThrow(/configurationSetName: /);
+    expect(build({ configurationSetName: 'support-emails_2' })).not.toThrow();
   });
 
   test('a sender email given as a token is not checked at synth time', () => {

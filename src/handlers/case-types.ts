@@ -21,6 +21,8 @@ export const ENV = {
   ROSTER_CACHE_SECONDS: 'ROSTER_CACHE_SECONDS',
   /** Verified SES identity the notification is sent from. */
   SENDER_EMAIL: 'SENDER_EMAIL',
+  /** SES configuration set the email is sent through (optional). */
+  CONFIGURATION_SET: 'SES_CONFIGURATION_SET',
   /** Seconds after which an unfinished email claim of another execution may be taken over. */
   EMAIL_LEASE_SECONDS: 'EMAIL_LEASE_SECONDS',
 } as const;

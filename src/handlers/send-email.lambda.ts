@@ -52,6 +52,7 @@ interface Config {
   readonly tableName: string;
   readonly sender: string;
   readonly leaseSeconds: number;
+  readonly configurationSetName?: string;
 }
 
 function config(): Config {
@@ -60,7 +61,12 @@ function config(): Config {
   if (!tableName) throw new ConfigurationError(`${ENV.TABLE_NAME} is not set`);
   if (!isValidEmailAddress(sender)) throw new ConfigurationError(`${ENV.SENDER_EMAIL} is not a valid email address`);
   const lease = Number(process.env[ENV.EMAIL_LEASE_SECONDS] ?? DEFAULT_LEASE_SECONDS);
-  return { tableName, sender, leaseSeconds: Number.isFinite(lease) && lease > 0 ? lease : DEFAULT_LEASE_SECONDS };
+  return {
+    tableName,
+    sender,
+    leaseSeconds: Number.isFinite(lease) && lease > 0 ? lease : DEFAULT_LEASE_SECONDS,
+    configurationSetName: process.env[ENV.CONFIGURATION_SET] || undefined,
+  };
 }
 
 function key(caseId: string) {
@@ -193,6 +199,7 @@ export async function handler(event: unknown): Promise<CaseResult> {
     const out = await ses.send(
       new SendEmailCommand({
         Source: cfg.sender,
+        ConfigurationSetName: cfg.configurationSetName,
         Destination: { ToAddresses: [email.to] },
         Message: {
           Subject: { Data: email.subject, Charset: 'UTF-8' },

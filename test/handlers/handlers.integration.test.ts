@@ -184,6 +184,20 @@ describe('Send Email', () => {
     });
   });
 
+  test('sends through the configuration set when one is configured, and names none otherwise', async () => {
+    await sendEmail({ case: await assigned(), executionId: 'exec-1' });
+    expect(new URLSearchParams(sesProxy.lastBodies.SendEmail).get('ConfigurationSetName')).toBeNull();
+    process.env[ENV.CONFIGURATION_SET] = 'support-emails';
+    try {
+      const a = await assigned();
+      await sendEmail({ case: a, executionId: 'exec-1' });
+      expect(new URLSearchParams(sesProxy.lastBodies.SendEmail).get('ConfigurationSetName')).toBe('support-emails');
+      expect(await emailsFor(a.caseId)).toHaveLength(1);
+    } finally {
+      delete process.env[ENV.CONFIGURATION_SET];
+    }
+  });
+
   test('a retry of the same execution, or a second execution, sends nothing more', async () => {
     const a = await assigned();
     const first = await sendEmail({ case: a, executionId: 'exec-1' });
