@@ -5,7 +5,6 @@ import {
   RemovalPolicy,
   Stack,
   Token,
-  Validations,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cw_actions,
   aws_dynamodb as dynamodb,
@@ -23,6 +22,7 @@ import { isValidEmailAddress } from './handlers/case-logic';
 import { CASE_TABLE_PARTITION_KEY, CaseErrorName, CaseStatus, ENV } from './handlers/case-types';
 import { OpenCaseFunction } from './handlers/open-case-function';
 import { SendEmailFunction } from './handlers/send-email-function';
+import { acknowledgeNagFindings } from './nag-acknowledgements';
 import { STATE_NAMES } from './state-names';
 import { RequiredTableKey, grantTableKey, tableKeyProblems, warnIfTableKeyUnchecked } from './table-access';
 
@@ -306,10 +306,11 @@ export class SupportCaseWorkflow extends Construct {
         description: `Runs the ${name} step of the support case workflow`,
       });
       logGroup.grantWrite(role);
-      Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
+      acknowledgeNagFindings(role, [{
+        id: 'AwsSolutions-IAM5',
+        appliesTo: 'Resource::*',
         reason: 'Only X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) is on "*": X-Ray has no resource-level permissions.',
-      });
+      }]);
       return {
         role,
         logGroup,
@@ -418,18 +419,18 @@ export class SupportCaseWorkflow extends Construct {
 
   /** The state machine role's findings that AWS or CDK leave no narrower way to express. */
   private acknowledgeStateMachineRole(): void {
-    const acknowledge = Validations.of(this.stateMachine.role);
-    acknowledge.acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Only X-Ray tracing and CloudWatch Logs log-delivery actions are on "*": neither supports resource-level permissions.',
-    });
-    for (const fn of [this.openCaseFunction, this.assignCaseFunction, this.sendEmailFunction]) {
-      const logicalId = (Stack.of(this).resolve(fn.functionArn) as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-      acknowledge.acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+    acknowledgeNagFindings(this.stateMachine.role, [
+      {
+        id: 'AwsSolutions-IAM5',
+        appliesTo: 'Resource::*',
+        reason: 'Only X-Ray tracing and CloudWatch Logs log-delivery actions are on "*": neither supports resource-level permissions.',
+      },
+      ...[this.openCaseFunction, this.assignCaseFunction, this.sendEmailFunction].map((fn) => ({
+        id: 'AwsSolutions-IAM5',
+        appliesTo: `Resource::<${(Stack.of(this).resolve(fn.functionArn) as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]}.Arn>:*`,
         reason: 'lambda:InvokeFunction on the versions and aliases of our own step function, as CDK\'s LambdaInvoke grants it.',
-      });
-    }
+      })),
+    ]);
   }
 
   private grantTable(fn: lambda.IFunction, ...actions: string[]): void {
