@@ -68,6 +68,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // tests and harness
     'fast-check@^4',
     'cdk-nag@^3',
+    // cdk-nag 2.x side by side (npm alias): the construct is checked under both majors.
+    'cdk-nag-v2@npm:cdk-nag@^2',
     'cli-progress@^3',
     '@types/cli-progress',
     // integration test (ready for a real account) and benchmarks

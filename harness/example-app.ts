@@ -26,6 +26,8 @@ export interface ExampleOptions {
   readonly empty?: boolean;
   /** Keep the roster in a DynamoDB table (read for every case: no cache) instead of a fixed list. */
   readonly rosterTable?: boolean;
+  /** The fixed roster (default `EXAMPLE_ROSTER`). */
+  readonly roster?: Employee[];
 }
 
 export function buildExampleApp(outdir: string, options: ExampleOptions = {}): { app: App; stack: Stack } {
@@ -39,7 +41,7 @@ export function buildExampleApp(outdir: string, options: ExampleOptions = {}): {
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
         removalPolicy: RemovalPolicy.DESTROY,
       }), { cacheTtl: Duration.seconds(0) })
-      : EmployeeRoster.fromEmployees(EXAMPLE_ROSTER);
+      : EmployeeRoster.fromEmployees(options.roster ?? EXAMPLE_ROSTER);
     new SupportCaseWorkflow(stack, 'Support', {
       roster,
       senderEmail: EXAMPLE_SENDER,

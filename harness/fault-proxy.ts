@@ -82,6 +82,8 @@ export interface FaultProxy {
   readonly injected: Record<FaultKind, number>;
   /** Requests seen, per operation. */
   readonly requests: Record<string, number>;
+  /** The body of the last request of each operation. */
+  readonly lastBodies: Record<string, string>;
   /** Plans more deterministic faults (the next matching requests fail). */
   inject(fault: PlannedFault): void;
   /** Planned faults not used yet. */
@@ -192,6 +194,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const requests: Record<string, number> = {};
   /** Occurrences of each (case, operation) so far: the n in a random decision's key. */
   const occurrences = new Map<string, number>();
+  const lastBodies: Record<string, string> = {};
   const agent = new http.Agent({ keepAlive: true });
 
   const chooseFault = (operation: string, caseId: string | undefined): FaultKind | undefined => {
@@ -218,6 +221,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       const body = Buffer.concat(chunks);
       const operation = operationOf(options.service, req, body);
       requests[operation] = (requests[operation] ?? 0) + 1;
+      lastBodies[operation] = body.toString('utf8');
       const fault = chooseFault(operation, caseIdOf(operation, body));
       if (fault) injected[fault]++;
       if (fault === 'throttle' || fault === 'server-error' || fault === 'reject') {
@@ -261,6 +265,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     endpoint: `http://127.0.0.1:${port}`,
     injected,
     requests,
+    lastBodies,
     inject: (fault) => plan.push({ ...fault, left: fault.count ?? 1 }),
     pending: () => plan.reduce((n, p) => n + p.left, 0),
     clearPlan: () => plan.splice(0, plan.length),

@@ -25,7 +25,7 @@
  * before reaching a server (requests already in flight complete, as they would on AWS).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { syncBuiltinESMExports } from 'node:module';
@@ -246,6 +246,23 @@ function resourcesOfType(template: CfnTemplate, type: string): string[] {
   return Object.keys(template.Resources).filter((id) => template.Resources[id].Type === type);
 }
 
+/**
+ * Lambda unpacks a function's layers into /opt. Locally, the layers of every function of the
+ * template are copied into one folder of the assembly (their files do not collide: one
+ * configuration file per function), and environment values under /opt are made to point there.
+ */
+function localLayers(template: CfnTemplate, assemblyDir: string): (value: string) => string {
+  const layerIds = resourcesOfType(template, 'AWS::Lambda::LayerVersion');
+  if (layerIds.length === 0) return (value) => value;
+  const opt = mkdtempSync(join(assemblyDir, 'local-opt-'));
+  for (const id of layerIds) {
+    const assetPath = template.Resources[id].Metadata?.['aws:asset:path'];
+    if (!assetPath) throw new Error(`layer ${id} has no aws:asset:path metadata`);
+    cpSync(join(assemblyDir, assetPath), opt, { recursive: true });
+  }
+  return (value) => (value === '/opt' || value.startsWith('/opt/') ? opt + value.slice('/opt'.length) : value);
+}
+
 let loads = 0;
 /** Where each loaded bundle finds its scaled timers. */
 const SCALED_TIMERS = '__supportCaseHarnessTimers';
@@ -417,6 +434,7 @@ export class LocalWorkflow {
     const assetFiles = new Map<string, string>();
     /** Each function's `Timeout`, in seconds of AWS time. */
     const timeouts = new Map<string, number>();
+    const inLocalLayers = localLayers(template, assemblyDir);
     for (const id of resourcesOfType(template, 'AWS::Lambda::Function')) {
       const resource = template.Resources[id];
       const assetPath = resource.Metadata?.['aws:asset:path'];
@@ -425,7 +443,7 @@ export class LocalWorkflow {
       for (const [k, value] of Object.entries(vars)) {
         // Durations the functions get from the construct run in scaled time too.
         const seconds = isSecondsEnvVar(k) && value !== '' && Number.isFinite(Number(value)) ? Number(value) / timeScale : undefined;
-        const v = seconds === undefined ? value : String(isLeaseEnvVar(k) ? seconds + allowanceMs / 1000 : seconds);
+        const v = seconds === undefined ? inLocalLayers(value) : String(isLeaseEnvVar(k) ? seconds + allowanceMs / 1000 : seconds);
         if (k in env && env[k] !== v && !(k in sdkEnv)) throw new Error(`functions disagree on ${k}`);
         env[k] = v;
       }

@@ -1,6 +1,8 @@
-import { Duration, Token, aws_dynamodb as dynamodb, aws_iam as iam } from 'aws-cdk-lib';
+import { Duration, Token, aws_dynamodb as dynamodb, aws_lambda as lambda } from 'aws-cdk-lib';
+import { addConfigFile } from './config-file';
 import { isValidEmailAddress } from './handlers/case-logic';
-import { ENV, RosterEmployee } from './handlers/case-types';
+import { CONFIG_FILES, ENV, ROSTER_TABLE_PARTITION_KEY, RosterEmployee } from './handlers/case-types';
+import { grantTableKey, tableKeyProblems, warnIfTableKeyUnchecked } from './table-access';
 
 /** An employee who can be assigned support cases. */
 export interface Employee {
@@ -31,10 +33,10 @@ export interface TableRosterOptions {
 }
 
 /**
- * Largest roster, in bytes of JSON, that fits the Lambda environment (4 KB for all
- * variables together) with room for the other variables.
+ * Most employees a fixed roster holds. Its file is far below Lambda's layer size limit even
+ * then; the limit keeps Assign Case's work per case (it scores every employee) small.
  */
-const MAX_ROSTER_JSON_BYTES = 3_000;
+const MAX_INLINE_EMPLOYEES = 10_000;
 
 /**
  * The employees that Assign Case chooses from.
@@ -48,7 +50,13 @@ export abstract class EmployeeRoster {
   /**
    * A fixed roster, deployed with the function.
    *
-   * @param employees at least one employee; ids must be unique
+   * The roster is a JSON file in a small Lambda layer of the Assign Case function (not in its
+   * environment variables), so it holds up to 10,000 employees. Anyone who may read that
+   * layer version (`lambda:GetLayerVersion`) or the CDK asset bucket can read the names and
+   * addresses; changing the roster means a deployment. For larger rosters, or to change the
+   * roster without deploying, use `fromTable`.
+   *
+   * @param employees at least one employee and at most 10,000; ids must be unique
    */
   public static fromEmployees(employees: Employee[]): EmployeeRoster {
     return new StaticEmployeeRoster(employees);
@@ -57,7 +65,8 @@ export abstract class EmployeeRoster {
   /**
    * A roster kept in a DynamoDB table, so a team can add or remove people without a deployment.
    *
-   * The table needs a partition key `employeeId` (string) and, per employee, the string
+   * The table needs a partition key `employeeId` (string) and no sort key (checked at synth for
+   * a table defined in the app, a warning for an imported one) and, per employee, the string
    * attributes `name` and `email`; an optional boolean `active` set to `false` takes an
    * employee off the roster. Assign Case reads the whole table (rosters are small) and keeps
    * it for `cacheTtl`. An empty or unreadable roster fails Assign Case with
@@ -78,10 +87,10 @@ export abstract class EmployeeRoster {
 
   /**
    * Gives the roster to the Assign Case function: grants what it needs to read it and
-   * returns the environment variables that locate it.
+   * configures where it finds it.
    * @internal
    */
-  public abstract _bind(grantee: iam.IGrantable): Record<string, string>;
+  public abstract _bind(fn: lambda.Function): void;
 }
 
 class TableEmployeeRoster extends EmployeeRoster {
@@ -90,20 +99,20 @@ class TableEmployeeRoster extends EmployeeRoster {
   }
 
   public _validate(propName: string): string[] {
+    const problems = tableKeyProblems(this.table, { propName, partitionKey: ROSTER_TABLE_PARTITION_KEY });
     const ttl = this.options.cacheTtl;
     if (ttl && !ttl.isUnresolved() && ttl.toSeconds() > 3600) {
-      return [`${propName}.cacheTtl: ${ttl.toHumanString()} is longer than an hour; roster changes would take too long to apply`];
+      problems.push(`${propName}.cacheTtl: ${ttl.toHumanString()} is longer than an hour; roster changes would take too long to apply`);
     }
-    return [];
+    return problems;
   }
 
-  public _bind(grantee: iam.IGrantable): Record<string, string> {
-    this.table.grant(grantee, 'dynamodb:Scan');
-    this.table.encryptionKey?.grantDecrypt(grantee);
-    return {
-      [ENV.ROSTER_TABLE_NAME]: this.table.tableName,
-      [ENV.ROSTER_CACHE_SECONDS]: String((this.options.cacheTtl ?? Duration.seconds(60)).toSeconds()),
-    };
+  public _bind(fn: lambda.Function): void {
+    warnIfTableKeyUnchecked(fn.node.scope ?? fn, this.table, { propName: 'roster', partitionKey: ROSTER_TABLE_PARTITION_KEY });
+    this.table.grant(fn, 'dynamodb:Scan');
+    grantTableKey(this.table, fn);
+    fn.addEnvironment(ENV.ROSTER_TABLE_NAME, this.table.tableName);
+    fn.addEnvironment(ENV.ROSTER_CACHE_SECONDS, String((this.options.cacheTtl ?? Duration.seconds(60)).toSeconds()));
   }
 }
 
@@ -130,19 +139,15 @@ class StaticEmployeeRoster extends EmployeeRoster {
       if (e.name.trim() === '') problems.push(`${where}.name: must not be empty`);
       if (!isValidEmailAddress(e.email)) problems.push(`${where}.email: ${JSON.stringify(e.email)} is not a valid email address`);
     });
-    const bytes = Buffer.byteLength(this.json());
-    if (bytes > MAX_ROSTER_JSON_BYTES) {
-      problems.push(`${propName}: the roster takes ${bytes} bytes, more than the ${MAX_ROSTER_JSON_BYTES} that fit in the Lambda environment`);
+    if (this.employees.length > MAX_INLINE_EMPLOYEES) {
+      problems.push(`${propName}: ${this.employees.length} employees are more than the ${MAX_INLINE_EMPLOYEES} that EmployeeRoster.fromEmployees holds;`
+        + ' keep a roster this large in a DynamoDB table (EmployeeRoster.fromTable)');
     }
     return problems;
   }
 
-  public _bind(_grantee: iam.IGrantable): Record<string, string> {
-    return { [ENV.ROSTER]: this.json() };
-  }
-
-  private json(): string {
-    const employees: RosterEmployee[] = this.employees.map(({ id, name, email }) => ({ id, name, email }));
-    return JSON.stringify(employees);
+  public _bind(fn: lambda.Function): void {
+    const roster: RosterEmployee[] = this.employees.map(({ id, name, email }) => ({ id, name, email }));
+    addConfigFile(fn, CONFIG_FILES.ASSIGN_CASE, { roster });
   }
 }

@@ -6,7 +6,6 @@ import {
   RemovalPolicy,
   Stack,
   Token,
-  Validations,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cw_actions,
   aws_dynamodb as dynamodb,
@@ -24,7 +23,9 @@ import { isValidEmailAddress } from './handlers/case-logic';
 import { CASE_TABLE_PARTITION_KEY, CaseErrorName, CaseStatus, EmailStatus, ENV, RECORD_SENT } from './handlers/case-types';
 import { OpenCaseFunction } from './handlers/open-case-function';
 import { SendEmailFunction } from './handlers/send-email-function';
+import { acknowledgeNagFindings } from './nag-acknowledgements';
 import { STATE_NAMES } from './state-names';
+import { RequiredTableKey, grantTableKey, tableKeyProblems, warnIfTableKeyUnchecked } from './table-access';
 
 /** Properties of a `SupportCaseWorkflow`. */
 export interface SupportCaseWorkflowProps {
@@ -45,10 +46,26 @@ export interface SupportCaseWorkflowProps {
   readonly senderEmail: string;
 
   /**
+   * Name of an SES configuration set to send the notification emails through (event
+   * publishing, dedicated IP pools...). The Send Email function may then send through it
+   * (`ses:SendEmail` on the configuration set too).
+   *
+   * If the sender identity has a default configuration set, SES applies it to every send and
+   * requires `ses:SendEmail` on it as well: set this prop to that set's name.
+   *
+   * @default - no configuration set named in the request (SES still applies the identity's
+   * default configuration set, if it has one)
+   */
+  readonly configurationSetName?: string;
+
+  /**
    * The table that holds one record per case.
    *
    * Bring your own table to share it or manage it elsewhere. It must have a partition key
-   * named `caseId` of type string and no sort key. The workflow writes only the attributes
+   * named `caseId` of type string and no sort key: checked at synth for a table defined in the
+   * app (`Table`, `TableV2`); an imported table gets a synth warning instead. With a
+   * customer-managed KMS key, the functions and the state machine may use that key for
+   * `kms:Decrypt` and `kms:DescribeKey` through DynamoDB only. The workflow writes only the attributes
    * `caseId`, `status`, `employeeId`, `employeeName`, `employeeEmail`, `openedAt`,
    * `assignedAt`, `updatedAt`, `failureError` and the `email*` / `messageId` attributes.
    *
@@ -308,6 +325,9 @@ function emailLeaseSeconds(handlerTimeout: Duration): number {
   return handlerTimeout.toSeconds() + 5 + recordSentBudget;
 }
 
+/** The key the case table must have. */
+const CASE_TABLE_KEY: RequiredTableKey = { propName: 'table', partitionKey: CASE_TABLE_PARTITION_KEY };
+
 const EXPRESS_MAX_DURATION = Duration.minutes(5);
 const LAMBDA_MAX_TIMEOUT = Duration.minutes(15);
 
@@ -361,6 +381,7 @@ export class SupportCaseWorkflow extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: props.tableRemovalPolicy ?? DEFAULTS.tableRemovalPolicy,
     });
+    if (props.table) warnIfTableKeyUnchecked(this, props.table, CASE_TABLE_KEY);
 
     const functionProps = (name: string, environment: Record<string, string>) => {
       const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
@@ -369,10 +390,11 @@ export class SupportCaseWorkflow extends Construct {
         description: `Runs the ${name} step of the support case workflow`,
       });
       logGroup.grantWrite(role);
-      Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
+      acknowledgeNagFindings(role, [{
+        id: 'AwsSolutions-IAM5',
+        appliesTo: 'Resource::*',
         reason: 'Only X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) is on "*": X-Ray has no resource-level permissions.',
-      });
+      }]);
       return {
         role,
         logGroup,
@@ -391,22 +413,21 @@ export class SupportCaseWorkflow extends Construct {
     this.assignCaseFunction = new AssignCaseFunction(this, 'AssignCaseFunction', functionProps('AssignCase', {
       [ENV.TABLE_NAME]: this.table.tableName,
     }));
-    for (const [key, value] of Object.entries(props.roster._bind(this.assignCaseFunction))) {
-      this.assignCaseFunction.addEnvironment(key, value);
-    }
+    props.roster._bind(this.assignCaseFunction);
     this.sendEmailFunction = new SendEmailFunction(this, 'SendEmailFunction', functionProps('SendEmail', {
       [ENV.TABLE_NAME]: this.table.tableName,
       [ENV.SENDER_EMAIL]: props.senderEmail,
       // An email claim older than one invocation can only belong to an attempt that is over.
       [ENV.EMAIL_LEASE_SECONDS]: String(emailLeaseSeconds(handlerTimeout)),
     }));
+    if (props.configurationSetName) this.sendEmailFunction.addEnvironment(ENV.CONFIGURATION_SET, props.configurationSetName);
 
     // Least privilege: each function may call exactly what its step calls.
     this.grantTable(this.assignCaseFunction, 'dynamodb:PutItem', 'dynamodb:GetItem');
     this.grantTable(this.sendEmailFunction, 'dynamodb:UpdateItem', 'dynamodb:GetItem');
     this.sendEmailFunction.addToRolePolicy(new iam.PolicyStatement({
       actions: ['ses:SendEmail'],
-      resources: senderIdentityArns(this, props.senderEmail),
+      resources: [...senderIdentityArns(this, props.senderEmail), ...configurationSetArns(this, props.configurationSetName)],
       conditions: { StringEquals: { 'ses:FromAddress': props.senderEmail } },
     }));
 
@@ -427,7 +448,7 @@ export class SupportCaseWorkflow extends Construct {
     });
 
     // Record Failure writes the table from the state machine itself.
-    this.table.encryptionKey?.grantEncryptDecrypt(this.stateMachine);
+    grantTableKey(this.table, this.stateMachine);
     this.acknowledgeStateMachineRole();
 
     this.executionsAlarm = new cloudwatch.Alarm(this, 'ExecutionsAlarm', {
@@ -481,23 +502,23 @@ export class SupportCaseWorkflow extends Construct {
 
   /** The state machine role's findings that AWS or CDK leave no narrower way to express. */
   private acknowledgeStateMachineRole(): void {
-    const acknowledge = Validations.of(this.stateMachine.role);
-    acknowledge.acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Only X-Ray tracing and CloudWatch Logs log-delivery actions are on "*": neither supports resource-level permissions.',
-    });
-    for (const fn of [this.openCaseFunction, this.assignCaseFunction, this.sendEmailFunction]) {
-      const logicalId = (Stack.of(this).resolve(fn.functionArn) as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-      acknowledge.acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+    acknowledgeNagFindings(this.stateMachine.role, [
+      {
+        id: 'AwsSolutions-IAM5',
+        appliesTo: 'Resource::*',
+        reason: 'Only X-Ray tracing and CloudWatch Logs log-delivery actions are on "*": neither supports resource-level permissions.',
+      },
+      ...[this.openCaseFunction, this.assignCaseFunction, this.sendEmailFunction].map((fn) => ({
+        id: 'AwsSolutions-IAM5',
+        appliesTo: `Resource::<${(Stack.of(this).resolve(fn.functionArn) as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]}.Arn>:*`,
         reason: 'lambda:InvokeFunction on the versions and aliases of our own step function, as CDK\'s LambdaInvoke grants it.',
-      });
-    }
+      })),
+    ]);
   }
 
   private grantTable(fn: lambda.IFunction, ...actions: string[]): void {
     this.table.grant(fn, ...actions);
-    this.table.encryptionKey?.grantEncryptDecrypt(fn);
+    grantTableKey(this.table, fn);
   }
 
   /** Says at synth time what burst the configuration drains (an info annotation: `cdk synth` prints it). */
@@ -641,6 +662,23 @@ function senderIdentityArns(scope: Construct, email: string): string[] {
     stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }));
 }
 
+/** A brought table defined in the app must have the case table's key. */
+function tableProblems(props: SupportCaseWorkflowProps): string[] {
+  return props.table ? tableKeyProblems(props.table, CASE_TABLE_KEY) : [];
+}
+
+/** ARN of the configuration set the email is sent through, if any. */
+function configurationSetArns(scope: Construct, name: string | undefined): string[] {
+  return name ? [Stack.of(scope).formatArn({ service: 'ses', resource: 'configuration-set', resourceName: name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })] : [];
+}
+
+/** SES configuration set names: letters, digits, `_` and `-`, at most 64 characters. */
+function configurationSetProblems(props: SupportCaseWorkflowProps): string[] {
+  const name = props.configurationSetName;
+  if (name === undefined || Token.isUnresolved(name) || /^[A-Za-z0-9_-]{1,64}$/.test(name)) return [];
+  return [`configurationSetName: ${JSON.stringify(name)} is not an SES configuration set name (letters, digits, _ and -, at most 64 characters)`];
+}
+
 /** The props with every default applied: worked out once, read by validation and construction. */
 interface ResolvedProps {
   readonly workflowType: sfn.StateMachineType;
@@ -675,6 +713,8 @@ function validateProps(path: string, props: SupportCaseWorkflowProps, resolved: 
     problems.push(`senderEmail: ${JSON.stringify(props.senderEmail)} is not a valid email address`);
   }
   problems.push(...(props.roster?._validate('roster') ?? ['roster: is required']));
+  problems.push(...tableProblems(props));
+  problems.push(...configurationSetProblems(props));
   if (props.table && props.tableRemovalPolicy !== undefined) {
     problems.push('tableRemovalPolicy: applies only to the table the construct creates; do not set it together with table');
   }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, CfnParameter, Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_iam as iam, aws_sns as sns, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../src';
@@ -7,6 +9,11 @@ const ROSTER = EmployeeRoster.fromEmployees([
   { id: 'e1', name: 'Ana', email: 'ana@example.com' },
   { id: 'e2', name: 'Bo', email: 'bo@example.com' },
 ]);
+
+/** `count` distinct employees. */
+function employees(count: number): { id: string; name: string; email: string }[] {
+  return Array.from({ length: count }, (_, i) => ({ id: `employee-${i}`, name: `Employee Number ${i}`, email: `employee.number.${i}@example.com` }));
+}
 
 function stackWith(props: Partial<SupportCaseWorkflowProps> = {}): { stack: Stack; workflow: SupportCaseWorkflow } {
   const stack = new Stack(new App(), 'Test', { env: { account: '111111111111', region: 'eu-west-1' } });
@@ -226,20 +233,69 @@ describe('table', () => {
     expect(workflow.table).toBeInstanceOf(dynamodb.Table);
   });
 
-  test('a table with a customer-managed key: the functions and the state machine may use the key', () => {
-    const stack = new Stack(new App(), 'Kms');
+  test('a table with a customer-managed key: each role may Decrypt/DescribeKey that key, through DynamoDB only', () => {
+    const stack = new Stack(new App(), 'Kms', { env: { account: '111111111111', region: 'eu-west-1' } });
     const table = new dynamodb.Table(stack, 'Cases', {
       partitionKey: { name: 'caseId', type: dynamodb.AttributeType.STRING }, encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
     });
-    const workflow = new SupportCaseWorkflow(stack, 'Support', { roster: ROSTER, senderEmail: 'support@example.com', table });
+    const rosterTable = new dynamodb.Table(stack, 'Roster', {
+      partitionKey: { name: 'employeeId', type: dynamodb.AttributeType.STRING }, encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+    });
+    const workflow = new SupportCaseWorkflow(stack, 'Support', { roster: EmployeeRoster.fromTable(rosterTable), senderEmail: 'support@example.com', table });
     const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
     const roleOf = (id: string) => stack.getLogicalId(id === 'sm' ? workflow.stateMachine.role.node.defaultChild as any : (workflow as any)[id].role.node.defaultChild);
-    for (const owner of ['sm', 'assignCaseFunction', 'sendEmailFunction']) {
-      const statements = Object.values<any>(policies)
-        .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleOf(owner)))
-        .flatMap((p) => p.Properties.PolicyDocument.Statement);
-      expect(statements.flatMap((st) => [st.Action].flat())).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt']));
-    }
+    const kmsStatements = (owner: string) => Object.values<any>(policies)
+      .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleOf(owner)))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((st) => [st.Action].flat().some((a: string) => a.startsWith('kms:')));
+    const keyArn = (t: dynamodb.Table) => ({ 'Fn::GetAtt': [stack.getLogicalId(t.encryptionKey!.node.defaultChild as any), 'Arn'] });
+    const expected = (...keys: dynamodb.Table[]) => keys.map((t) => ({
+      Action: ['kms:Decrypt', 'kms:DescribeKey'],
+      Effect: 'Allow',
+      Resource: keyArn(t),
+      Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.eu-west-1.amazonaws.com' } },
+    }));
+    expect(kmsStatements('assignCaseFunction')).toEqual(expected(rosterTable, table));
+    expect(kmsStatements('sendEmailFunction')).toEqual(expected(table));
+    expect(kmsStatements('sm')).toEqual(expected(table));
+    expect(kmsStatements('openCaseFunction')).toEqual([]);
+  });
+
+  test('a brought table with the wrong key fails synth, naming table', () => {
+    const stack = new Stack(new App(), 'WrongKey');
+    const table = new dynamodb.Table(stack, 'Cases', { partitionKey: { name: 'id', type: dynamodb.AttributeType.NUMBER } });
+    expect(() => new SupportCaseWorkflow(stack, 'Support', { roster: ROSTER, senderEmail: 'support@example.com', table })).toThrow(
+      /- table: the table must have partition key "caseId" of type string and no sort key; it has partition key "id" of type N/);
+  });
+
+  test.each([
+    ['a number partition key', { partitionKey: { name: 'caseId', type: dynamodb.AttributeType.NUMBER } }, /it has partition key "caseId" of type N$/m],
+    ['a sort key', {
+      partitionKey: { name: 'caseId', type: dynamodb.AttributeType.STRING }, sortKey: { name: 'at', type: dynamodb.AttributeType.STRING },
+    }, /it has partition key "caseId" of type S and sort key "at"/],
+  ])('a brought table with %s fails synth', (_what, tableProps, message) => {
+    const stack = new Stack(new App(), 'WrongKey2');
+    const table = new dynamodb.Table(stack, 'Cases', tableProps);
+    expect(() => new SupportCaseWorkflow(stack, 'Support', { roster: ROSTER, senderEmail: 'support@example.com', table })).toThrow(message);
+  });
+
+  test('a TableV2 with the right key is accepted; with the wrong key it fails', () => {
+    const ok = new Stack(new App(), 'V2');
+    const good = new dynamodb.TableV2(ok, 'Cases', { partitionKey: { name: 'caseId', type: dynamodb.AttributeType.STRING } });
+    expect(() => new SupportCaseWorkflow(ok, 'Support', { roster: ROSTER, senderEmail: 'support@example.com', table: good })).not.toThrow();
+    const bad = new Stack(new App(), 'V2Bad');
+    const wrong = new dynamodb.TableV2(bad, 'Cases', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
+    expect(() => new SupportCaseWorkflow(bad, 'Support', { roster: ROSTER, senderEmail: 'support@example.com', table: wrong }))
+      .toThrow(/table: the table must have partition key "caseId"/);
+  });
+
+  test('an imported table gets a synth warning saying which key it must have; a table of the app does not', () => {
+    const stack = new Stack(new App(), 'Imported');
+    new SupportCaseWorkflow(stack, 'Support', { roster: ROSTER, senderEmail: 'support@example.com', table: dynamodb.Table.fromTableName(stack, 'T', 'cases') });
+    Annotations.fromStack(stack).hasWarning('/Imported/Support',
+      Match.stringLikeRegexp('table: the key of an imported table cannot be checked at synth; it must have partition key "caseId" of type string and no sort key'));
+    const own = stackWith().stack;
+    expect(Annotations.fromStack(own).findWarning('*', Match.stringLikeRegexp('cannot be checked'))).toEqual([]);
   });
 
   test('removal policy can be overridden', () => {
@@ -268,6 +324,45 @@ describe('table', () => {
   });
 });
 
+describe('fixed roster', () => {
+  test('1,000 employees ride in a configuration layer of Assign Case, not in its environment', () => {
+    const app = new App({ context: { 'aws:cdk:enable-asset-metadata': true } });
+    const stack = new Stack(app, 'BigRoster');
+    const roster = employees(1_000);
+    const workflow = new SupportCaseWorkflow(stack, 'Support', { roster: EmployeeRoster.fromEmployees(roster), senderEmail: 'support@example.com' });
+    const template = Template.fromStack(stack);
+    const layers = template.findResources('AWS::Lambda::LayerVersion');
+    expect(Object.keys(layers)).toHaveLength(1);
+    const [layerId] = Object.keys(layers);
+    const fn = template.toJSON().Resources[stack.getLogicalId(workflow.assignCaseFunction.node.defaultChild as any)];
+    expect(fn.Properties.Layers).toEqual([{ Ref: layerId }]);
+    expect(JSON.stringify(fn.Properties.Environment)).not.toContain('employee-999');
+    expect(Buffer.byteLength(JSON.stringify(fn.Properties.Environment))).toBeLessThan(4096);
+    // The file the handler reads: /opt/support-case-workflow/assign-case.json
+    const assetDir = join(app.outdir, layers[layerId].Metadata['aws:asset:path']);
+    const file = JSON.parse(readFileSync(join(assetDir, 'support-case-workflow', 'assign-case.json'), 'utf8'));
+    expect(file).toEqual({ roster });
+  });
+
+  test('the layer changes only with the roster (content-hashed asset)', () => {
+    const layerCode = (list: ReturnType<typeof employees>) => {
+      const stack = new Stack(new App(), 'Hash');
+      new SupportCaseWorkflow(stack, 'Support', { roster: EmployeeRoster.fromEmployees(list), senderEmail: 'support@example.com' });
+      return JSON.stringify(Object.values<any>(Template.fromStack(stack).findResources('AWS::Lambda::LayerVersion'))[0].Properties.Content);
+    };
+    expect(layerCode(employees(3))).toBe(layerCode(employees(3)));
+    expect(layerCode(employees(3))).not.toBe(layerCode(employees(4)));
+  });
+
+  test('a roster kept in a table adds no configuration layer', () => {
+    const stack = new Stack(new App(), 'NoLayer');
+    new SupportCaseWorkflow(stack, 'Support', {
+      roster: EmployeeRoster.fromTable(dynamodb.Table.fromTableName(stack, 'R', 'roster')), senderEmail: 'support@example.com',
+    });
+    Template.fromStack(stack).resourceCountIs('AWS::Lambda::LayerVersion', 0);
+  });
+});
+
 describe('roster kept in a table', () => {
   test('Assign Case may Scan the roster table and is told where it is', () => {
     const stack = new Stack(new App(), 'RosterTable', { env: { account: '111111111111', region: 'eu-west-1' } });
@@ -288,6 +383,19 @@ describe('roster kept in a table', () => {
         })]),
       },
     });
+  });
+
+  test('a roster table of the app with the wrong key fails synth, naming roster', () => {
+    const stack = new Stack(new App(), 'RosterKey');
+    const table = new dynamodb.Table(stack, 'R', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+    expect(() => new SupportCaseWorkflow(stack, 'S', { roster: EmployeeRoster.fromTable(table), senderEmail: 'a@example.com' }))
+      .toThrow(/- roster: the table must have partition key "employeeId" of type string and no sort key; it has partition key "id"/);
+  });
+
+  test('an imported roster table gets a synth warning with the key it must have', () => {
+    const stack = new Stack(new App(), 'RosterImported');
+    new SupportCaseWorkflow(stack, 'S', { roster: EmployeeRoster.fromTable(dynamodb.Table.fromTableName(stack, 'R', 'roster')), senderEmail: 'a@example.com' });
+    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('roster: .* must have partition key "employeeId" of type string'));
   });
 
   test('a cache longer than an hour is rejected', () => {
@@ -316,12 +424,11 @@ describe('functions', () => {
   });
 
   test('Assign Case gets the table and the roster; Send Email gets the table and the sender', () => {
-    const assign = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { EMPLOYEE_ROSTER: Match.anyValue() } } } });
+    const assign = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { SUPPORT_CASE_CONFIG_DIR: Match.anyValue() } } } });
+    expect(Object.keys(assign)).toHaveLength(1);
     const vars = (Object.values(assign)[0] as any).Properties.Environment.Variables;
-    expect(JSON.parse(vars.EMPLOYEE_ROSTER)).toEqual([
-      { id: 'e1', name: 'Ana', email: 'ana@example.com' },
-      { id: 'e2', name: 'Bo', email: 'bo@example.com' },
-    ]);
+    expect(vars.SUPPORT_CASE_CONFIG_DIR).toBe('/opt/support-case-workflow');
+    expect(vars.EMPLOYEE_ROSTER).toBeUndefined();
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ SENDER_EMAIL: 'support@example.com', EMAIL_LEASE_SECONDS: '81' }) },
     });
@@ -379,6 +486,21 @@ describe('least privilege', () => {
     expect(ses.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'support@example.com' } });
     expect(JSON.stringify(ses.Resource)).toContain(':ses:eu-west-1:111111111111:identity/support@example.com');
     expect(JSON.stringify(ses.Resource)).toContain(':ses:eu-west-1:111111111111:identity/example.com');
+  });
+
+  test('with a configuration set, Send Email sends through it and may use it', () => {
+    const { stack: s } = stackWith({ configurationSetName: 'support-emails' });
+    const t = Template.fromStack(s);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SENDER_EMAIL: 'support@example.com', SES_CONFIGURATION_SET: 'support-emails' }) },
+    });
+    const statements = Object.values<any>(t.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const ses = statements.find((st) => st.Action === 'ses:SendEmail');
+    expect(ses.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'support@example.com' } });
+    expect(ses.Resource).toHaveLength(3);
+    expect(JSON.stringify(ses.Resource)).toContain(':ses:eu-west-1:111111111111:configuration-set/support-emails');
+    // Without the prop: no configuration set in the environment or the policy.
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/configuration-set|SES_CONFIGURATION_SET/);
   });
 
   test('the state machine may invoke the three functions and mark a case failed, nothing else of ours', () => {
@@ -486,9 +608,15 @@ describe('synth-time validation', () => {
       /Invalid SupportCaseWorkflowProps for Test\/Support:\n {2}- senderEmail: .*\n {2}- roster: .*\n {2}- memorySize: /);
   });
 
-  test('a roster too large for the Lambda environment is rejected', () => {
-    const many = Array.from({ length: 60 }, (_, i) => ({ id: `employee-${i}`, name: `Employee Number ${i}`, email: `employee.number.${i}@example.com` }));
-    expect(build({ roster: EmployeeRoster.fromEmployees(many) })).toThrow(/roster: the roster takes \d+ bytes/);
+  test('a fixed roster of more than 10,000 employees is rejected, pointing to fromTable', () => {
+    expect(build({ roster: EmployeeRoster.fromEmployees(employees(10_001)) })).toThrow(
+      /roster: 10001 employees are more than the 10000 that EmployeeRoster\.fromEmployees holds; .*\(EmployeeRoster\.fromTable\)/);
+  });
+
+  test('a malformed configuration set name is rejected, naming configurationSetName', () => {
+    expect(build({ configurationSetName: 'has space' })).toThrow(/- configurationSetName: "has space" is not an SES configuration set name/);
+    expect(build({ configurationSetName: 'x'.repeat(65) })).toThrow(/configurationSetName: /);
+    expect(build({ configurationSetName: 'support-emails_2' })).not.toThrow();
   });
 
   test('a sender email given as a token is not checked at synth time', () => {

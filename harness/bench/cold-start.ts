@@ -74,7 +74,7 @@ export interface ColdStartContext {
 }
 
 /** The function environment variables the handlers read (put in process.env by startLocalRun). */
-const FUNCTION_ENV = ['CASE_TABLE_NAME', 'EMPLOYEE_ROSTER', 'SENDER_EMAIL', 'EMAIL_LEASE_SECONDS'];
+const FUNCTION_ENV = ['CASE_TABLE_NAME', 'SUPPORT_CASE_CONFIG_DIR', 'SENDER_EMAIL', 'EMAIL_LEASE_SECONDS'];
 
 /**
  * The context of cold starts against a local run's servers and table. Each child gets a clean
@@ -94,6 +94,9 @@ export function coldStartContext(run: LocalRun): ColdStartContext {
       HOME: process.env.HOME ?? '/tmp',
       ...run.aws.sdkEnv(),
       ...functionEnv,
+      // The tutorial's Assign Case reads the same roster from its environment (ours, from its
+      // configuration file in SUPPORT_CASE_CONFIG_DIR).
+      EMPLOYEE_ROSTER: JSON.stringify(EXAMPLE_ROSTER),
       LOG_LEVEL: 'OFF',
     },
     tableName: run.workflow.tableName,

@@ -1,7 +1,7 @@
 /**
  * Step 2, Assign Case: chooses the employee for the case and writes the case record.
  *
- * The roster is either fixed (in the environment) or kept in a DynamoDB table, read with a
+ * The roster is either fixed (in a configuration file shipped with the function) or kept in a DynamoDB table, read with a
  * short cache so that people can be added or removed without a deployment. An empty or
  * unreadable roster fails with `RosterUnavailable`; there is no silent default.
  *
@@ -12,7 +12,8 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { assignCase, assignmentFromRecord, newCaseRecord, parseOpenedCase, parseRoster, rosterFromItems } from './case-logic';
 import { CaseTable, caseTableName, REQUEST_TIMEOUTS } from './case-table.lambda-shared';
-import { AssignedCase, ENV, RosterEmployee } from './case-types';
+import { AssignedCase, CONFIG_FILES, ENV, RosterEmployee } from './case-types';
+import { readConfigFile } from './config-file';
 import { CaseNotFoundError, isTransientAwsError, rethrowAwsError, RosterUnavailableError } from './errors';
 import { caseLogger } from './log';
 
@@ -43,7 +44,7 @@ async function loadRoster(now: number): Promise<RosterEmployee[]> {
   if (cached && now < cached.until) return cached.employees;
   const rosterTable = process.env[ENV.ROSTER_TABLE_NAME];
   if (!rosterTable) {
-    cached = { employees: parseRoster(process.env[ENV.ROSTER]), until: Infinity };
+    cached = { employees: parseRoster(readConfigFile(CONFIG_FILES.ASSIGN_CASE).roster), until: Infinity };
     return cached.employees;
   }
   const ttl = Number(process.env[ENV.ROSTER_CACHE_SECONDS] ?? DEFAULT_ROSTER_CACHE_SECONDS);

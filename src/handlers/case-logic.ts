@@ -121,17 +121,11 @@ export function isValidEmailAddress(value: unknown): value is string {
 }
 
 /**
- * Parses the roster the construct put in the function's environment.
+ * Checks the fixed roster the construct put in the function's configuration file (`roster`).
  * @throws ConfigurationError when it is missing, empty or malformed
  */
-export function parseRoster(json: string | undefined): RosterEmployee[] {
-  if (!json) throw new ConfigurationError('the employee roster is not configured');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch {
-    throw new ConfigurationError('the employee roster is not valid JSON');
-  }
+export function parseRoster(raw: unknown): RosterEmployee[] {
+  if (raw === undefined) throw new ConfigurationError('the employee roster is not configured');
   if (!Array.isArray(raw) || raw.length === 0) throw new ConfigurationError('the employee roster is empty');
   try {
     return raw.map((e, i) => validateEmployee(e, `roster[${i}]`));

@@ -10,14 +10,19 @@
 export const ENV = {
   /** Name of the DynamoDB case table. */
   TABLE_NAME: 'CASE_TABLE_NAME',
-  /** JSON array of roster employees (`RosterEmployee[]`), for a fixed roster. */
-  ROSTER: 'EMPLOYEE_ROSTER',
+  /**
+   * Folder of the function's configuration files (those too large for environment variables):
+   * `/opt/support-case-workflow` on Lambda, where the function's configuration layer puts them.
+   */
+  CONFIG_DIR: 'SUPPORT_CASE_CONFIG_DIR',
   /** Name of the DynamoDB table holding the roster, for a roster kept in a table. */
   ROSTER_TABLE_NAME: 'ROSTER_TABLE_NAME',
   /** Seconds a roster read from its table is reused before it is read again. */
   ROSTER_CACHE_SECONDS: 'ROSTER_CACHE_SECONDS',
   /** Verified SES identity the notification is sent from. */
   SENDER_EMAIL: 'SENDER_EMAIL',
+  /** SES configuration set the email is sent through (optional). */
+  CONFIGURATION_SET: 'SES_CONFIGURATION_SET',
   /** Seconds after which an unfinished email claim of another execution may be taken over. */
   EMAIL_LEASE_SECONDS: 'EMAIL_LEASE_SECONDS',
 } as const;
@@ -181,6 +186,15 @@ export interface CaseRecord {
  * takes the employee off the roster without deleting the item).
  */
 export const ROSTER_TABLE_PARTITION_KEY = 'employeeId';
+
+/** Where a function's configuration layer puts its files: `/opt/` + this folder. */
+export const CONFIG_LAYER_FOLDER = 'support-case-workflow';
+
+/** Configuration files, one per function that needs one (JSON objects). */
+export const CONFIG_FILES = {
+  /** Assign Case: `{ "roster": RosterEmployee[] }` for a fixed roster. */
+  ASSIGN_CASE: 'assign-case.json',
+} as const;
 
 /** Partition key attribute of the case table. */
 export const CASE_TABLE_PARTITION_KEY = 'caseId';

@@ -51,13 +51,19 @@ interface Config {
   readonly table: CaseTable;
   readonly sender: string;
   readonly leaseSeconds: number;
+  readonly configurationSetName?: string;
 }
 
 function config(): Config {
   const sender = process.env[ENV.SENDER_EMAIL];
   if (!isValidEmailAddress(sender)) throw new ConfigurationError(`${ENV.SENDER_EMAIL} is not a valid email address`);
   const lease = Number(process.env[ENV.EMAIL_LEASE_SECONDS] ?? DEFAULT_LEASE_SECONDS);
-  return { table: new CaseTable(caseTableName()), sender, leaseSeconds: Number.isFinite(lease) && lease > 0 ? lease : DEFAULT_LEASE_SECONDS };
+  return {
+    table: new CaseTable(caseTableName()),
+    sender,
+    leaseSeconds: Number.isFinite(lease) && lease > 0 ? lease : DEFAULT_LEASE_SECONDS,
+    configurationSetName: process.env[ENV.CONFIGURATION_SET] || undefined,
+  };
 }
 
 /** This attempt holds the claim; `claimedFrom` and `resendsBefore` decide how a possible email is counted. */
@@ -188,6 +194,7 @@ export async function handler(event: unknown): Promise<CaseResult> {
     const out = await ses.send(
       new SendEmailCommand({
         Source: cfg.sender,
+        ConfigurationSetName: cfg.configurationSetName,
         Destination: { ToAddresses: [email.to] },
         Message: {
           Subject: { Data: email.subject, Charset: 'UTF-8' },

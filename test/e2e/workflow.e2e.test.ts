@@ -175,6 +175,24 @@ describe('Express workflow', () => {
   }));
 });
 
+describe('a fixed roster of 1,000 employees', () => {
+  test('synthesizes, and its cases are assigned across it and emailed', () => {
+    const roster = Array.from({ length: 1_000 }, (_, i) => ({ id: `emp-${i}`, name: `Employee ${i}`, email: `employee.${i}@example.com` }));
+    return withRun({ synthesized: synthExample({ roster }) }, async (run) => {
+      const ids = Array.from({ length: 20 }, (_, i) => `big-${i}`);
+      const outcomes = await run.runMany(ids.map((inputCaseID) => ({ inputCaseID })), 4);
+      expect(outcomes.map((o) => o.status)).toEqual(ids.map(() => 'SUCCEEDED'));
+      for (const o of outcomes) expect(roster).toContainEqual(o.output.employee);
+      // Spread over the roster (rendezvous hashing), including employees past the first few.
+      const assigned = new Set(outcomes.map((o) => o.output.employee.id));
+      expect(assigned.size).toBeGreaterThan(15);
+      expect([...assigned].some((id) => Number(id.slice('emp-'.length)) >= 100)).toBe(true);
+      const summary = await run.summarize(ids, outcomes);
+      expect(summary).toMatchObject({ emails: 20, records: 20, duplicates: 0 });
+    });
+  });
+});
+
 describe('roster kept in a DynamoDB table', () => {
   const put = (run: LocalRun, id: string, name: string, email: string, active = true) =>
     run.workflow.putItem(rosterTable(run), { employeeId: { S: id }, name: { S: name }, email: { S: email }, active: { BOOL: active } });

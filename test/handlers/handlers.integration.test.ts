@@ -3,10 +3,13 @@
  * AWS SDK v3 clients, with a fault proxy in front of each server for the faults the servers
  * cannot produce on their own.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { FaultProxy, startFaultProxy } from '../../harness/fault-proxy';
 import { LocalAws, startLocalAws } from '../../harness/local-aws';
-import { CaseErrorName, CaseResult, AssignedCase, ENV, RosterEmployee } from '../../src/handlers/case-types';
+import { CaseErrorName, CaseResult, AssignedCase, CONFIG_FILES, ENV, RosterEmployee } from '../../src/handlers/case-types';
 
 const TABLE = 'cases';
 const SENDER = 'support@example.com';
@@ -29,9 +32,12 @@ beforeAll(async () => {
   aws = await startLocalAws();
   ddbProxy = await startFaultProxy({ service: 'dynamodb', target: aws.dynamodbEndpoint });
   sesProxy = await startFaultProxy({ service: 'ses', target: aws.sesEndpoint });
+  // Assign Case's configuration file, as its layer gives it on Lambda.
+  const configDir = mkdtempSync(join(tmpdir(), 'support-case-config-'));
+  writeFileSync(join(configDir, CONFIG_FILES.ASSIGN_CASE), JSON.stringify({ roster: ROSTER }));
   Object.assign(process.env, aws.sdkEnv({ dynamodb: ddbProxy.endpoint, ses: sesProxy.endpoint }), {
     [ENV.TABLE_NAME]: TABLE,
-    [ENV.ROSTER]: JSON.stringify(ROSTER),
+    [ENV.CONFIG_DIR]: configDir,
     [ENV.SENDER_EMAIL]: SENDER,
     [ENV.EMAIL_LEASE_SECONDS]: '60',
     LOG_LEVEL: 'OFF',
@@ -176,6 +182,20 @@ describe('Send Email', () => {
     expect(await record(a.caseId)).toMatchObject({
       status: { S: 'EMAILED' }, emailStatus: { S: 'SENT' }, messageId: { S: result.messageId },
     });
+  });
+
+  test('sends through the configuration set when one is configured, and names none otherwise', async () => {
+    await sendEmail({ case: await assigned(), executionId: 'exec-1' });
+    expect(new URLSearchParams(sesProxy.lastBodies.SendEmail).get('ConfigurationSetName')).toBeNull();
+    process.env[ENV.CONFIGURATION_SET] = 'support-emails';
+    try {
+      const a = await assigned();
+      await sendEmail({ case: a, executionId: 'exec-1' });
+      expect(new URLSearchParams(sesProxy.lastBodies.SendEmail).get('ConfigurationSetName')).toBe('support-emails');
+      expect(await emailsFor(a.caseId)).toHaveLength(1);
+    } finally {
+      delete process.env[ENV.CONFIGURATION_SET];
+    }
   });
 
   test('a retry of the same execution, or a second execution, sends nothing more', async () => {
