@@ -13,7 +13,8 @@ import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutIte
 import { assignCase, assignmentFromRecord, fromItem, newCaseRecord, parseOpenedCase, parseRoster, rosterFromItems, toItem } from './case-logic';
 import { AssignedCase, CASE_TABLE_PARTITION_KEY, ENV, RosterEmployee } from './case-types';
 import { CaseNotFoundError, ConfigurationError, isTransientAwsError, rethrowAwsError, RosterUnavailableError } from './errors';
-import { caseLogger } from './log';
+import { beginInvocation, caseLogger, InvocationContext } from './log';
+import { caseAssigned } from './metrics';
 
 /** No SDK call may hang until the function times out: it fails and the state machine retries. */
 const dynamodb = new DynamoDBClient({ requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 } });
@@ -59,9 +60,10 @@ async function readAssignment(tableName: string, caseId: string): Promise<Assign
   return assignmentFromRecord(fromItem(Item));
 }
 
-export async function handler(event: unknown): Promise<AssignedCase> {
+export async function handler(event: unknown, context?: InvocationContext): Promise<AssignedCase> {
+  const invocation = beginInvocation(context);
   const opened = parseOpenedCase(event);
-  const log = caseLogger('Assign Case', opened.caseId);
+  const log = caseLogger('Assign Case', opened.caseId, invocation);
   const tableName = process.env[ENV.TABLE_NAME];
   if (!tableName) throw new ConfigurationError(`${ENV.TABLE_NAME} is not set`);
   const now = new Date();
@@ -85,6 +87,7 @@ export async function handler(event: unknown): Promise<AssignedCase> {
       }),
     );
     log.info('case assigned', { employeeId: assigned.employee.id });
+    caseAssigned(assigned.employee.id, { caseId: opened.caseId, requestId: invocation.requestId });
     return assigned;
   } catch (err) {
     if (err instanceof ConditionalCheckFailedException) {

@@ -80,6 +80,13 @@ const THROTTLING_NAMES = new Set([
   'LimitExceededException',
 ]);
 
+/** True when the service refused the request because of a rate or quota limit (throttling). */
+export function isThrottlingError(err: unknown): boolean {
+  const e = err as SdkErrorShape;
+  if (!e || typeof e !== 'object') return false;
+  return e.$retryable?.throttling === true || (e.name !== undefined && THROTTLING_NAMES.has(e.name));
+}
+
 /**
  * True when a failed request may still have been carried out: the service never answered
  * (reset connection, timeout) or answered with a server fault (5xx). A 4xx answer

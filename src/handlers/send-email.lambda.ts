@@ -32,11 +32,13 @@ import {
   ConfigurationError,
   EmailRejectedError,
   EmailSendInProgressError,
+  isThrottlingError,
   isTransientAwsError,
   mayHaveBeenSent,
   rethrowAwsError,
 } from './errors';
-import { caseLogger, CaseLogger } from './log';
+import { beginInvocation, caseLogger, CaseLogger, InvocationContext } from './log';
+import { emailResent, emailSent, emailThrottled } from './metrics';
 
 /** No SDK call may hang until the function times out: it fails and the state machine retries. */
 const REQUEST_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 3_000 };
@@ -174,9 +176,11 @@ async function recordSent(cfg: Config, update: UpdateItemCommandInput, caseId: s
   }
 }
 
-export async function handler(event: unknown): Promise<CaseResult> {
+export async function handler(event: unknown, context?: InvocationContext): Promise<CaseResult> {
+  const invocation = beginInvocation(context);
   const { case: c, executionId } = parseSendEmailInput(event);
-  const log = caseLogger('Send Email', c.caseId);
+  const log = caseLogger('Send Email', c.caseId, invocation);
+  const metricContext = { caseId: c.caseId, requestId: invocation.requestId };
   const cfg = config();
   const attemptId = randomUUID();
 
@@ -203,6 +207,7 @@ export async function handler(event: unknown): Promise<CaseResult> {
     if (!out.MessageId) throw new Error('SES returned no MessageId');
     messageId = out.MessageId;
   } catch (err) {
+    if (isThrottlingError(err)) emailThrottled(metricContext);
     if (mayHaveBeenSent(err)) {
       log.warn('SES gave no definite answer: the email may have been sent; the next attempt sends again', { err });
       await endClaim(cfg, c.caseId, attemptId, EmailStatus.UNCERTAIN, log);
@@ -213,6 +218,8 @@ export async function handler(event: unknown): Promise<CaseResult> {
     log.error('SES rejected the email', { err });
     throw new EmailRejectedError(`SES rejected the email of case ${c.caseId}: ${(err as Error).message}`, err);
   }
+  emailSent(metricContext);
+  if (claim.ambiguousResend) emailResent(metricContext);
 
   const emailedAt = new Date().toISOString();
   const taken = await recordSent(
