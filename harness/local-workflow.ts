@@ -5,6 +5,7 @@
  * template), or the DynamoDB call of a service integration — and the AWS SDK pointed at the
  * local servers.
  */
+import { randomUUID } from 'node:crypto';
 import { copyFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand, ScanCommand, UpdateItemCommand, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
@@ -42,7 +43,7 @@ const REGION = 'us-east-1';
 const DYNAMODB_UPDATE_ITEM = 'arn:aws:states:::dynamodb:updateItem';
 
 type Json = any;
-type TaskHandler = (input: Json) => Promise<Json>;
+type TaskHandler = (input: Json, context?: { awsRequestId: string }) => Promise<Json>;
 
 /** Decides whether the Lambda service fails an invocation before the handler runs. */
 /**
@@ -248,7 +249,7 @@ export class LocalWorkflow {
         let out: unknown;
         try {
           // Lambda hands the handler a JSON copy and returns a JSON copy.
-          out = await fn(JSON.parse(JSON.stringify(input ?? null)));
+          out = await fn(JSON.parse(JSON.stringify(input ?? null)), { awsRequestId: randomUUID() });
         } catch (err) {
           throw lambdaError(err);
         }
