@@ -144,7 +144,11 @@ describe('alarms', () => {
     const { stack, workflow, template } = topicStack();
     const alarm = alarms(template)[stack.getLogicalId(workflow.throttledExecutionsAlarm!.node.defaultChild as any)].Properties;
     expect(alarm).toMatchObject({
-      MetricName: 'ExecutionThrottled', Namespace: 'AWS/States', Statistic: 'Sum', Period: 300, Threshold: 1,
+      MetricName: 'ExecutionThrottled',
+      Namespace: 'AWS/States',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
       Dimensions: [{ Name: 'StateMachineArn', Value: ref(stack, workflow.stateMachine) }],
     });
   });
@@ -227,7 +231,8 @@ describe('logs', () => {
     const a = new SupportCaseWorkflow(stack, 'A', { roster: ROSTER, senderEmail: 'support@example.com' });
     const b = new SupportCaseWorkflow(stack, 'B', { roster: ROSTER, senderEmail: 'support@example.com' });
     const template = Template.fromStack(stack);
-    const nameOf = (w: SupportCaseWorkflow) => template.toJSON().Resources[stack.getLogicalId(w.logGroup.node.defaultChild as any)].Properties.LogGroupName;
+    const nameOf = (w: SupportCaseWorkflow) =>
+      template.toJSON().Resources[stack.getLogicalId(w.logGroup.node.defaultChild as any)].Properties.LogGroupName;
     expect(nameOf(a)).toMatch(/^\/aws\/vendedlogs\/states\/Two-A-[A-Za-z0-9]+$/);
     expect(nameOf(b)).toMatch(/^\/aws\/vendedlogs\/states\/Two-B-[A-Za-z0-9]+$/);
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
