@@ -149,6 +149,12 @@ const diagram = project.addTask('diagram', { description: 'Regenerate the workfl
 diagram.spawn(project.bundler.bundleTask);
 diagram.exec(`${tsNode} ${HARNESS_DIR}/diagram.ts --write`);
 
+// The README's table of the dashboard's widgets is generated from the synthesized dashboard
+// (test/dashboard.test.ts fails when they differ).
+const dashboard = project.addTask('dashboard', { description: 'Regenerate the table of the dashboard\'s widgets in README.md from the synthesized dashboard' });
+dashboard.spawn(project.bundler.bundleTask);
+dashboard.exec(`${tsNode} ${HARNESS_DIR}/dashboard.ts --write`);
+
 // Integration test (test/integ.*.ts, @aws-cdk/integ-tests-alpha): ready for a real account; here the
 // build checks its committed snapshot offline. AWS_REGION keeps integ-runner from probing EC2 metadata.
 const integRunner = `integ-runner --directory test --language typescript --app "${tsNode} {filePath}"`;

@@ -25,6 +25,7 @@
  * before reaching a server (requests already in flight complete, as they would on AWS).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -67,7 +68,7 @@ const REGION = 'us-east-1';
 const DYNAMODB_UPDATE_ITEM = 'arn:aws:states:::dynamodb:updateItem';
 
 type Json = any;
-type TaskHandler = (input: Json) => Promise<Json>;
+type TaskHandler = (input: Json, context?: { awsRequestId: string }) => Promise<Json>;
 /** A bound Task: its input, and which execution and which attempt of the state this is. */
 type BoundTask = (input: Json, invocation: LambdaInvocation) => Promise<Json>;
 
@@ -502,7 +503,7 @@ export class LocalWorkflow {
         });
         try {
           // Lambda hands the handler a JSON copy and returns a JSON copy.
-          const invoked = sandboxes.run(sandbox, () => fn(JSON.parse(JSON.stringify(input ?? null))));
+          const invoked = sandboxes.run(sandbox, () => fn(JSON.parse(JSON.stringify(input ?? null)), { awsRequestId: randomUUID() }));
           invoked.catch(() => undefined);
           out = await Promise.race([invoked, timedOut]);
         } catch (err) {

@@ -548,7 +548,7 @@ describe('observability and operations', () => {
       TreatMissingData: 'notBreaching',
       AlarmActions: [{ Ref: stack.getLogicalId(topic.node.defaultChild as any) }],
       Metrics: Match.arrayWith([
-        Match.objectLike({ Expression: 'failed + timedOut + aborted' }),
+        Match.objectLike({ Expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)' }),
         Match.objectLike({ Id: 'failed', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsFailed' }) }) }),
         Match.objectLike({ Id: 'timedOut', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsTimedOut' }) }) }),
         Match.objectLike({ Id: 'aborted', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsAborted' }) }) }),

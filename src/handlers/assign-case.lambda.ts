@@ -15,7 +15,8 @@ import { CaseTable, caseTableName, REQUEST_TIMEOUTS } from './case-table.lambda-
 import { AssignedCase, CONFIG_FILES, ENV, RosterEmployee } from './case-types';
 import { readConfigFile } from './config-file';
 import { CaseNotFoundError, isTransientAwsError, rethrowAwsError, RosterUnavailableError } from './errors';
-import { caseLogger } from './log';
+import { beginInvocation, caseLogger, InvocationContext } from './log';
+import { caseAssigned } from './metrics';
 
 /** The roster table's client (the case table's lives in the case-table module). */
 const rosterClient = new DynamoDBClient({ requestHandler: REQUEST_TIMEOUTS });
@@ -53,9 +54,10 @@ async function loadRoster(now: number): Promise<RosterEmployee[]> {
   return employees;
 }
 
-export async function handler(event: unknown): Promise<AssignedCase> {
+export async function handler(event: unknown, context?: InvocationContext): Promise<AssignedCase> {
+  const invocation = beginInvocation(context);
   const opened = parseOpenedCase(event);
-  const log = caseLogger('Assign Case', opened.caseId);
+  const log = caseLogger('Assign Case', opened.caseId, invocation);
   const table = new CaseTable(caseTableName());
   const now = new Date();
   let roster: RosterEmployee[];
@@ -74,6 +76,7 @@ export async function handler(event: unknown): Promise<AssignedCase> {
   });
   if (outcome.applied) {
     log.info('case assigned', { employeeId: assigned.employee.id });
+    caseAssigned(assigned.employee.id, { caseId: opened.caseId, requestId: invocation.requestId });
     return assigned;
   }
   if (!outcome.current) throw new CaseNotFoundError(opened.caseId); // deleted between the write and the read

@@ -1,12 +1,17 @@
 /**
  * Structured logs: one JSON object per line, with the step and the case id on every line,
- * so CloudWatch Logs Insights can filter a case across the three functions.
+ * so CloudWatch Logs Insights can filter a case across the three functions; and, once a
+ * handler passes its Lambda context, the request id and whether the line belongs to a cold
+ * start (`requestId`, `coldStart`).
  * Lines go straight to stdout/stderr (not through `console`), so each CloudWatch Logs event is
  * exactly one JSON object that Logs Insights can query.
- * Set `LOG_LEVEL` to `DEBUG`, `INFO` (default), `WARN`, `ERROR` or `OFF`.
+ *
+ * The level is `LOG_LEVEL` if set (`TRACE`, `DEBUG`, `INFO`, `WARN`, `ERROR`, `FATAL` or `OFF`),
+ * else `AWS_LAMBDA_LOG_LEVEL` (what Lambda sets from the function's application log level),
+ * else `INFO`.
  */
-const LEVELS = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40, OFF: 100 } as const;
-type Level = Exclude<keyof typeof LEVELS, 'OFF'>;
+const LEVELS = { TRACE: 5, DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40, FATAL: 50, OFF: 100 } as const;
+type Level = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
 export interface CaseLogger {
   debug(message: string, fields?: Record<string, unknown>): void;
@@ -15,21 +20,51 @@ export interface CaseLogger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** The part of Lambda's context object the logs use. */
+export interface InvocationContext {
+  readonly awsRequestId?: string;
+}
+
+/** One invocation of a handler: its request id and whether it is the first of this instance. */
+export interface Invocation {
+  readonly requestId?: string;
+  readonly coldStart: boolean;
+}
+
+let firstInvocation = true;
+
+/**
+ * Marks the start of an invocation; call it once at the top of a handler. The first call in
+ * a function instance is its cold start. `context` is optional: tests call handlers with the
+ * event only.
+ */
+export function beginInvocation(context?: InvocationContext): Invocation {
+  const coldStart = firstInvocation;
+  firstInvocation = false;
+  return { requestId: context?.awsRequestId, coldStart };
+}
+
 function errorFields(err: unknown): Record<string, unknown> {
   return err instanceof Error ? { errorName: err.name, errorMessage: err.message } : { error: String(err) };
 }
 
+function threshold(): number {
+  const configured = (process.env.LOG_LEVEL ?? process.env.AWS_LAMBDA_LOG_LEVEL ?? 'INFO').toUpperCase();
+  return LEVELS[configured as keyof typeof LEVELS] ?? LEVELS.INFO;
+}
+
 /** A logger for one step; `caseId` may be unknown (invalid input). */
-export function caseLogger(step: string, caseId?: string): CaseLogger {
-  const threshold = LEVELS[(process.env.LOG_LEVEL?.toUpperCase() ?? 'INFO') as keyof typeof LEVELS] ?? LEVELS.INFO;
+export function caseLogger(step: string, caseId?: string, invocation?: Invocation): CaseLogger {
+  const min = threshold();
   const write = (level: Level) => (message: string, fields: Record<string, unknown> = {}) => {
-    if (LEVELS[level] < threshold) return;
+    if (LEVELS[level] < min) return;
     const { err, ...rest } = fields;
     const line = JSON.stringify({
       timestamp: new Date().toISOString(),
       level,
       step,
       caseId: caseId ?? null,
+      ...(invocation ? { requestId: invocation.requestId ?? null, coldStart: invocation.coldStart } : {}),
       message,
       ...rest,
       ...(err === undefined ? {} : errorFields(err)),

@@ -4,15 +4,16 @@
  */
 import { openCase } from './case-logic';
 import { OpenedCase } from './case-types';
-import { caseLogger } from './log';
+import { beginInvocation, caseLogger, InvocationContext } from './log';
 
-export async function handler(event: unknown): Promise<OpenedCase> {
+export async function handler(event: unknown, context?: InvocationContext): Promise<OpenedCase> {
+  const invocation = beginInvocation(context);
   try {
     const opened = openCase(event, new Date());
-    caseLogger('Open Case', opened.caseId).info('case opened');
+    caseLogger('Open Case', opened.caseId, invocation).info('case opened');
     return opened;
   } catch (err) {
-    caseLogger('Open Case').warn('rejected execution input', { err });
+    caseLogger('Open Case', undefined, invocation).warn('rejected execution input', { err });
     throw err;
   }
 }

@@ -40,7 +40,8 @@ import {
   rethrowAwsError,
   sesQuotaRefusal,
 } from './errors';
-import { caseLogger, CaseLogger } from './log';
+import { beginInvocation, caseLogger, CaseLogger, InvocationContext } from './log';
+import { emailResent, emailSent, emailThrottled, MetricContext } from './metrics';
 
 // One try only: an SDK retry after a lost response would send a second email unseen.
 const ses = new SESClient({ maxAttempts: 1, requestHandler: REQUEST_TIMEOUTS });
@@ -122,7 +123,7 @@ async function endClaim(cfg: Config, caseId: string, attemptId: string, outcome:
 }
 
 /** SES did not give a message id: end the claim as the answer tells, and throw the error the state machine acts on. */
-async function sendFailed(cfg: Config, c: AssignedCase, attemptId: string, held: Held, err: unknown, log: CaseLogger): Promise<never> {
+async function sendFailed(cfg: Config, c: AssignedCase, attemptId: string, held: Held, err: unknown, log: CaseLogger, metric: MetricContext): Promise<never> {
   const quota = sesQuotaRefusal(err);
   if (!quota && mayHaveBeenSent(err)) {
     log.warn('SES gave no definite answer: the email may have been sent; the next attempt sends again', { err });
@@ -134,10 +135,12 @@ async function sendFailed(cfg: Config, c: AssignedCase, attemptId: string, held:
   await endClaim(cfg, c.caseId, attemptId, { notSent: true }, log);
   const message = `SES refused the email of case ${c.caseId}: ${(err as Error)?.message ?? String(err)}`;
   if (quota === 'daily') {
+    emailThrottled(metric);
     log.error('SES daily sending quota exceeded: re-run the case once the quota resets', { err });
     throw new DailyQuotaExceededError(message, err);
   }
   if (quota === 'rate') {
+    emailThrottled(metric);
     log.info('SES maximum sending rate exceeded; the state machine retries later', { err });
     throw new EmailThrottledError(message, err);
   }
@@ -173,9 +176,11 @@ async function recordSent(cfg: Config, sent: SentEmail, log: CaseLogger): Promis
   throw new EmailSentNotRecordedError(sent, new Error('the email claim was taken over before the sent email was recorded'));
 }
 
-export async function handler(event: unknown): Promise<CaseResult> {
+export async function handler(event: unknown, context?: InvocationContext): Promise<CaseResult> {
+  const invocation = beginInvocation(context);
   const { case: c, executionId } = parseSendEmailInput(event);
-  const log = caseLogger('Send Email', c.caseId);
+  const log = caseLogger('Send Email', c.caseId, invocation);
+  const metricContext = { caseId: c.caseId, requestId: invocation.requestId };
   const cfg = config();
   const claim: Claim = { owner: executionId, attemptId: randomUUID(), now: new Date() };
 
@@ -205,8 +210,10 @@ export async function handler(event: unknown): Promise<CaseResult> {
     if (!out.MessageId) throw new Error('SES returned no MessageId');
     messageId = out.MessageId;
   } catch (err) {
-    return sendFailed(cfg, c, claim.attemptId, acquired, err, log);
+    return sendFailed(cfg, c, claim.attemptId, acquired, err, log, metricContext);
   }
+  emailSent(metricContext);
+  if (acquired.claimedFrom === EmailStatus.UNCERTAIN) emailResent(metricContext);
 
   const emailedAt = new Date().toISOString();
   return recordSent(cfg, {

@@ -1,0 +1,120 @@
+/**
+ * Business metrics of the workflow, emitted in CloudWatch's Embedded Metric Format (EMF): one
+ * JSON object per line on stdout, which CloudWatch Logs turns into metrics. No API call and no
+ * `cloudwatch:PutMetricData` permission are needed.
+ *
+ * The namespace, metric names and dimension names are defined here once: the handlers emit
+ * them, the construct builds its dashboard and alarms from the same constants.
+ *
+ * Cardinality is bounded: every metric has the dimension `Workflow` (one value per construct);
+ * `CasesAssigned` also has `Workflow` + `EmployeeId`, bounded by the roster's size.
+ *
+ * This module holds no AWS code, so both the construct (jsii) and the bundled handlers import it.
+ */
+
+/** The CloudWatch namespace of the handlers' metrics. */
+export const METRICS_NAMESPACE = 'SupportCaseWorkflow';
+
+/** Dimension names. */
+export const METRIC_DIMENSIONS = {
+  /** One value per construct (set by the construct in `METRICS_ENV.WORKFLOW`). */
+  WORKFLOW: 'Workflow',
+  /** The employee a case was assigned to (only on `CasesAssigned`). */
+  EMPLOYEE_ID: 'EmployeeId',
+} as const;
+
+/** Metric names (all counts). */
+export const METRIC_NAMES = {
+  /** An email SES accepted (first sends and resends). */
+  EMAILS_SENT: 'EmailsSent',
+  /** An email sent again after an attempt whose SES outcome was unknown (counted in `EmailsSent` too). */
+  EMAILS_RESENT: 'EmailsResent',
+  /** A send SES refused with its throttling error (rate or daily quota). */
+  EMAILS_THROTTLED: 'EmailsThrottled',
+  /** A case assigned to an employee (a new assignment, not a retry that finds it). */
+  CASES_ASSIGNED: 'CasesAssigned',
+} as const;
+
+export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];
+
+/** Environment variables of the metrics. */
+export const METRICS_ENV = {
+  /** The value of the `Workflow` dimension. */
+  WORKFLOW: 'METRICS_WORKFLOW',
+} as const;
+
+/** What each metric line may carry besides the metric (searchable log fields, not dimensions). */
+export interface MetricContext {
+  readonly caseId?: string;
+  readonly requestId?: string;
+}
+
+/** Lambda's application log levels, lowest first (`AWS_LAMBDA_LOG_LEVEL`). */
+const LAMBDA_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
+
+/**
+ * The `level` of a metric line. Lambda filters JSON lines by their `level` (a line without one
+ * counts as INFO), so a metric line takes the function's own threshold (at least INFO): it is
+ * never filtered out, whatever `logLevel` the construct was given.
+ */
+function metricLineLevel(): string {
+  const configured = process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase() ?? 'INFO';
+  return LAMBDA_LEVELS.indexOf(configured) > LAMBDA_LEVELS.indexOf('INFO') ? configured : 'INFO';
+}
+
+/**
+ * The EMF object of one metric (value 1 unless given), as written on one line. Pure: the time
+ * and the workflow name are arguments.
+ */
+export function emfRecord(
+  metric: MetricName,
+  workflow: string,
+  options: { value?: number; employeeId?: string; context?: MetricContext; timestamp: number; level: string },
+): Record<string, unknown> {
+  const dimensions: string[][] = [[METRIC_DIMENSIONS.WORKFLOW]];
+  const values: Record<string, string> = { [METRIC_DIMENSIONS.WORKFLOW]: workflow };
+  if (options.employeeId !== undefined) {
+    dimensions.push([METRIC_DIMENSIONS.WORKFLOW, METRIC_DIMENSIONS.EMPLOYEE_ID]);
+    values[METRIC_DIMENSIONS.EMPLOYEE_ID] = options.employeeId;
+  }
+  return {
+    _aws: {
+      Timestamp: options.timestamp,
+      CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: dimensions, Metrics: [{ Name: metric, Unit: 'Count' }] }],
+    },
+    level: options.level,
+    ...values,
+    [metric]: options.value ?? 1,
+    ...(options.context?.caseId === undefined ? {} : { caseId: options.context.caseId }),
+    ...(options.context?.requestId === undefined ? {} : { requestId: options.context.requestId }),
+  };
+}
+
+function emit(metric: MetricName, context?: MetricContext, employeeId?: string): void {
+  // `LOG_LEVEL=OFF` silences everything (the local harness runs thousands of cases with it);
+  // Lambda never sets it: the construct maps its `logLevel` to Lambda's own setting.
+  if (process.env.LOG_LEVEL?.toUpperCase() === 'OFF') return;
+  const workflow = process.env[METRICS_ENV.WORKFLOW] || 'unknown';
+  const record = emfRecord(metric, workflow, { employeeId, context, timestamp: Date.now(), level: metricLineLevel() });
+  process.stdout.write(JSON.stringify(record) + '\n');
+}
+
+/** SES accepted an email. */
+export function emailSent(context?: MetricContext): void {
+  emit(METRIC_NAMES.EMAILS_SENT, context);
+}
+
+/** SES accepted an email sent again after an attempt whose outcome was unknown. */
+export function emailResent(context?: MetricContext): void {
+  emit(METRIC_NAMES.EMAILS_RESENT, context);
+}
+
+/** SES answered a send with its throttling error. */
+export function emailThrottled(context?: MetricContext): void {
+  emit(METRIC_NAMES.EMAILS_THROTTLED, context);
+}
+
+/** A case was newly assigned to `employeeId`. */
+export function caseAssigned(employeeId: string, context?: MetricContext): void {
+  emit(METRIC_NAMES.CASES_ASSIGNED, context, employeeId);
+}

@@ -1,0 +1,209 @@
+/**
+ * The operations pack of the construct: its CloudWatch alarms and dashboard. Internal (index.ts
+ * does not export this module); `SupportCaseWorkflow` calls it and exposes what it creates.
+ */
+import {
+  Duration,
+  aws_cloudwatch as cloudwatch,
+  aws_cloudwatch_actions as cw_actions,
+  aws_lambda as lambda,
+  aws_sns as sns,
+  aws_stepfunctions as sfn,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { METRIC_DIMENSIONS, METRIC_NAMES, METRICS_NAMESPACE, MetricName } from './handlers/metrics';
+
+/** The period of every alarm and dashboard graph. */
+export const MONITORING_PERIOD = Duration.minutes(5);
+
+/** Alarm thresholds, in one place (the README's Runbook quotes them). */
+export const ALARM_SETTINGS = {
+  /** Failed + timed-out + aborted executions in one period. */
+  executions: { threshold: 1, evaluationPeriods: 1 },
+  /** Executions Step Functions throttled in one period. */
+  throttledExecutions: { threshold: 1, evaluationPeriods: 1 },
+  /** Per function: share of invocations that ended in an error, in %, in 2 of 3 periods. */
+  functionErrors: { thresholdPercent: 5, evaluationPeriods: 3, datapointsToAlarm: 2 },
+  /** SES throttled at least one send in each of 3 periods in a row (15 minutes of throttling). */
+  emailsThrottled: { threshold: 1, evaluationPeriods: 3 },
+} as const;
+
+/** What the operations pack watches. */
+export interface MonitoredWorkflow {
+  readonly stateMachine: sfn.StateMachine;
+  /** The value of the handlers' `Workflow` metric dimension. */
+  readonly metricsWorkflow: string;
+  /** The three steps, in order, with their display names. */
+  readonly steps: ReadonlyArray<{
+    readonly name: string;
+    readonly id: string;
+    readonly fn: lambda.IFunction;
+    /**
+     * Errors the step raises by design and the state machine handles (an SES throttle during a
+     * burst): left out of the step's error alarm, which would otherwise fire on every burst.
+     */
+    readonly expectedErrors?: cloudwatch.IMetric;
+  }>;
+}
+
+/** One of the handlers' EMF metrics (default: sum over the monitoring period). */
+export function handlerMetric(
+  workflow: string, metricName: MetricName, props: cloudwatch.MetricOptions = {}, employeeId?: string,
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    statistic: 'Sum',
+    period: MONITORING_PERIOD,
+    ...props,
+    dimensionsMap: {
+      [METRIC_DIMENSIONS.WORKFLOW]: workflow,
+      ...(employeeId === undefined ? {} : { [METRIC_DIMENSIONS.EMPLOYEE_ID]: employeeId }),
+      ...props.dimensionsMap,
+    },
+  });
+}
+
+/** Missing data points (no traffic in a period) count as 0 in alarm math. */
+function filled(id: string): string {
+  return `FILL(${id}, 0)`;
+}
+
+/** The alarms, created in `scope`, all notifying `topic` (alarm and OK) when given. */
+export function createAlarms(scope: Construct, w: MonitoredWorkflow, topic?: sns.ITopic): {
+  executions: cloudwatch.Alarm;
+  throttledExecutions: cloudwatch.Alarm;
+  functionErrors: cloudwatch.Alarm[];
+  emailsThrottled: cloudwatch.Alarm;
+} {
+  const sum = { statistic: 'Sum', period: MONITORING_PERIOD };
+  const executions = new cloudwatch.Alarm(scope, 'ExecutionsAlarm', {
+    alarmDescription: 'Support case executions failed, timed out or were aborted: see the README\'s Runbook (from the alarm to the failed case).',
+    metric: new cloudwatch.MathExpression({
+      expression: `${filled('failed')} + ${filled('timedOut')} + ${filled('aborted')}`,
+      label: 'Failed, timed-out and aborted executions',
+      period: MONITORING_PERIOD,
+      usingMetrics: {
+        failed: w.stateMachine.metricFailed(sum),
+        timedOut: w.stateMachine.metricTimedOut(sum),
+        aborted: w.stateMachine.metricAborted(sum),
+      },
+    }),
+    threshold: ALARM_SETTINGS.executions.threshold,
+    evaluationPeriods: ALARM_SETTINGS.executions.evaluationPeriods,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+
+  const throttledExecutions = new cloudwatch.Alarm(scope, 'ThrottledExecutionsAlarm', {
+    alarmDescription: 'Step Functions throttled support case executions (StartExecution or state transitions over quota): cases were not started or are delayed.',
+    metric: w.stateMachine.metricThrottled(sum),
+    threshold: ALARM_SETTINGS.throttledExecutions.threshold,
+    evaluationPeriods: ALARM_SETTINGS.throttledExecutions.evaluationPeriods,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+
+  const { thresholdPercent, evaluationPeriods, datapointsToAlarm } = ALARM_SETTINGS.functionErrors;
+  const functionErrors = w.steps.map((step) => new cloudwatch.Alarm(scope, `${step.id}ErrorsAlarm`, {
+    alarmDescription: `The ${step.name} function failed ${thresholdPercent} % or more of its invocations in ${datapointsToAlarm} of the last `
+      + `${evaluationPeriods} periods of 5 minutes (retried errors included): see the README's Runbook.`,
+    metric: new cloudwatch.MathExpression({
+      expression: `IF(${filled('invocations')} > 0, 100 * ${step.expectedErrors
+        ? `IF(${filled('errors')} > ${filled('expected')}, ${filled('errors')} - ${filled('expected')}, 0)`
+        : filled('errors')} / ${filled('invocations')}, 0)`,
+      label: `${step.name} errors (% of invocations)`,
+      period: MONITORING_PERIOD,
+      usingMetrics: {
+        errors: step.fn.metricErrors(sum),
+        invocations: step.fn.metricInvocations(sum),
+        ...(step.expectedErrors ? { expected: step.expectedErrors } : {}),
+      },
+    }),
+    threshold: thresholdPercent,
+    evaluationPeriods,
+    datapointsToAlarm,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  }));
+
+  const emailsThrottled = new cloudwatch.Alarm(scope, 'EmailsThrottledAlarm', {
+    alarmDescription: 'SES has throttled email sends for 15 minutes in a row: the sending rate or the daily quota is too low for the load. See the README\'s Runbook.',
+    metric: new cloudwatch.MathExpression({
+      expression: filled('throttled'),
+      label: 'Sends throttled by SES',
+      period: MONITORING_PERIOD,
+      usingMetrics: { throttled: handlerMetric(w.metricsWorkflow, METRIC_NAMES.EMAILS_THROTTLED) },
+    }),
+    threshold: ALARM_SETTINGS.emailsThrottled.threshold,
+    evaluationPeriods: ALARM_SETTINGS.emailsThrottled.evaluationPeriods,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+
+  const all = [executions, throttledExecutions, ...functionErrors, emailsThrottled];
+  if (topic) {
+    const action = new cw_actions.SnsAction(topic);
+    for (const alarm of all) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+  }
+  return { executions, throttledExecutions, functionErrors, emailsThrottled };
+}
+
+/** The dashboard: executions, steps, emails, assignments (and the alarms' state, when there are alarms). */
+export function createDashboard(
+  scope: Construct, w: MonitoredWorkflow, alarms: cloudwatch.IAlarm[], dashboardName?: string,
+): cloudwatch.Dashboard {
+  const sum = (label: string) => ({ statistic: 'Sum', period: MONITORING_PERIOD, label });
+  const sm = w.stateMachine;
+  const width = 8;
+  const height = 6;
+  const graph = (title: string, left: cloudwatch.IMetric[], leftYAxis?: cloudwatch.YAxisProps) =>
+    new cloudwatch.GraphWidget({ title, left, width, height, leftYAxis: leftYAxis ?? { min: 0 } });
+
+  const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', {
+    dashboardName,
+    defaultInterval: Duration.hours(3),
+  });
+  dashboard.addWidgets(
+    graph('Executions', [
+      sm.metricStarted(sum('Started')),
+      sm.metricSucceeded(sum('Succeeded')),
+      sm.metricFailed(sum('Failed')),
+      sm.metricTimedOut(sum('Timed out')),
+      sm.metricAborted(sum('Aborted')),
+      sm.metricThrottled(sum('Throttled')),
+    ]),
+    graph('Execution time (p50, p99)', [
+      sm.metricTime({ statistic: 'p50', period: MONITORING_PERIOD, label: 'p50' }),
+      sm.metricTime({ statistic: 'p99', period: MONITORING_PERIOD, label: 'p99' }),
+    ], { min: 0, label: 'ms', showUnits: false }),
+    graph('Emails', [
+      handlerMetric(w.metricsWorkflow, METRIC_NAMES.EMAILS_SENT, { label: 'Sent' }),
+      handlerMetric(w.metricsWorkflow, METRIC_NAMES.EMAILS_THROTTLED, { label: 'Throttled by SES' }),
+      handlerMetric(w.metricsWorkflow, METRIC_NAMES.EMAILS_RESENT, { label: 'Resent after an unknown outcome' }),
+    ]),
+  );
+  dashboard.addWidgets(
+    graph('Step duration (p50, p99)', w.steps.flatMap((step) => [
+      step.fn.metricDuration({ statistic: 'p50', period: MONITORING_PERIOD, label: `${step.name} p50` }),
+      step.fn.metricDuration({ statistic: 'p99', period: MONITORING_PERIOD, label: `${step.name} p99` }),
+    ]), { min: 0, label: 'ms', showUnits: false }),
+    graph('Step errors', w.steps.map((step) => step.fn.metricErrors(sum(step.name)))),
+    graph('Cases assigned per employee', [
+      new cloudwatch.MathExpression({
+        // One line per employee, whatever the roster holds now (a roster table can change).
+        expression: `SEARCH('{${METRICS_NAMESPACE},${METRIC_DIMENSIONS.WORKFLOW},${METRIC_DIMENSIONS.EMPLOYEE_ID}} `
+          + `MetricName="${METRIC_NAMES.CASES_ASSIGNED}" ${METRIC_DIMENSIONS.WORKFLOW}="${w.metricsWorkflow}"', 'Sum', ${MONITORING_PERIOD.toSeconds()})`,
+        label: '',
+        period: MONITORING_PERIOD,
+      }),
+    ]),
+  );
+  if (alarms.length > 0) {
+    dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24, height: 3 }));
+  }
+  return dashboard;
+}
