@@ -27,6 +27,7 @@ import {
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { composeCaseEmail, fromItem, isValidEmailAddress, parseSendEmailInput } from './case-logic';
 import { AssignedCase, CASE_TABLE_PARTITION_KEY, CaseRecord, CaseResult, CaseStatus, EmailStatus, EmailStatusValue, ENV } from './case-types';
+import { EmailTemplates, formatSender, parseEmailTemplatesJson } from './email-template';
 import {
   CaseNotFoundError,
   ConfigurationError,
@@ -63,6 +64,35 @@ function config(): Config {
   return { tableName, sender, leaseSeconds: Number.isFinite(lease) && lease > 0 ? lease : DEFAULT_LEASE_SECONDS };
 }
 
+/**
+ * The email templates, read once per cold start. The one place that knows where they come
+ * from (today: the `EMAIL_TEMPLATES` environment variable, JSON `{subject?, text?, html?}`).
+ */
+let templates: EmailTemplates | undefined;
+function loadEmailTemplates(): EmailTemplates {
+  try {
+    templates ??= parseEmailTemplatesJson(process.env[ENV.EMAIL_TEMPLATES]);
+  } catch (err) {
+    throw new ConfigurationError(`${ENV.EMAIL_TEMPLATES} is malformed: ${(err as Error).message}`);
+  }
+  return templates;
+}
+
+/** Sender display name and reply-to addresses (both optional). */
+function senderSettings(sender: string): { source: string; replyTo?: string[] } {
+  const replyToJson = process.env[ENV.REPLY_TO_ADDRESSES];
+  let replyTo: unknown;
+  try {
+    replyTo = replyToJson ? JSON.parse(replyToJson) : undefined;
+  } catch {
+    throw new ConfigurationError(`${ENV.REPLY_TO_ADDRESSES} is not valid JSON`);
+  }
+  if (replyTo !== undefined && (!Array.isArray(replyTo) || !replyTo.every(isValidEmailAddress))) {
+    throw new ConfigurationError(`${ENV.REPLY_TO_ADDRESSES} must be a JSON array of email addresses`);
+  }
+  return { source: formatSender(sender, process.env[ENV.SENDER_NAME]), replyTo: replyTo?.length ? replyTo : undefined };
+}
+
 function key(caseId: string) {
   return { [CASE_TABLE_PARTITION_KEY]: { S: caseId } };
 }
@@ -84,6 +114,7 @@ function resultFromRecord(record: CaseRecord): CaseResult {
     messageId: record.messageId!,
     assignedAt: record.assignedAt,
     emailedAt: record.emailedAt!,
+    ...(record.details ? { details: record.details } : {}),
   };
 }
 
@@ -178,6 +209,8 @@ export async function handler(event: unknown): Promise<CaseResult> {
   const { case: c, executionId } = parseSendEmailInput(event);
   const log = caseLogger('Send Email', c.caseId);
   const cfg = config();
+  const emailTemplates = loadEmailTemplates();
+  const sender = senderSettings(cfg.sender);
   const attemptId = randomUUID();
 
   const claim = await claimEmail(cfg, c, executionId, attemptId, new Date());
@@ -187,12 +220,14 @@ export async function handler(event: unknown): Promise<CaseResult> {
   }
   if (claim.ambiguousResend) log.warn('a previous attempt ended without a known outcome; sending again (at-least-once)');
 
-  const email = composeCaseEmail(c);
+  const email = composeCaseEmail(c, emailTemplates);
   let messageId: string;
   try {
     const out = await ses.send(
       new SendEmailCommand({
-        Source: cfg.sender,
+        // "Display Name" <address>: IAM's ses:FromAddress condition still sees the bare address.
+        Source: sender.source,
+        ReplyToAddresses: sender.replyTo,
         Destination: { ToAddresses: [email.to] },
         Message: {
           Subject: { Data: email.subject, Charset: 'UTF-8' },
@@ -246,5 +281,5 @@ export async function handler(event: unknown): Promise<CaseResult> {
     return resultFromRecord(taken);
   }
   log.info('email sent', { messageId });
-  return { caseId: c.caseId, employee: c.employee, messageId, assignedAt: c.assignedAt, emailedAt };
+  return { caseId: c.caseId, employee: c.employee, messageId, assignedAt: c.assignedAt, emailedAt, ...(c.details ? { details: c.details } : {}) };
 }
