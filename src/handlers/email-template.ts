@@ -100,7 +100,7 @@ export interface ParsedTemplate {
   readonly nodes: readonly TemplateNode[];
 }
 
-const TAG = /^([#^/]?)([A-Za-z][A-Za-z0-9]*)$/;
+const TAG = /^([#^/]?)\s*([A-Za-z][A-Za-z0-9]*)$/;
 
 function isPlaceholder(name: string): name is PlaceholderName {
   return (PLACEHOLDERS as readonly string[]).includes(name);
