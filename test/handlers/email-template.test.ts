@@ -123,7 +123,7 @@ describe('custom templates', () => {
   test('the subject is cut between characters, never inside an emoji', () => {
     const email = composeCaseEmail({ ...CASE, details: { title: '😀'.repeat(400) } }, templates);
     expect(email.subject).toBe(`[normal] ${'😀'.repeat(240)}…`);
-    expect(email.subject.isWellFormed()).toBe(true);
+    expect(email.subject).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/); // no lone surrogate
   });
 });
 

@@ -6,7 +6,7 @@
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { FaultProxy, startFaultProxy } from '../../harness/fault-proxy';
 import { LocalAws, startLocalAws } from '../../harness/local-aws';
-import { CaseErrorName, CaseResult, AssignedCase, ENV, RosterEmployee } from '../../src/handlers/case-types';
+import { CaseErrorName, CaseResult, AssignedCase, ENV, OpenedCase, RosterEmployee } from '../../src/handlers/case-types';
 
 const TABLE = 'cases';
 const SENDER = 'support@example.com';
@@ -21,7 +21,7 @@ let aws: LocalAws;
 let ddbProxy: FaultProxy;
 let sesProxy: FaultProxy;
 let direct: DynamoDBClient;
-let openCase: Handler<{ caseId: string; openedAt: string }>;
+let openCase: Handler<OpenedCase>;
 let assignCase: Handler<AssignedCase>;
 let sendEmail: Handler<CaseResult>;
 
