@@ -282,18 +282,19 @@ export function assignmentFromRecord(record: CaseRecord): AssignedCase {
 export type ItemValue = { S: string } | { N: string } | { M: Record<string, { S: string }> };
 export type Item = Record<string, ItemValue>;
 
+function stringMap(value: Record<string, unknown>): Record<string, { S: string }> {
+  const map: Record<string, { S: string }> = {};
+  for (const [k, v] of Object.entries(value)) if (typeof v === 'string') map[k] = { S: v };
+  return map;
+}
+
 /** Case record → DynamoDB item. */
 export function toItem(record: CaseRecord): Item {
   const item: Item = {};
   for (const [key, value] of Object.entries(record)) {
     if (typeof value === 'string') item[key] = { S: value };
     else if (typeof value === 'number') item[key] = { N: String(value) };
-    else if (isPlainObject(value)) {
-      // The details: a map of strings.
-      const map: Record<string, { S: string }> = {};
-      for (const [k, v] of Object.entries(value)) if (typeof v === 'string') map[k] = { S: v };
-      item[key] = { M: map };
-    }
+    else if (isPlainObject(value)) item[key] = { M: stringMap(value) }; // the details
   }
   return item;
 }

@@ -306,9 +306,11 @@ describe('case details, display name and reply-to', () => {
     expect(opened.details).toEqual(details);
     const a = await assignCase(opened);
     expect(a.details).toEqual(details);
-    expect((await record(a.caseId))!.details).toEqual({ M: {
-      title: { S: details.title }, priority: { S: 'P1' }, customerName: { S: 'ACME' }, link: { S: details.link },
-    } });
+    expect((await record(a.caseId))!.details).toEqual({
+      M: {
+        title: { S: details.title }, priority: { S: 'P1' }, customerName: { S: 'ACME' }, link: { S: details.link },
+      },
+    });
     const result = await sendEmail({ case: a, executionId: 'arn:aws:states:us-east-1:1:execution:sm:x' });
     expect(result.details).toEqual(details);
     const [email] = await emailsFor(a.caseId);
