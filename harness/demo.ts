@@ -31,6 +31,20 @@ function sortedKeys(counts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
 }
 
+const DEMO_TITLES = ['Cannot log in after password reset', 'Invoice shows <b>twice</b> the amount', 'Export to CSV is empty', 'App crashes on start 😢'];
+const DEMO_CUSTOMERS = ['ACME Corp.', 'Müller & Söhne', 'شركة النور', 'Globex'];
+
+/** Case details in the execution input (every fourth case has none, as the tutorial's input). */
+function demoDetails(i: number): Record<string, string> | undefined {
+  if (i % 4 === 3) return undefined;
+  return {
+    title: DEMO_TITLES[i % DEMO_TITLES.length],
+    priority: ['P1', 'P2', 'P3'][i % 3],
+    customerName: DEMO_CUSTOMERS[i % DEMO_CUSTOMERS.length],
+    link: `https://tickets.example.com/cases/${i + 1}?view=full&tab=history`,
+  };
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -80,7 +94,7 @@ async function main(): Promise<number> {
   let failedSoFar = 0;
   bar.start(cases, 0, { failed: 0 });
   const started = Date.now();
-  const outcomes = await run.runMany(caseIds.map((id) => ({ inputCaseID: id })), concurrency, (o) => {
+  const outcomes = await run.runMany(caseIds.map((id, i) => ({ inputCaseID: id, details: demoDetails(i) })), concurrency, (o) => {
     if (o.status === 'FAILED') failedSoFar++;
     bar.increment(1, { failed: failedSoFar });
   });

@@ -7,11 +7,35 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_stepfunctions as sfn } from 'aws-cdk-lib';
-import { Employee, EmployeeRoster, SupportCaseWorkflow } from '../src';
+import { EmailTemplate, Employee, EmployeeRoster, SupportCaseWorkflow } from '../src';
 import { ROSTER_TABLE_PARTITION_KEY } from '../src/handlers/case-types';
 
 export const EXAMPLE_STACK_NAME = 'SupportCaseExample';
 export const EXAMPLE_SENDER = 'support@example.com';
+export const EXAMPLE_SENDER_NAME = 'Support Team';
+export const EXAMPLE_REPLY_TO = ['support-queue@example.com'];
+/** The team's own email (the subject keeps the default form: the harness finds the case id there). */
+export const EXAMPLE_EMAIL_TEMPLATE: EmailTemplate = {
+  subject: 'New support case {{caseId}} is assigned to you',
+  text: [
+    'Hi {{employeeName}},',
+    '',
+    'case {{caseId}} is yours{{#priority}} (priority {{priority}}){{/priority}}.{{#title}}',
+    '"{{title}}"{{/title}}{{#customerName}}',
+    'Customer: {{customerName}}{{/customerName}}{{#link}}',
+    'Ticket: {{link}}{{/link}}',
+    '',
+    'Opened {{openedAt}}, assigned to you {{assignedAt}}. Reply to reach the support queue.',
+    '-- The Support Team',
+  ].join('\n'),
+  html: [
+    '<p>Hi {{employeeName}},</p>',
+    '<p>case <strong>{{caseId}}</strong> is yours{{#priority}} (priority <em>{{priority}}</em>){{/priority}}.</p>',
+    '{{#title}}<blockquote id="title">{{title}}</blockquote>{{/title}}{{#customerName}}<p>Customer: {{customerName}}</p>{{/customerName}}',
+    '{{#link}}<p><a href="{{link}}">Open the ticket</a></p>{{/link}}',
+    '<p><small>Opened {{openedAt}}, assigned to you {{assignedAt}}. Reply to reach the support queue.</small></p>',
+  ].join('\n'),
+};
 export const EXAMPLE_ROSTER: Employee[] = [
   { id: 'emp-001', name: 'Ana Souza', email: 'ana.souza@example.com' },
   { id: 'emp-002', name: 'Bilal Khan', email: 'bilal.khan@example.com' },
@@ -45,6 +69,9 @@ export function buildExampleApp(outdir: string, options: ExampleOptions = {}): {
     new SupportCaseWorkflow(stack, 'Support', {
       roster,
       senderEmail: EXAMPLE_SENDER,
+      senderName: EXAMPLE_SENDER_NAME,
+      replyToAddresses: EXAMPLE_REPLY_TO,
+      emailTemplate: EXAMPLE_EMAIL_TEMPLATE,
       workflowType: options.workflowType,
     });
   }

@@ -15,6 +15,7 @@ const sesServer = require('aws-ses-v2-local').default as (config: { host: string
 export interface StoredEmail {
   readonly messageId: string;
   readonly from: string;
+  readonly replyTo?: string[];
   readonly destination: { readonly to: string[] };
   readonly subject: string;
   readonly body: { readonly text?: string; readonly html?: string };

@@ -1,2 +1,3 @@
+export * from './email-template';
 export * from './employee-roster';
 export * from './support-case-workflow';

@@ -17,11 +17,13 @@ import {
   aws_stepfunctions_tasks as tasks,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { EmailTemplate } from './email-template';
 import { EmployeeRoster } from './employee-roster';
 import { AssignCaseFunction } from './handlers/assign-case-function';
 import { isValidEmailAddress } from './handlers/case-logic';
 import { CASE_TABLE_PARTITION_KEY, CaseErrorName, CaseStatus, EmailStatus, ENV, RECORD_SENT } from './handlers/case-types';
 import { METRIC_NAMES, METRICS_ENV } from './handlers/metrics';
+import { checkEmailTemplate, checkSenderName } from './handlers/email-template';
 import { OpenCaseFunction } from './handlers/open-case-function';
 import { SendEmailFunction } from './handlers/send-email-function';
 import { createAlarms, createDashboard, handlerMetric, MonitoredWorkflow } from './monitoring';
@@ -61,6 +63,39 @@ export interface SupportCaseWorkflowProps {
   readonly configurationSetName?: string;
 
   /**
+   * Display name shown with the sender address (`"Support Team" <support@example.com>`).
+   *
+   * Quoted and escaped as a mail header needs it; a name with non-ASCII characters is sent
+   * RFC 2047-encoded, as SES requires. The IAM condition `ses:FromAddress` still names the
+   * bare `senderEmail`: SES compares it with the address, not with the display name. At most
+   * 100 characters, no line breaks or other control characters.
+   *
+   * @default - no display name: the bare `senderEmail`
+   */
+  readonly senderName?: string;
+
+  /**
+   * Reply-To addresses of the email (for example the team's queue), so that answers go there
+   * rather than to `senderEmail`. 1 to 10 valid addresses, no duplicates.
+   *
+   * @default - no Reply-To: replies go to `senderEmail`
+   */
+  readonly replyToAddresses?: string[];
+
+  /**
+   * Subject, text body and HTML body of the notification email, as templates with
+   * placeholders (`{{caseId}}`, `{{employeeName}}`, `{{openedAt}}`, `{{title}}`...; see
+   * `EmailTemplate`). Parts left out keep the default wording. Checked at synth: an unknown
+   * placeholder or unbalanced braces fail with an error naming the part and the placeholder.
+   * The templates are passed to the Send Email function in its environment, which Lambda
+   * limits to 4 KB in all, so together (with `senderName` and `replyToAddresses`) they may
+   * take at most 3,072 bytes of UTF-8.
+   *
+   * @default - today's wording, with the case details when the case has any
+   */
+  readonly emailTemplate?: EmailTemplate;
+
+  /**
    * The table that holds one record per case.
    *
    * Bring your own table to share it or manage it elsewhere. It must have a partition key
@@ -69,7 +104,8 @@ export interface SupportCaseWorkflowProps {
    * customer-managed KMS key, the functions and the state machine may use that key for
    * `kms:Decrypt` and `kms:DescribeKey` through DynamoDB only. The workflow writes only the attributes
    * `caseId`, `status`, `employeeId`, `employeeName`, `employeeEmail`, `openedAt`,
-   * `assignedAt`, `updatedAt`, `failureError` and the `email*` / `messageId` attributes.
+   * `assignedAt`, `updatedAt`, `failureError`, `details` (a map of strings) and the
+   * `email*` / `messageId` attributes.
    *
    * @default - a table is created: on-demand billing, point-in-time recovery, AWS-managed
    * encryption, removal policy from `tableRemovalPolicy`.
@@ -510,6 +546,7 @@ export class SupportCaseWorkflow extends Construct {
       [ENV.SENDER_EMAIL]: props.senderEmail,
       // An email claim older than one invocation can only belong to an attempt that is over.
       [ENV.EMAIL_LEASE_SECONDS]: String(emailLeaseSeconds(handlerTimeout)),
+      ...emailEnvironment(this, props),
     }));
     if (props.configurationSetName) this.sendEmailFunction.addEnvironment(ENV.CONFIGURATION_SET, props.configurationSetName);
 
@@ -820,6 +857,65 @@ export class SupportCaseWorkflow extends Construct {
   }
 }
 
+/**
+ * How the email settings (templates, display name, reply-to) reach the Send Email function:
+ * the one place to change if they move out of the environment. Only what is set is passed.
+ */
+function emailEnvironment(scope: Construct, props: SupportCaseWorkflowProps): Record<string, string> {
+  const env: Record<string, string> = {};
+  const templates = emailTemplateOverrides(props.emailTemplate);
+  if (Object.keys(templates).length > 0) env[ENV.EMAIL_TEMPLATES] = JSON.stringify(templates);
+  if (props.senderName !== undefined) env[ENV.SENDER_NAME] = props.senderName;
+  if (props.replyToAddresses !== undefined && props.replyToAddresses.length > 0) {
+    env[ENV.REPLY_TO_ADDRESSES] = Stack.of(scope).toJsonString(props.replyToAddresses);
+  }
+  return env;
+}
+
+/** The template parts that are set, as the handler reads them. */
+function emailTemplateOverrides(template: EmailTemplate | undefined): Record<string, string> {
+  const parts: Record<string, string> = {};
+  for (const part of ['subject', 'text', 'html'] as const) {
+    if (template?.[part] !== undefined) parts[part] = template[part]!;
+  }
+  return parts;
+}
+
+/** Room the email settings may take in the Send Email function's 4 KB environment (the rest is for the other variables). */
+const EMAIL_ENVIRONMENT_BYTES = 3072;
+const MAX_REPLY_TO_ADDRESSES = 10;
+
+function validateEmailProps(props: SupportCaseWorkflowProps): string[] {
+  const problems: string[] = [];
+  const template = emailTemplateOverrides(props.emailTemplate);
+  for (const [part, source] of Object.entries(template)) {
+    const prop = `emailTemplate.${part}`;
+    if (Token.isUnresolved(source)) problems.push(`${prop}: must be a literal string (tokens cannot be checked at synth)`);
+    else problems.push(...checkEmailTemplate(source, prop, part as keyof EmailTemplate));
+  }
+  if (props.senderName !== undefined && !Token.isUnresolved(props.senderName)) problems.push(...checkSenderName(props.senderName, 'senderName'));
+  const replyTo = props.replyToAddresses;
+  if (replyTo !== undefined) {
+    if (replyTo.length === 0) problems.push('replyToAddresses: must not be empty (leave it out for no Reply-To)');
+    if (replyTo.length > MAX_REPLY_TO_ADDRESSES) problems.push(`replyToAddresses: at most ${MAX_REPLY_TO_ADDRESSES} addresses, got ${replyTo.length}`);
+    replyTo.forEach((address, i) => {
+      if (!Token.isUnresolved(address) && !isValidEmailAddress(address)) {
+        problems.push(`replyToAddresses[${i}]: ${JSON.stringify(address)} is not a valid email address`);
+      }
+    });
+    const duplicates = replyTo.filter((a, i) => !Token.isUnresolved(a) && replyTo.indexOf(a) !== i);
+    if (duplicates.length > 0) problems.push(`replyToAddresses: ${JSON.stringify(duplicates[0])} is listed twice`);
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(template), 'utf8') * (Object.keys(template).length > 0 ? 1 : 0)
+    + Buffer.byteLength(props.senderName ?? '', 'utf8')
+    + Buffer.byteLength(replyTo ? JSON.stringify(replyTo) : '', 'utf8');
+  if (bytes > EMAIL_ENVIRONMENT_BYTES) {
+    problems.push(`emailTemplate: the email templates, senderName and replyToAddresses take ${bytes} bytes of the Send Email`
+      + ` function's environment; Lambda allows 4 KB for all its variables, which leaves ${EMAIL_ENVIRONMENT_BYTES} bytes for these`);
+  }
+  return problems;
+}
+
 /** ARNs of the SES identities that may send as `email`: the address and its domain. */
 function senderIdentityArns(scope: Construct, email: string): string[] {
   const stack = Stack.of(scope);
@@ -881,6 +977,7 @@ function validateProps(path: string, props: SupportCaseWorkflowProps, resolved: 
   problems.push(...(props.roster?._validate('roster') ?? ['roster: is required']));
   problems.push(...tableProblems(props));
   problems.push(...configurationSetProblems(props));
+  problems.push(...validateEmailProps(props));
   if (props.table && props.tableRemovalPolicy !== undefined) {
     problems.push('tableRemovalPolicy: applies only to the table the construct creates; do not set it together with table');
   }

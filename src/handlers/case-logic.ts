@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto';
 import {
   AssignedCase,
+  CASE_DETAIL_LIMITS,
+  CaseDetails,
   CaseEmail,
   CaseRecord,
   CaseResult,
@@ -19,6 +21,7 @@ import {
   RosterEmployee,
   SendEmailInput,
 } from './case-types';
+import { caseTemplateValues, compileEmailTemplates, EmailTemplates, renderEmail } from './email-template';
 import { ConfigurationError, InvalidCaseInputError, RosterUnavailableError, UnrecognizedCaseRecordError } from './errors';
 
 /** Case ids: ASCII letters, digits, `.`, `_`, `-`; starting with a letter or digit. */
@@ -54,16 +57,68 @@ export function validateCaseId(value: unknown, field: string): string {
   return value;
 }
 
+/** Control characters refused in details (tab, LF and CR are allowed; templates make them safe). */
+const DETAIL_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+const DETAIL_FIELDS = Object.keys(CASE_DETAIL_LIMITS) as (keyof CaseDetails)[];
+
 /**
- * Open Case: validates the execution input (`{"inputCaseID": "001"}`, extra fields ignored)
- * and opens the case.
+ * Checks the optional case details (`CaseDetails`): an object of known fields, each a
+ * non-empty string within its limit (`CASE_DETAIL_LIMITS`), without control characters other
+ * than tab and line breaks; `link` an absolute http(s) URL. Returns `undefined` when there is
+ * no detail (absent or `{}`), so a case without details looks exactly as before.
+ * @throws InvalidCaseInputError naming the field and what is wrong
+ */
+export function validateCaseDetails(value: unknown, field: string): CaseDetails | undefined {
+  if (value === undefined) return undefined;
+  if (!isPlainObject(value)) throw new InvalidCaseInputError(`${field} must be an object, got ${describe(value)}`);
+  const unknown = Object.keys(value).filter((k) => !(DETAIL_FIELDS as string[]).includes(k));
+  if (unknown.length > 0) {
+    throw new InvalidCaseInputError(`${field} has unknown field(s) ${unknown.slice(0, 5).map((k) => JSON.stringify(k.slice(0, 40))).join(', ')};`
+      + ` known: ${DETAIL_FIELDS.join(', ')}`);
+  }
+  const details: Record<string, string> = {};
+  for (const key of DETAIL_FIELDS) {
+    const v = value[key];
+    if (v === undefined) continue;
+    const name = `${field}.${key}`;
+    if (typeof v !== 'string') throw new InvalidCaseInputError(`${name} must be a string, got ${describe(v)}`);
+    if (v.trim() === '') throw new InvalidCaseInputError(`${name} must not be empty`);
+    if (v.length > CASE_DETAIL_LIMITS[key]) {
+      throw new InvalidCaseInputError(`${name} must be at most ${CASE_DETAIL_LIMITS[key]} characters, got ${v.length}`);
+    }
+    if (DETAIL_CONTROL.test(v)) throw new InvalidCaseInputError(`${name} must not contain control characters other than tab and line breaks`);
+    if (key === 'link' && !isHttpUrl(v)) throw new InvalidCaseInputError(`${name} must be an absolute http:// or https:// URL without spaces`);
+    details[key] = v;
+  }
+  return Object.keys(details).length > 0 ? details : undefined;
+}
+
+function isHttpUrl(value: string): boolean {
+  if (/\s/.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** `{ details }` when there are details, `{}` otherwise (so outputs without details keep their shape). */
+function withDetails(details: CaseDetails | undefined): { details?: CaseDetails } {
+  return details ? { details } : {};
+}
+
+/**
+ * Open Case: validates the execution input (`{"inputCaseID": "001"}`, optionally with
+ * `details`; other fields ignored) and opens the case.
  */
 export function openCase(input: unknown, now: Date): OpenedCase {
   if (!isPlainObject(input)) {
     throw new InvalidCaseInputError(`execution input must be a JSON object with inputCaseID, got ${describe(input)}`);
   }
   if (!('inputCaseID' in input)) throw new InvalidCaseInputError('execution input has no inputCaseID');
-  return { caseId: validateCaseId(input.inputCaseID, 'inputCaseID'), openedAt: now.toISOString() };
+  const caseId = validateCaseId(input.inputCaseID, 'inputCaseID');
+  return { caseId, openedAt: now.toISOString(), ...withDetails(validateCaseDetails(input.details, 'details')) };
 }
 
 function validateTimestamp(value: unknown, field: string): string {
@@ -76,7 +131,11 @@ function validateTimestamp(value: unknown, field: string): string {
 /** Assign Case's input check: the output of Open Case. */
 export function parseOpenedCase(input: unknown): OpenedCase {
   if (!isPlainObject(input)) throw new InvalidCaseInputError(`Assign Case input must be an object, got ${describe(input)}`);
-  return { caseId: validateCaseId(input.caseId, 'caseId'), openedAt: validateTimestamp(input.openedAt, 'openedAt') };
+  return {
+    caseId: validateCaseId(input.caseId, 'caseId'),
+    openedAt: validateTimestamp(input.openedAt, 'openedAt'),
+    ...withDetails(validateCaseDetails(input.details, 'details')),
+  };
 }
 
 /** Checks one roster entry; `where` names it in the error. */
@@ -111,6 +170,7 @@ export function parseSendEmailInput(input: unknown): SendEmailInput {
       openedAt: validateTimestamp(c.openedAt, 'case.openedAt'),
       assignedAt: validateTimestamp(c.assignedAt, 'case.assignedAt'),
       employee,
+      ...withDetails(validateCaseDetails(c.details, 'case.details')),
     },
   };
 }
@@ -212,6 +272,7 @@ export function newCaseRecord(assigned: AssignedCase): CaseRecord {
     assignedAt: assigned.assignedAt,
     updatedAt: assigned.assignedAt,
     emailStatus: EmailStatus.PENDING,
+    ...withDetails(assigned.details),
   };
 }
 
@@ -222,6 +283,7 @@ export function assignmentFromRecord(record: CaseRecord): AssignedCase {
     openedAt: record.openedAt,
     assignedAt: record.assignedAt,
     employee: { id: record.employeeId, name: record.employeeName, email: record.employeeEmail },
+    ...withDetails(record.details),
   };
 }
 
@@ -233,6 +295,7 @@ export function resultFromRecord(record: CaseRecord): CaseResult {
     messageId: record.messageId!,
     assignedAt: record.assignedAt,
     emailedAt: record.emailedAt!,
+    ...(record.details ? { details: record.details } : {}),
   };
 }
 
@@ -306,8 +369,14 @@ export function parseCaseRecord(caseId: string, item: Record<string, { S?: strin
 }
 
 /** A DynamoDB attribute value, as far as case records use them. */
-export type ItemValue = { S: string } | { N: string };
+export type ItemValue = { S: string } | { N: string } | { M: Record<string, { S: string }> };
 export type Item = Record<string, ItemValue>;
+
+function stringMap(value: Record<string, unknown>): Record<string, { S: string }> {
+  const map: Record<string, { S: string }> = {};
+  for (const [k, v] of Object.entries(value)) if (typeof v === 'string') map[k] = { S: v };
+  return map;
+}
 
 /** Case record → DynamoDB item. */
 export function toItem(record: CaseRecord): Item {
@@ -315,12 +384,13 @@ export function toItem(record: CaseRecord): Item {
   for (const [key, value] of Object.entries(record)) {
     if (typeof value === 'string') item[key] = { S: value };
     else if (typeof value === 'number') item[key] = { N: String(value) };
+    else if (isPlainObject(value)) item[key] = { M: stringMap(value) }; // the details
   }
   return item;
 }
 
 /** DynamoDB item → case record. */
-export function fromItem(item: Record<string, { S?: string; N?: string } | undefined>): CaseRecord {
+export function fromItem(item: Record<string, { S?: string; N?: string; M?: Record<string, { S?: string }> } | undefined>): CaseRecord {
   const s = (key: string) => item[key]?.S;
   const n = (key: string) => (item[key]?.N === undefined ? undefined : Number(item[key]!.N));
   return {
@@ -341,38 +411,23 @@ export function fromItem(item: Record<string, { S?: string; N?: string } | undef
     emailClaimedFrom: s('emailClaimedFrom'),
     emailAmbiguousResends: n('emailAmbiguousResends'),
     failureError: s('failureError'),
+    ...withDetails(detailsFromMap(item.details?.M)),
   };
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+function detailsFromMap(map: Record<string, { S?: string }> | undefined): CaseDetails | undefined {
+  if (!map) return undefined;
+  const details: Record<string, string> = {};
+  for (const key of DETAIL_FIELDS) {
+    const v = map[key]?.S;
+    if (v !== undefined) details[key] = v;
+  }
+  return Object.keys(details).length > 0 ? details : undefined;
 }
 
-/** Composes the notification to the assigned employee. */
-export function composeCaseEmail(assigned: AssignedCase): CaseEmail {
-  const { caseId, employee, openedAt } = assigned;
-  const subject = `New support case ${caseId} is assigned to you`;
-  const steps = [
-    `Open case ${caseId} in the support console.`,
-    'Contact the customer within one business day.',
-    'Record what you did on the case before you close it.',
-  ];
-  const text = [
-    `Hello ${employee.name},`,
-    '',
-    `Support case ${caseId} (opened ${openedAt}) is now yours.`,
-    '',
-    'What to do next:',
-    ...steps.map((s, i) => `${i + 1}. ${s}`),
-    '',
-    'This message was sent by the support case workflow.',
-  ].join('\n');
-  const html = [
-    `<p>Hello ${escapeHtml(employee.name)},</p>`,
-    `<p>Support case <strong>${escapeHtml(caseId)}</strong> (opened ${escapeHtml(openedAt)}) is now yours.</p>`,
-    '<p>What to do next:</p>',
-    `<ol>${steps.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ol>`,
-    '<p>This message was sent by the support case workflow.</p>',
-  ].join('\n');
-  return { to: employee.email, subject, text, html };
+const DEFAULT_TEMPLATES = compileEmailTemplates();
+
+/** Composes the notification to the assigned employee from the templates (default: today's wording). */
+export function composeCaseEmail(assigned: AssignedCase, templates: EmailTemplates = DEFAULT_TEMPLATES): CaseEmail {
+  return { to: assigned.employee.email, ...renderEmail(templates, caseTemplateValues(assigned)) };
 }

@@ -25,6 +25,12 @@ export const ENV = {
   CONFIGURATION_SET: 'SES_CONFIGURATION_SET',
   /** Seconds after which an unfinished email claim of another execution may be taken over. */
   EMAIL_LEASE_SECONDS: 'EMAIL_LEASE_SECONDS',
+  /** Display name shown with the sender address (absent: the bare address). */
+  SENDER_NAME: 'SENDER_NAME',
+  /** JSON array of reply-to addresses (absent: no Reply-To). */
+  REPLY_TO_ADDRESSES: 'REPLY_TO_ADDRESSES',
+  /** JSON object `{subject?, text?, html?}` of email templates (absent or a missing key: the default). */
+  EMAIL_TEMPLATES: 'EMAIL_TEMPLATES',
 } as const;
 
 /**
@@ -77,10 +83,40 @@ export interface RosterEmployee {
   readonly email: string;
 }
 
+/**
+ * Optional details of a case, given in the execution input next to `inputCaseID`
+ * (`{"inputCaseID": "001", "details": {"title": "..."}}`), stored on the case record and
+ * available to the email templates. Every field is optional; unknown fields are refused.
+ */
+export interface CaseDetails {
+  /** Short description of the case. */
+  readonly title?: string;
+  /** Priority as the team names it (`P1`, `high`, ...). */
+  readonly priority?: string;
+  /** Name of the customer who opened the case. */
+  readonly customerName?: string;
+  /** `http://` or `https://` URL of the ticket. */
+  readonly link?: string;
+}
+
+/**
+ * Longest accepted value of each detail, in UTF-16 code units (a character outside the
+ * Basic Multilingual Plane, such as most emoji, counts 2). All four together are at most
+ * 3,280 units, that is at most about 10 KB of UTF-8: far below Step Functions' 256 KB payload limit.
+ */
+export const CASE_DETAIL_LIMITS = {
+  title: 1000,
+  priority: 32,
+  customerName: 200,
+  link: 2048,
+} as const satisfies Record<keyof CaseDetails, number>;
+
 /** Output of Open Case, input of Assign Case. */
 export interface OpenedCase {
   readonly caseId: string;
   readonly openedAt: string;
+  /** Present only when the execution input carried at least one detail. */
+  readonly details?: CaseDetails;
 }
 
 /** Output of Assign Case. */
@@ -103,6 +139,8 @@ export interface CaseResult {
   readonly messageId: string;
   readonly assignedAt: string;
   readonly emailedAt: string;
+  /** The case's stored details, when it has any. */
+  readonly details?: CaseDetails;
 }
 
 /**
@@ -178,6 +216,8 @@ export interface CaseRecord {
   /** How many times the email was sent again after an attempt ended with an unknown outcome. */
   readonly emailAmbiguousResends?: number;
   readonly failureError?: string;
+  /** The case details (a DynamoDB map of strings), when the case has any. */
+  readonly details?: CaseDetails;
 }
 
 /**

@@ -27,6 +27,7 @@ import {
 } from './case-logic';
 import { CaseTable, caseTableName, Claim, REQUEST_TIMEOUTS, WriteOutcome } from './case-table.lambda-shared';
 import { AssignedCase, CaseRecord, CaseResult, EmailStatus, EmailStatusValue, ENV, SentEmail } from './case-types';
+import { EmailTemplates, formatSender, parseEmailTemplatesJson } from './email-template';
 import {
   CaseNotFoundError,
   ConfigurationError,
@@ -65,6 +66,35 @@ function config(): Config {
     leaseSeconds: Number.isFinite(lease) && lease > 0 ? lease : DEFAULT_LEASE_SECONDS,
     configurationSetName: process.env[ENV.CONFIGURATION_SET] || undefined,
   };
+}
+
+/**
+ * The email templates, read once per cold start. The one place that knows where they come
+ * from (today: the `EMAIL_TEMPLATES` environment variable, JSON `{subject?, text?, html?}`).
+ */
+let templates: EmailTemplates | undefined;
+function loadEmailTemplates(): EmailTemplates {
+  try {
+    templates ??= parseEmailTemplatesJson(process.env[ENV.EMAIL_TEMPLATES]);
+  } catch (err) {
+    throw new ConfigurationError(`${ENV.EMAIL_TEMPLATES} is malformed: ${(err as Error).message}`);
+  }
+  return templates;
+}
+
+/** Sender display name and reply-to addresses (both optional). */
+function senderSettings(sender: string): { source: string; replyTo?: string[] } {
+  const replyToJson = process.env[ENV.REPLY_TO_ADDRESSES];
+  let replyTo: unknown;
+  try {
+    replyTo = replyToJson ? JSON.parse(replyToJson) : undefined;
+  } catch {
+    throw new ConfigurationError(`${ENV.REPLY_TO_ADDRESSES} is not valid JSON`);
+  }
+  if (replyTo !== undefined && (!Array.isArray(replyTo) || !replyTo.every(isValidEmailAddress))) {
+    throw new ConfigurationError(`${ENV.REPLY_TO_ADDRESSES} must be a JSON array of email addresses`);
+  }
+  return { source: formatSender(sender, process.env[ENV.SENDER_NAME]), replyTo: replyTo?.length ? replyTo : undefined };
 }
 
 /** This attempt holds the claim; `claimedFrom` and `resendsBefore` decide how a possible email is counted. */
@@ -182,6 +212,8 @@ export async function handler(event: unknown, context?: InvocationContext): Prom
   const log = caseLogger('Send Email', c.caseId, invocation);
   const metricContext = { caseId: c.caseId, requestId: invocation.requestId };
   const cfg = config();
+  const emailTemplates = loadEmailTemplates();
+  const sender = senderSettings(cfg.sender);
   const claim: Claim = { owner: executionId, attemptId: randomUUID(), now: new Date() };
 
   const acquired = await acquire(cfg, c.caseId, claim, log);
@@ -193,12 +225,14 @@ export async function handler(event: unknown, context?: InvocationContext): Prom
     log.warn('an earlier attempt ended without a known outcome; sending again (at-least-once, counted)');
   }
 
-  const email = composeCaseEmail(c);
+  const email = composeCaseEmail(c, emailTemplates);
   let messageId: string;
   try {
     const out = await ses.send(
       new SendEmailCommand({
-        Source: cfg.sender,
+        // "Display Name" <address>: IAM's ses:FromAddress condition still sees the bare address.
+        Source: sender.source,
+        ReplyToAddresses: sender.replyTo,
         ConfigurationSetName: cfg.configurationSetName,
         Destination: { ToAddresses: [email.to] },
         Message: {
@@ -221,6 +255,6 @@ export async function handler(event: unknown, context?: InvocationContext): Prom
     attemptId: claim.attemptId,
     emailedAt,
     emailAmbiguousResends: String(resendsAfterPossibleSend(acquired.claimedFrom, acquired.resendsBefore)),
-    result: { caseId: c.caseId, employee: c.employee, messageId, assignedAt: c.assignedAt, emailedAt },
+    result: { caseId: c.caseId, employee: c.employee, messageId, assignedAt: c.assignedAt, emailedAt, ...(c.details ? { details: c.details } : {}) },
   }, log);
 }

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { LocalRun, startLocalRun } from '../../harness/local-run';
-import { MAX_CASE_ID_LENGTH } from '../../src/handlers/case-types';
+import { CASE_DETAIL_LIMITS, MAX_CASE_ID_LENGTH } from '../../src/handlers/case-types';
 
 const VALID_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const isValidId = (v: unknown) => typeof v === 'string' && v.length >= 1 && v.length <= MAX_CASE_ID_LENGTH && VALID_ID.test(v);
@@ -23,6 +23,18 @@ const badCaseId = fc.oneof(
   fc.stringMatching(/^[0-9]{1,5}$/).map((s) => `${s}\n`),
 ).filter((s) => !isValidId(s));
 
+const DETAIL_FIELDS = Object.keys(CASE_DETAIL_LIMITS) as (keyof typeof CASE_DETAIL_LIMITS)[];
+
+/** Case details that must be refused (next to a valid case id). */
+const badDetails = fc.oneof(
+  fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 })),
+  fc.dictionary(fc.string({ minLength: 1 }).filter((k) => !(DETAIL_FIELDS as string[]).includes(k) && k !== '__proto__'), fc.string(), { minKeys: 1, maxKeys: 3 }),
+  fc.constantFrom(...DETAIL_FIELDS).chain((k) => fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.constant(''), fc.array(fc.string())).map((v) => ({ [k]: v }))),
+  fc.constantFrom(...DETAIL_FIELDS).map((k) => ({ [k]: 'https://e.example/' + 'x'.repeat(CASE_DETAIL_LIMITS[k]) })),
+  fc.constantFrom('javascript:alert(1)', 'ftp://files.example/x', '/tickets/1', 'https://a b.example', 'data:text/html,<b>x</b>', 'mailto:a@example.com')
+    .map((link) => ({ link })),
+);
+
 /** Execution inputs that must be refused. */
 const badInput = fc.oneof(
   // the case id present but invalid
@@ -39,6 +51,8 @@ const badInput = fc.oneof(
     fc.string(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null),
     fc.array(fc.jsonValue(), { maxLength: 3 }),
   ),
+  // a valid case id with bad details
+  fc.tuple(fc.stringMatching(/^[0-9]{3}$/), badDetails).map(([inputCaseID, details]) => ({ inputCaseID, details })),
   // wrong key case
   fc.stringMatching(/^[0-9]{3}$/).map((id) => ({ inputCaseId: id })),
 );

@@ -4,7 +4,7 @@
  * served by dynalite and aws-ses-v2-local.
  */
 import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
-import { EXAMPLE_ROSTER, EXAMPLE_SENDER, synthExample, SynthesizedExample } from '../../harness/example-app';
+import { EXAMPLE_REPLY_TO, EXAMPLE_ROSTER, EXAMPLE_SENDER, EXAMPLE_SENDER_NAME, synthExample, SynthesizedExample } from '../../harness/example-app';
 import { LocalRun, startLocalRun } from '../../harness/local-run';
 
 let synthesized: SynthesizedExample;
@@ -32,7 +32,7 @@ describe('the tutorial case', () => {
 
     const emails = await run.aws.emails();
     expect(emails).toHaveLength(1);
-    expect(emails[0]).toMatchObject({ messageId, from: EXAMPLE_SENDER, destination: { to: [employee.email] } });
+    expect(emails[0]).toMatchObject({ messageId, from: `"${EXAMPLE_SENDER_NAME}" <${EXAMPLE_SENDER}>`, destination: { to: [employee.email] } });
     expect(emails[0].subject).toContain('001');
 
     const records = await run.workflow.records();
@@ -56,6 +56,75 @@ describe('the tutorial case', () => {
     expect(a.output.employee).toEqual(b.output.employee);
     expect(a.output.messageId).toBe(b.output.messageId);
     expect(await run.aws.emails()).toHaveLength(1);
+  }));
+});
+
+describe('case details and the team\'s email template', () => {
+  const details = {
+    title: 'Invoice shows <b>twice</b> the amount\r\nBcc: evil@example.com',
+    priority: 'P1 🔥',
+    customerName: 'Müller & Söhne \u200F',
+    link: 'https://tickets.example.com/cases/9?view=full&tab=history',
+  };
+
+  test('the email in the SES emulator is exactly as templated: display name, reply-to, subject, text, HTML', () => withRun({}, async (run) => {
+    const outcome = await run.workflow.run({ inputCaseID: '201', details });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(outcome.output.details).toEqual(details);
+    const { employee, messageId } = outcome.output;
+    const [record] = await run.workflow.records();
+    expect(record.details.M.title.S).toBe(details.title);
+    const openedAt = record.openedAt.S;
+    const assignedAt = record.assignedAt.S;
+
+    const emails = await run.aws.emails();
+    expect(emails).toHaveLength(1);
+    expect(emails[0]).toEqual({
+      messageId,
+      from: '"Support Team" <support@example.com>',
+      replyTo: EXAMPLE_REPLY_TO,
+      destination: { to: [employee.email], cc: [], bcc: [] },
+      subject: 'New support case 201 is assigned to you',
+      body: {
+        text: [
+          `Hi ${employee.name},`,
+          '',
+          'case 201 is yours (priority P1 🔥).',
+          '"Invoice shows <b>twice</b> the amount\r\nBcc: evil@example.com"',
+          'Customer: Müller & Söhne \u200F',
+          'Ticket: https://tickets.example.com/cases/9?view=full&tab=history',
+          '',
+          `Opened ${openedAt}, assigned to you ${assignedAt}. Reply to reach the support queue.`,
+          '-- The Support Team',
+        ].join('\n'),
+        html: [
+          `<p>Hi ${employee.name},</p>`,
+          '<p>case <strong>201</strong> is yours (priority <em>P1 🔥</em>).</p>',
+          '<blockquote id="title">Invoice shows &#60;b&#62;twice&#60;/b&#62; the amount\r\nBcc: evil@example.com</blockquote>'
+            + '<p>Customer: Müller &#38; Söhne \u200F</p>',
+          '<p><a href="https://tickets.example.com/cases/9?view=full&#38;tab=history">Open the ticket</a></p>',
+          `<p><small>Opened ${openedAt}, assigned to you ${assignedAt}. Reply to reach the support queue.</small></p>`,
+        ].join('\n'),
+      },
+      attachments: [],
+      at: expect.any(Number),
+    });
+  }));
+
+  test('a case without details keeps the tutorial\'s output shape; the template leaves the sections out', () => withRun({}, async (run) => {
+    const outcome = await run.workflow.run({ inputCaseID: '202' });
+    expect(Object.keys(outcome.output).sort()).toEqual(['assignedAt', 'caseId', 'emailedAt', 'employee', 'messageId']);
+    const [email] = await run.aws.emails();
+    expect(email.body.text).toMatch(/^Hi .*,\n\ncase 202 is yours\.\n\nOpened /);
+    expect(email.body.html).toMatch(/^<p>Hi .*,<\/p>\n<p>case <strong>202<\/strong> is yours\.<\/p>\n\n\n<p><small>Opened /);
+  }));
+
+  test('bad details fail Open Case with InvalidCaseInput; nothing written, nothing sent', () => withRun({}, async (run) => {
+    const outcome = await run.workflow.run({ inputCaseID: '203', details: { title: 'ok', link: 'javascript:alert(1)' } });
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'InvalidCaseInput', statesEntered: ['Open Case', 'Case Failed'] });
+    expect(outcome.cause).toContain('details.link must be an absolute http:// or https:// URL');
+    expect(await run.workflow.records()).toHaveLength(0);
+    expect(await run.aws.emails()).toHaveLength(0);
   }));
 });
 

@@ -1,5 +1,6 @@
 import {
   assignCase,
+  assignmentFromRecord,
   chooseEmployee,
   composeCaseEmail,
   fromItem,
@@ -14,7 +15,7 @@ import {
   claimedFromOf,
   resendsAfterPossibleSend,
 } from '../../src/handlers/case-logic';
-import { CaseErrorName, RosterEmployee } from '../../src/handlers/case-types';
+import { CASE_DETAIL_LIMITS, CaseErrorName, RosterEmployee } from '../../src/handlers/case-types';
 
 const NOW = new Date('2026-11-25T10:00:00.000Z');
 const ROSTER: RosterEmployee[] = [
@@ -213,5 +214,62 @@ describe('email claim protocol decisions', () => {
     for (const v of ['UNCERTAIN', 'SENDING', undefined]) expect(claimedFromOf({ emailClaimedFrom: v })).toBe('UNCERTAIN');
     expect(resendsAfterPossibleSend('PENDING', 0)).toBe(0);
     expect(resendsAfterPossibleSend('UNCERTAIN', 2)).toBe(3);
+  });
+});
+
+describe('case details', () => {
+  const details = { title: 'Printer on fire', priority: 'P1', customerName: 'ACME', link: 'https://tickets.example.com/42' };
+
+  test('are optional: the tutorial input gives exactly what it gave before', () => {
+    expect(openCase({ inputCaseID: '001' }, NOW)).toStrictEqual({ caseId: '001', openedAt: NOW.toISOString() });
+    expect(openCase({ inputCaseID: '001', details: {} }, NOW)).toStrictEqual({ caseId: '001', openedAt: NOW.toISOString() });
+  });
+
+  test('are carried from Open Case through Assign Case and Send Email and stored on the record', () => {
+    const opened = openCase({ inputCaseID: '001', details }, NOW);
+    expect(opened.details).toEqual(details);
+    expect(parseOpenedCase(JSON.parse(JSON.stringify(opened)))).toEqual(opened);
+    const assigned = assignCase(parseOpenedCase(opened), ROSTER, NOW);
+    expect(parseSendEmailInput({ case: assigned, executionId: 'arn:x' }).case.details).toEqual(details);
+    const item = toItem(newCaseRecord(assigned));
+    expect(item.details).toEqual({ M: { title: { S: details.title }, priority: { S: 'P1' }, customerName: { S: 'ACME' }, link: { S: details.link } } });
+    expect(fromItem(item).details).toEqual(details);
+    expect(assignmentFromRecord(fromItem(item))).toEqual(assigned);
+  });
+
+  test('a record without details reads back without them', () => {
+    const record = newCaseRecord(assignCase(openCase({ inputCaseID: '001' }, NOW), ROSTER, NOW));
+    expect(toItem(record).details).toBeUndefined();
+    expect('details' in fromItem(toItem(record))).toBe(false);
+    expect('details' in assignmentFromRecord(fromItem(toItem(record)))).toBe(false);
+  });
+
+  test('the limits bound the whole execution payload far below 256 KB', () => {
+    const biggest = Object.fromEntries(Object.entries(CASE_DETAIL_LIMITS).map(([k, n]) => [k, k === 'link' ? 'https://e.example/' + '\u4e00'.repeat(n - 18) : '\u4e00'.repeat(n)]));
+    const opened = openCase({ inputCaseID: 'x'.repeat(64), details: biggest }, NOW);
+    expect(Buffer.byteLength(JSON.stringify(opened))).toBeLessThan(12 * 1024);
+  });
+
+  test.each([
+    ['not an object', 'P1', /details must be an object, got a string of 2 characters/],
+    ['null', null, /details must be an object, got null/],
+    ['an unknown field', { title: 't', severity: 'x' }, /details has unknown field\(s\) "severity"; known: title, priority, customerName, link/],
+    ['a number', { priority: 1 }, /details.priority must be a string, got a number/],
+    ['an empty string', { title: '  ' }, /details.title must not be empty/],
+    ['a 1,001-character title', { title: 'x'.repeat(1001) }, /details.title must be at most 1000 characters, got 1001/],
+    ['a long customer name', { customerName: 'x'.repeat(201) }, /details.customerName must be at most 200 characters/],
+    ['a javascript: link', { link: 'javascript:alert(1)' }, /details.link must be an absolute http:\/\/ or https:\/\/ URL/],
+    ['a relative link', { link: '/tickets/1' }, /details.link must be an absolute/],
+    ['a link with spaces', { link: 'https://e.example/a b' }, /details.link must be an absolute/],
+    ['a NUL character', { title: 'a\u0000b' }, /details.title must not contain control characters other than tab and line breaks/],
+  ])('%s fails Open Case with InvalidCaseInput', (_what, value, message) => {
+    const err = errorOf(() => openCase({ inputCaseID: '001', details: value }, NOW));
+    expect(err.name).toBe(CaseErrorName.INVALID_CASE_INPUT);
+    expect(err.message).toMatch(message);
+  });
+
+  test('CR/LF, tabs, emoji and right-to-left marks are accepted (the templates make them safe)', () => {
+    const tricky = { title: 'a\r\nb\tc 😀 \u200F\u202E' };
+    expect(openCase({ inputCaseID: '001', details: tricky }, NOW).details).toEqual(tricky);
   });
 });

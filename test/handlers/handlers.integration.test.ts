@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { FaultProxy, startFaultProxy } from '../../harness/fault-proxy';
 import { LocalAws, startLocalAws } from '../../harness/local-aws';
-import { CaseErrorName, CaseResult, AssignedCase, CONFIG_FILES, ENV, RosterEmployee } from '../../src/handlers/case-types';
+import { CaseErrorName, CaseResult, AssignedCase, CONFIG_FILES, ENV, OpenedCase, RosterEmployee } from '../../src/handlers/case-types';
 
 const TABLE = 'cases';
 const SENDER = 'support@example.com';
@@ -24,7 +24,7 @@ let aws: LocalAws;
 let ddbProxy: FaultProxy;
 let sesProxy: FaultProxy;
 let direct: DynamoDBClient;
-let openCase: Handler<{ caseId: string; openedAt: string }>;
+let openCase: Handler<OpenedCase>;
 let assignCase: Handler<AssignedCase>;
 let sendEmail: Handler<CaseResult>;
 
@@ -410,5 +410,54 @@ describe('Send Email', () => {
       expect(item).toMatchObject({ status: { S: 'EMAILED' }, emailStatus: { S: 'SENT' } });
       expect(item.failureError).toBeUndefined();
     });
+  });
+});
+
+describe('case details, display name and reply-to', () => {
+  const details = { title: 'Printer <b>on fire</b>', priority: 'P1', customerName: 'ACME', link: 'https://tickets.example.com/42?a=1&b=2' };
+
+  afterEach(() => {
+    delete process.env[ENV.SENDER_NAME];
+    delete process.env[ENV.REPLY_TO_ADDRESSES];
+  });
+
+  test('details go from Open Case to the record, the email and the result; the email has the display name and reply-to', async () => {
+    process.env[ENV.SENDER_NAME] = 'Support Team';
+    process.env[ENV.REPLY_TO_ADDRESSES] = JSON.stringify(['queue@example.com']);
+    const opened = await openCase({ inputCaseID: `h-${++seq}`, details });
+    expect(opened.details).toEqual(details);
+    const a = await assignCase(opened);
+    expect(a.details).toEqual(details);
+    expect((await record(a.caseId))!.details).toEqual({
+      M: {
+        title: { S: details.title }, priority: { S: 'P1' }, customerName: { S: 'ACME' }, link: { S: details.link },
+      },
+    });
+    const result = await sendEmail({ case: a, executionId: 'arn:aws:states:us-east-1:1:execution:sm:x' });
+    expect(result.details).toEqual(details);
+    const [email] = await emailsFor(a.caseId);
+    expect(email).toMatchObject({ from: '"Support Team" <support@example.com>', replyTo: ['queue@example.com'], destination: { to: [a.employee.email] } });
+    expect(email.subject).toBe(`New support case ${a.caseId} is assigned to you`);
+    expect(email.body.text).toContain('\nTitle: Printer <b>on fire</b>\nPriority: P1\nCustomer: ACME\nTicket: https://tickets.example.com/42?a=1&b=2\n');
+    expect(email.body.html).toContain('<li>Title: Printer &#60;b&#62;on fire&#60;/b&#62;</li>');
+    // a retry returns the stored result, details included
+    expect((await sendEmail({ case: a, executionId: 'arn:aws:states:us-east-1:1:execution:sm:x' })).details).toEqual(details);
+  });
+
+  test('when the case already has a record, its stored details win', async () => {
+    const caseId = `h-${++seq}`;
+    const first = await assignCase(await openCase({ inputCaseID: caseId, details: { title: 'first' } }));
+    const again = await assignCase(await openCase({ inputCaseID: caseId, details: { title: 'second', priority: 'P9' } }));
+    expect(again.details).toEqual({ title: 'first' });
+    expect(again).toEqual(first);
+  });
+
+  test('bad details fail Open Case with InvalidCaseInput: nothing written, nothing sent', async () => {
+    const caseId = `h-${++seq}`;
+    const err = await rejection(openCase({ inputCaseID: caseId, details: { title: 'x'.repeat(1001) } }));
+    expect(err.name).toBe(CaseErrorName.INVALID_CASE_INPUT);
+    expect(err.message).toBe('details.title must be at most 1000 characters, got 1001');
+    expect(await record(caseId)).toBeUndefined();
+    expect(await emailsFor(caseId)).toHaveLength(0);
   });
 });
