@@ -21,12 +21,13 @@ import { EmailTemplate } from './email-template';
 import { EmployeeRoster } from './employee-roster';
 import { AssignCaseFunction } from './handlers/assign-case-function';
 import { isValidEmailAddress } from './handlers/case-logic';
-import { CASE_TABLE_PARTITION_KEY, CaseErrorName, CaseStatus, EmailStatus, ENV, RECORD_SENT } from './handlers/case-types';
+import { CASE_TABLE_PARTITION_KEY, CaseErrorName, CaseStatus, CONFIG_FILES, EmailStatus, ENV, RECORD_SENT } from './handlers/case-types';
 import { METRIC_NAMES, METRICS_ENV } from './handlers/metrics';
 import { checkEmailTemplate, checkSenderName } from './handlers/email-template';
 import { OpenCaseFunction } from './handlers/open-case-function';
 import { SendEmailFunction } from './handlers/send-email-function';
 import { createAlarms, createDashboard, handlerMetric, MonitoredWorkflow } from './monitoring';
+import { addConfigFile } from './config-file';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
 import { STATE_NAMES } from './state-names';
 import { RequiredTableKey, grantTableKey, tableKeyProblems, warnIfTableKeyUnchecked } from './table-access';
@@ -87,9 +88,8 @@ export interface SupportCaseWorkflowProps {
    * placeholders (`{{caseId}}`, `{{employeeName}}`, `{{openedAt}}`, `{{title}}`...; see
    * `EmailTemplate`). Parts left out keep the default wording. Checked at synth: an unknown
    * placeholder or unbalanced braces fail with an error naming the part and the placeholder.
-   * The templates are passed to the Send Email function in its environment, which Lambda
-   * limits to 4 KB in all, so together (with `senderName` and `replyToAddresses`) they may
-   * take at most 3,072 bytes of UTF-8.
+   * The templates reach the Send Email function in its configuration file (a small layer, like
+   * a fixed roster), not its environment; together they may take at most 64 KiB of UTF-8.
    *
    * @default - today's wording, with the case details when the case has any
    */
@@ -544,10 +544,10 @@ export class SupportCaseWorkflow extends Construct {
     this.sendEmailFunction = new SendEmailFunction(this, 'SendEmailFunction', functionProps('SendEmail', {
       [ENV.TABLE_NAME]: this.table.tableName,
       [ENV.SENDER_EMAIL]: props.senderEmail,
-      // An email claim older than one invocation can only belong to an attempt that is over.
+      // An email claim older than its lease belongs to an attempt that is over.
       [ENV.EMAIL_LEASE_SECONDS]: String(emailLeaseSeconds(handlerTimeout)),
-      ...emailEnvironment(this, props),
     }));
+    configureEmail(this.sendEmailFunction, props);
     if (props.configurationSetName) this.sendEmailFunction.addEnvironment(ENV.CONFIGURATION_SET, props.configurationSetName);
 
     // Least privilege: each function may call exactly what its step calls.
@@ -858,18 +858,20 @@ export class SupportCaseWorkflow extends Construct {
 }
 
 /**
- * How the email settings (templates, display name, reply-to) reach the Send Email function:
- * the one place to change if they move out of the environment. Only what is set is passed.
+ * How the email settings reach the Send Email function, the one place that knows: the team's
+ * templates (possibly large) in the function's configuration file, the display name and reply-to
+ * addresses (small) in its environment. Only what is set is passed.
  */
-function emailEnvironment(scope: Construct, props: SupportCaseWorkflowProps): Record<string, string> {
-  const env: Record<string, string> = {};
+function configureEmail(fn: lambda.Function, props: SupportCaseWorkflowProps): void {
   const templates = emailTemplateOverrides(props.emailTemplate);
-  if (Object.keys(templates).length > 0) env[ENV.EMAIL_TEMPLATES] = JSON.stringify(templates);
-  if (props.senderName !== undefined) env[ENV.SENDER_NAME] = props.senderName;
-  if (props.replyToAddresses !== undefined && props.replyToAddresses.length > 0) {
-    env[ENV.REPLY_TO_ADDRESSES] = Stack.of(scope).toJsonString(props.replyToAddresses);
+  if (Object.keys(templates).length > 0) {
+    addConfigFile(fn, CONFIG_FILES.SEND_EMAIL, { templates });
+    fn.addEnvironment(ENV.EMAIL_TEMPLATES_FILE, CONFIG_FILES.SEND_EMAIL);
   }
-  return env;
+  if (props.senderName !== undefined) fn.addEnvironment(ENV.SENDER_NAME, props.senderName);
+  if (props.replyToAddresses !== undefined && props.replyToAddresses.length > 0) {
+    fn.addEnvironment(ENV.REPLY_TO_ADDRESSES, Stack.of(fn).toJsonString(props.replyToAddresses));
+  }
 }
 
 /** The template parts that are set, as the handler reads them. */
@@ -881,8 +883,10 @@ function emailTemplateOverrides(template: EmailTemplate | undefined): Record<str
   return parts;
 }
 
-/** Room the email settings may take in the Send Email function's 4 KB environment (the rest is for the other variables). */
+/** Room the display name and reply-to addresses may take in the Send Email function's 4 KB environment (the rest is for the other variables). */
 const EMAIL_ENVIRONMENT_BYTES = 3072;
+/** Largest size of the templates together (UTF-8): they ride in a configuration file, far below a layer's limit, and make SES messages of sane size. */
+const EMAIL_TEMPLATES_BYTES = 64 * 1024;
 const MAX_REPLY_TO_ADDRESSES = 10;
 
 function validateEmailProps(props: SupportCaseWorkflowProps): string[] {
@@ -906,12 +910,14 @@ function validateEmailProps(props: SupportCaseWorkflowProps): string[] {
     const duplicates = replyTo.filter((a, i) => !Token.isUnresolved(a) && replyTo.indexOf(a) !== i);
     if (duplicates.length > 0) problems.push(`replyToAddresses: ${JSON.stringify(duplicates[0])} is listed twice`);
   }
-  const bytes = Buffer.byteLength(JSON.stringify(template), 'utf8') * (Object.keys(template).length > 0 ? 1 : 0)
-    + Buffer.byteLength(props.senderName ?? '', 'utf8')
-    + Buffer.byteLength(replyTo ? JSON.stringify(replyTo) : '', 'utf8');
-  if (bytes > EMAIL_ENVIRONMENT_BYTES) {
-    problems.push(`emailTemplate: the email templates, senderName and replyToAddresses take ${bytes} bytes of the Send Email`
-      + ` function's environment; Lambda allows 4 KB for all its variables, which leaves ${EMAIL_ENVIRONMENT_BYTES} bytes for these`);
+  const templateBytes = Buffer.byteLength(JSON.stringify(template), 'utf8');
+  if (templateBytes > EMAIL_TEMPLATES_BYTES) {
+    problems.push(`emailTemplate: the templates take ${templateBytes} bytes; at most ${EMAIL_TEMPLATES_BYTES} are allowed`);
+  }
+  const envBytes = Buffer.byteLength(props.senderName ?? '', 'utf8') + Buffer.byteLength(replyTo ? JSON.stringify(replyTo) : '', 'utf8');
+  if (envBytes > EMAIL_ENVIRONMENT_BYTES) {
+    problems.push(`replyToAddresses: senderName and replyToAddresses take ${envBytes} bytes of the Send Email function's environment;`
+      + ` Lambda allows 4 KB for all its variables, which leaves ${EMAIL_ENVIRONMENT_BYTES} bytes for these`);
   }
   return problems;
 }

@@ -636,17 +636,27 @@ describe('email templates, sender name and reply-to', () => {
   test('none set: the Send Email function gets no email settings (the defaults are in the handler)', () => {
     const vars = sendEmailVariables(Template.fromStack(stackWith().stack));
     expect(Object.keys(vars)).toEqual(expect.arrayContaining(['CASE_TABLE_NAME', 'EMAIL_LEASE_SECONDS', 'SENDER_EMAIL']));
-    for (const key of ['EMAIL_TEMPLATES', 'SENDER_NAME', 'REPLY_TO_ADDRESSES']) expect(vars).not.toHaveProperty(key);
+    for (const key of ['EMAIL_TEMPLATES_FILE', 'SENDER_NAME', 'REPLY_TO_ADDRESSES']) expect(vars).not.toHaveProperty(key);
   });
 
-  test('templates, display name and reply-to reach the Send Email function; IAM still limits the bare address', () => {
-    const template = Template.fromStack(stackWith({
+  test('templates (in a configuration file), display name and reply-to reach the Send Email function; IAM still limits the bare address', () => {
+    const app = new App({ context: { 'aws:cdk:enable-asset-metadata': true } });
+    const stack = new Stack(app, 'Test', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const workflow = new SupportCaseWorkflow(stack, 'Support', {
+      roster: ROSTER,
+      senderEmail: 'support@example.com',
       emailTemplate: { subject: 'Case {{caseId}}: {{title}}', html: '<p>{{#title}}{{title}}{{/title}}</p>' },
       senderName: 'Support Team',
       replyToAddresses: ['queue@example.com', 'lead@example.com'],
-    }).stack);
+    });
+    const template = Template.fromStack(stack);
     const vars = sendEmailVariables(template);
-    expect(JSON.parse(vars.EMAIL_TEMPLATES)).toEqual({ subject: 'Case {{caseId}}: {{title}}', html: '<p>{{#title}}{{title}}{{/title}}</p>' });
+    expect(vars.EMAIL_TEMPLATES_FILE).toBe('send-email.json');
+    const fn = template.toJSON().Resources[stack.getLogicalId(workflow.sendEmailFunction.node.defaultChild as any)];
+    const [layerRef] = fn.Properties.Layers;
+    const layer = template.toJSON().Resources[layerRef.Ref];
+    const file = JSON.parse(readFileSync(join(app.outdir, layer.Metadata['aws:asset:path'], 'support-case-workflow', 'send-email.json'), 'utf8'));
+    expect(file).toEqual({ templates: { subject: 'Case {{caseId}}: {{title}}', html: '<p>{{#title}}{{title}}{{/title}}</p>' } });
     expect(vars.SENDER_NAME).toBe('Support Team');
     expect(JSON.parse(vars.REPLY_TO_ADDRESSES)).toEqual(['queue@example.com', 'lead@example.com']);
     expect(vars.SENDER_EMAIL).toBe('support@example.com');
@@ -666,7 +676,8 @@ describe('email templates, sender name and reply-to', () => {
     ['a stray closing brace pair', { emailTemplate: { html: '<p>x}}</p>' } }, /emailTemplate\.html: '\}\}' without '\{\{'/],
     ['an unclosed section', { emailTemplate: { html: '{{#link}}<a href="{{link}}">' } }, /emailTemplate\.html: section \{\{#link\}\} is never closed/],
     ['a two-line subject', { emailTemplate: { subject: 'Case {{caseId}}\r\nBcc: x@example.com' } }, /emailTemplate\.subject: a subject must be one line/],
-    ['templates too big for the Lambda environment', { emailTemplate: { html: 'x'.repeat(3100) } }, /emailTemplate: the email templates, senderName and replyToAddresses take 3\d{3} bytes .* 4 KB/],
+    ['templates over 64 KiB', { emailTemplate: { html: 'x'.repeat(70_000) } }, /emailTemplate: the templates take 700\d\d bytes; at most 65536 are allowed/],
+    ['a display name and reply-to too big for the Lambda environment', { senderName: 'n'.repeat(90), replyToAddresses: Array.from({ length: 10 }, (_, i) => `${'q'.repeat(300)}${i}@example.com`) }, /replyToAddresses: senderName and replyToAddresses take \d+ bytes .* 4 KB/],
     ['a display name with a line break', { senderName: 'Team\nBcc: x@example.com' }, /senderName: must not contain line breaks/],
     ['a malformed reply-to address', { replyToAddresses: ['queue@example.com', 'nope'] }, /replyToAddresses\[1\]: "nope" is not a valid email address/],
     ['an empty reply-to list', { replyToAddresses: [] }, /replyToAddresses: must not be empty/],

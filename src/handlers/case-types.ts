@@ -29,8 +29,12 @@ export const ENV = {
   SENDER_NAME: 'SENDER_NAME',
   /** JSON array of reply-to addresses (absent: no Reply-To). */
   REPLY_TO_ADDRESSES: 'REPLY_TO_ADDRESSES',
-  /** JSON object `{subject?, text?, html?}` of email templates (absent or a missing key: the default). */
-  EMAIL_TEMPLATES: 'EMAIL_TEMPLATES',
+  /**
+   * Set (to `CONFIG_FILES.SEND_EMAIL`) when the team's email templates are in Send Email's
+   * configuration file, as `{"templates": {subject?, text?, html?}}` (absent, or a missing part:
+   * the default wording).
+   */
+  EMAIL_TEMPLATES_FILE: 'EMAIL_TEMPLATES_FILE',
 } as const;
 
 /**
@@ -234,6 +238,8 @@ export const CONFIG_LAYER_FOLDER = 'support-case-workflow';
 export const CONFIG_FILES = {
   /** Assign Case: `{ "roster": RosterEmployee[] }` for a fixed roster. */
   ASSIGN_CASE: 'assign-case.json',
+  /** Send Email: `{ "templates": { subject?, text?, html? } }`, the team's email templates. */
+  SEND_EMAIL: 'send-email.json',
 } as const;
 
 /** Partition key attribute of the case table. */

@@ -307,12 +307,12 @@ export function formatSender(address: string, displayName?: string): string {
 }
 
 /**
- * Reads the templates configuration (JSON `{subject?, text?, html?}`) as the construct wrote it.
+ * Reads the templates configuration (`{subject?, text?, html?}`, parsed from the configuration
+ * file) as the construct wrote it; undefined means the default wording.
  * @throws Error when it is not such an object or a template does not parse
  */
-export function parseEmailTemplatesJson(json: string | undefined): EmailTemplates {
-  if (json === undefined || json === '') return compileEmailTemplates();
-  const raw: unknown = JSON.parse(json);
+export function parseEmailTemplates(raw: unknown): EmailTemplates {
+  if (raw === undefined) return compileEmailTemplates();
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('the email templates are not a JSON object');
   const overrides: Record<string, string> = {};
   for (const part of ['subject', 'text', 'html'] as const) {

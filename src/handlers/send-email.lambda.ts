@@ -27,7 +27,8 @@ import {
 } from './case-logic';
 import { CaseTable, caseTableName, Claim, REQUEST_TIMEOUTS, WriteOutcome } from './case-table.lambda-shared';
 import { AssignedCase, CaseRecord, CaseResult, EmailStatus, EmailStatusValue, ENV, SentEmail } from './case-types';
-import { EmailTemplates, formatSender, parseEmailTemplatesJson } from './email-template';
+import { readConfigFile } from './config-file';
+import { EmailTemplates, formatSender, parseEmailTemplates } from './email-template';
 import {
   CaseNotFoundError,
   ConfigurationError,
@@ -69,15 +70,18 @@ function config(): Config {
 }
 
 /**
- * The email templates, read once per cold start. The one place that knows where they come
- * from (today: the `EMAIL_TEMPLATES` environment variable, JSON `{subject?, text?, html?}`).
+ * The email templates, read once per cold start: the team's, from the function's configuration
+ * file (templates can be large: not in the environment), or the default wording.
  */
 let templates: EmailTemplates | undefined;
 function loadEmailTemplates(): EmailTemplates {
+  if (templates) return templates;
+  const file = process.env[ENV.EMAIL_TEMPLATES_FILE];
   try {
-    templates ??= parseEmailTemplatesJson(process.env[ENV.EMAIL_TEMPLATES]);
+    templates = parseEmailTemplates(file ? readConfigFile(file).templates : undefined);
   } catch (err) {
-    throw new ConfigurationError(`${ENV.EMAIL_TEMPLATES} is malformed: ${(err as Error).message}`);
+    if (err instanceof ConfigurationError) throw err;
+    throw new ConfigurationError(`the email templates in ${file} are malformed: ${(err as Error).message}`);
   }
   return templates;
 }

@@ -5,7 +5,7 @@ import {
   checkSenderName,
   compileEmailTemplates,
   formatSender,
-  parseEmailTemplatesJson,
+  parseEmailTemplates,
   parseTemplate,
 } from '../../src/handlers/email-template';
 
@@ -158,12 +158,12 @@ describe('template syntax', () => {
   });
 
   test('the handler reads its configuration; missing parts keep the defaults', () => {
-    const t = parseEmailTemplatesJson(JSON.stringify({ subject: 'Case {{caseId}}' }));
+    const t = parseEmailTemplates({ subject: 'Case {{caseId}}' });
     const email = composeCaseEmail(CASE, t);
     expect(email.subject).toBe('Case 001');
     expect(email.text).toBe(composeCaseEmail(CASE).text);
-    expect(() => parseEmailTemplatesJson('{"text": 1}')).toThrow(/text template is not a string/);
-    expect(() => parseEmailTemplatesJson('{"text": "{{x}}"}')).toThrow(/unknown placeholder/);
+    expect(() => parseEmailTemplates({ text: 1 })).toThrow(/text template is not a string/);
+    expect(() => parseEmailTemplates({ text: '{{x}}' })).toThrow(/unknown placeholder/);
   });
 });
 
