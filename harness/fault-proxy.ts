@@ -84,6 +84,11 @@ export interface FaultProxy {
   readonly requests: Record<string, number>;
   /** The body of the last request of each operation. */
   readonly lastBodies: Record<string, string>;
+  /**
+   * Requests seen per case and operation, and how many of them the proxy refused with a 4xx
+   * (a throttle, a rejection or the SES limiter: surely not carried out).
+   */
+  perCase(caseId: string): Record<string, { requests: number; refused: number }>;
   /** Plans more deterministic faults (the next matching requests fail). */
   inject(fault: PlannedFault): void;
   /** Planned faults not used yet. */
@@ -195,6 +200,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   /** Occurrences of each (case, operation) so far: the n in a random decision's key. */
   const occurrences = new Map<string, number>();
   const lastBodies: Record<string, string> = {};
+  const byCase = new Map<string, Record<string, { requests: number; refused: number }>>();
+  const countFor = (caseId: string | undefined, operation: string) => {
+    const ops = byCase.get(caseId ?? NO_CASE) ?? {};
+    byCase.set(caseId ?? NO_CASE, ops);
+    return (ops[operation] ??= { requests: 0, refused: 0 });
+  };
   const agent = new http.Agent({ keepAlive: true });
 
   const chooseFault = (operation: string, caseId: string | undefined): FaultKind | undefined => {
@@ -222,9 +233,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       const operation = operationOf(options.service, req, body);
       requests[operation] = (requests[operation] ?? 0) + 1;
       lastBodies[operation] = body.toString('utf8');
-      const fault = chooseFault(operation, caseIdOf(operation, body));
+      const caseId = caseIdOf(operation, body);
+      const counts = countFor(caseId, operation);
+      counts.requests++;
+      const fault = chooseFault(operation, caseId);
       if (fault) injected[fault]++;
       if (fault === 'throttle' || fault === 'server-error' || fault === 'reject') {
+        if (fault !== 'server-error') counts.refused++;
         answerWithError(options.service, fault, res);
         return;
       }
@@ -235,6 +250,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       // The account's sending limits apply to the requests that reach SES.
       const refusal = options.sesLimiter && WRITE_OPERATIONS.ses.has(operation) ? options.sesLimiter.take() : undefined;
       if (refusal) {
+        counts.refused++;
         answerSesError(res, 400, 'Sender', 'Throttling', refusal);
         return;
       }
@@ -266,6 +282,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     injected,
     requests,
     lastBodies,
+    perCase: (caseId) => byCase.get(caseId) ?? {},
     inject: (fault) => plan.push({ ...fault, left: fault.count ?? 1 }),
     pending: () => plan.reduce((n, p) => n + p.left, 0),
     clearPlan: () => plan.splice(0, plan.length),
