@@ -30,7 +30,9 @@ export interface SupportCaseWorkflowProps {
   /**
    * The employees that cases are assigned to.
    *
-   * @example EmployeeRoster.fromEmployees([{ id: 'e1', name: 'Ana', email: 'ana@example.com' }])
+   * @example
+   * const ana: Employee = { id: 'e1', name: 'Ana', email: 'ana@example.com' };
+   * EmployeeRoster.fromEmployees([ana]);
    */
   readonly roster: EmployeeRoster;
 
