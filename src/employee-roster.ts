@@ -45,6 +45,9 @@ const MAX_ROSTER_JSON_BYTES = 3_000;
  * employee's share of new cases.
  */
 export abstract class EmployeeRoster {
+  /** Rosters are made by `fromEmployees()` and `fromTable()` only (no public constructor). */
+  private constructor() {}
+
   /**
    * A fixed roster, deployed with the function.
    *
@@ -84,7 +87,14 @@ export abstract class EmployeeRoster {
   public abstract _bind(grantee: iam.IGrantable): Record<string, string>;
 }
 
-class TableEmployeeRoster extends EmployeeRoster {
+/**
+ * The base of the roster implementations below. `EmployeeRoster`'s constructor is private, so
+ * that the API (and its docs in every language) offers no constructor; at run time this is
+ * `EmployeeRoster` itself.
+ */
+const RosterBase = EmployeeRoster as unknown as abstract new () => EmployeeRoster;
+
+class TableEmployeeRoster extends RosterBase {
   constructor(private readonly table: dynamodb.ITable, private readonly options: TableRosterOptions) {
     super();
   }
@@ -107,7 +117,7 @@ class TableEmployeeRoster extends EmployeeRoster {
   }
 }
 
-class StaticEmployeeRoster extends EmployeeRoster {
+class StaticEmployeeRoster extends RosterBase {
   constructor(private readonly employees: Employee[]) {
     super();
   }

@@ -262,6 +262,14 @@ export class SupportCaseWorkflow extends Construct {
   /** Alarm on failed, timed-out and aborted executions. */
   public readonly executionsAlarm: cloudwatch.Alarm;
 
+  /**
+   * Creates the workflow: its state machine, functions, table (unless `props.table` is given),
+   * permissions, logs and alarm. Throws, at synth time, one error listing every invalid prop.
+   *
+   * @param scope the construct to add the workflow to, usually a `Stack`
+   * @param id the construct id, unique within `scope` (the ids of the resources derive from it)
+   * @param props the roster, the sender address and the optional settings
+   */
   constructor(scope: Construct, id: string, props: SupportCaseWorkflowProps) {
     super(scope, id);
     validateProps(props);
