@@ -45,9 +45,6 @@ const MAX_ROSTER_JSON_BYTES = 3_000;
  * employee's share of new cases.
  */
 export abstract class EmployeeRoster {
-  /** Rosters are made by `fromEmployees()` and `fromTable()` only (no public constructor). */
-  private constructor() {}
-
   /**
    * A fixed roster, deployed with the function.
    *
@@ -72,6 +69,9 @@ export abstract class EmployeeRoster {
   public static fromTable(table: dynamodb.ITable, options: TableRosterOptions = {}): EmployeeRoster {
     return new TableEmployeeRoster(table, options);
   }
+
+  /** Rosters are made by `fromEmployees()` and `fromTable()` only (no public constructor). */
+  private constructor() {}
 
   /**
    * Problems with this roster, each naming the offending field; empty when valid.
