@@ -8,40 +8,95 @@
  *   --seed S         seed of the injected faults (default 1)
  *   --express        synthesize an Express workflow instead of Standard
  *   --keep           leave the servers up and print the SES emulator's page
+ *   -h, --help       print the usage
  */
 import { parseArgs } from 'node:util';
 import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { SingleBar, Presets } from 'cli-progress';
 import { EXAMPLE_ROSTER } from './example-app';
 import { startLocalRun } from './local-run';
+import { onStopRequest, StopReason } from './stop-request';
 import { percentile, summaryLine } from './summary';
+
+const USAGE = `Usage: npx projen demo [options]
+
+Runs a batch of support cases through the synthesized workflow on local DynamoDB, SES and
+Step Functions (no AWS account needed), then prints a summary.
+
+Options:
+  --cases N        how many cases (default 25)
+  --concurrency N  executions at once (default 10)
+  --fault-rate R   share of DynamoDB, SES and Lambda requests to fail, 0 <= R < 1 (default 0)
+  --seed S         seed of the injected faults (default 1)
+  --express        synthesize an Express workflow instead of Standard
+  --keep           after the summary, leave the servers up (read the emails in a browser)
+                   until Ctrl+C or SIGTERM
+  -h, --help       print this help
+`;
+
+/** A bad command line: reported with the usage, exit code 2, no stack trace. */
+class UsageError extends Error {}
 
 function positiveInt(name: string, value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${value}`);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got ${value}`);
   return n;
 }
 
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      options: {
+        'cases': { type: 'string', default: '25' },
+        'concurrency': { type: 'string', default: '10' },
+        'fault-rate': { type: 'string', default: '0' },
+        'seed': { type: 'string', default: '1' },
+        'express': { type: 'boolean', default: false },
+        'keep': { type: 'boolean', default: false },
+        'help': { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    // node:util parseArgs: unknown options, missing values, positional arguments.
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** The servers of the run, once started: stopped on Ctrl+C, SIGTERM or when the launcher exits. */
+let running: { stop(): Promise<void> } | undefined;
+/** Set while --keep waits: a stop request ends the wait and main() shuts down normally. */
+let endKeep: (() => void) | undefined;
+let stopRequests = 0;
+
+function onStop(reason: StopReason): void {
+  stopRequests++;
+  if (stopRequests > 1) process.exit(reason === 'SIGINT' ? 130 : 143); // asked twice: do not wait
+  if (endKeep) {
+    console.log(`\nStopping (${reason})...`);
+    endKeep();
+    return;
+  }
+  console.log(`\nStopping (${reason}) before the run finished...`);
+  void (running?.stop() ?? Promise.resolve()).finally(() => process.exit(reason === 'SIGINT' ? 130 : 143));
+}
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      'cases': { type: 'string', default: '25' },
-      'concurrency': { type: 'string', default: '10' },
-      'fault-rate': { type: 'string', default: '0' },
-      'seed': { type: 'string', default: '1' },
-      'express': { type: 'boolean', default: false },
-      'keep': { type: 'boolean', default: false },
-    },
-  });
+  const { values } = parseCommandLine();
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  onStopRequest(onStop);
   const cases = positiveInt('cases', values.cases!);
   const concurrency = positiveInt('concurrency', values.concurrency!);
   const faultRate = Number(values['fault-rate']);
-  if (!(faultRate >= 0 && faultRate < 1)) throw new Error(`--fault-rate must be in [0, 1), got ${values['fault-rate']}`);
+  if (!(faultRate >= 0 && faultRate < 1)) throw new UsageError(`--fault-rate must be in [0, 1), got ${values['fault-rate']}`);
   const seed = Number(values.seed);
   const workflowType = values.express ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD;
 
   console.log(`Synthesizing the example app (one SupportCaseWorkflow, ${workflowType}, ${EXAMPLE_ROSTER.length} employees)...`);
   const run = await startLocalRun({ faultRate, seed, workflowType });
+  running = run;
   console.log(`Local DynamoDB ${run.aws.dynamodbEndpoint}, local SES ${run.aws.sesEndpoint}, table ${run.workflow.tableName}`);
   if (faultRate > 0) console.log(`Injecting faults into ${(faultRate * 100).toFixed(1)} % of DynamoDB, SES and Lambda requests (seed ${seed})`);
 
@@ -82,15 +137,15 @@ async function main(): Promise<number> {
   }
   if (summary.misaddressed > 0) console.log(`WARNING: ${summary.misaddressed} emails went to someone other than the assigned employee`);
 
+  console.log(summaryLine(summary));
   if (values.keep) {
-    console.log(`\nThe servers stay up. Read the emails at ${run.aws.sesEndpoint}/ (JSON at ${run.aws.sesEndpoint}/store).`);
-    console.log('Press Ctrl+C to stop.');
-    console.log(summaryLine(summary));
-    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-  } else {
-    console.log(summaryLine(summary));
+    console.log(`\nThe servers stay up. Read the emails at ${run.aws.sesEndpoint}/ (JSON at ${run.aws.sesEndpoint}/store);`
+      + ` DynamoDB at ${run.aws.dynamodbEndpoint}, table ${run.workflow.tableName}.`);
+    console.log(`To stop: Ctrl+C, or kill -TERM ${process.pid} (or the npx process that started the demo).`);
+    await new Promise<void>((resolve) => { endKeep = resolve; });
   }
   await run.stop();
+  running = undefined;
   const ok = summary.failed === 0 && summary.duplicates === 0 && summary.emails === cases && summary.records === cases;
   return ok ? 0 : 1;
 }
@@ -98,7 +153,11 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err);
+    if (err instanceof UsageError) {
+      console.error(`demo: ${err.message}\n\n${USAGE}`);
+    } else {
+      console.error(err);
+    }
     process.exit(2);
   },
 );
