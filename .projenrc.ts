@@ -78,6 +78,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-cdk@^2',
   ],
 
+  // No inline source maps in lib/: stack traces of the library (e.g. a prop error) then name the
+  // lib/*.js files the package ships, not src/*.ts, which it does not ship.
+  tsconfig: { compilerOptions: { inlineSourceMap: false, inlineSources: false } },
   tsconfigDev: {
     include: [`${HARNESS_DIR}/**/*.ts`, '.projenrc.ts'],
     compilerOptions: {},
@@ -101,6 +104,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
   githubOptions: { mergify: false },
 });
 
+// engines.node of the published package: what aws-cdk-lib itself requires. (Set directly rather
+// than with minNodeVersion, which would also pin @types/node and the CI workflows' Node.) The build
+// tools want Node >= 22 but run on 20: see the README's "Node.js versions".
+project.package.addEngine('node', '>= 20.0.0');
+
+// The npm tarball is an allowlist (package.json "files"): a stray file in the working tree cannot
+// end up in it. test/package-contents.test.ts checks `npm pack --dry-run` against the expected set.
+// npm always adds package.json, README.md and LICENSE.
+project.package.addField('files', ['lib/**/*.js', 'lib/**/*.d.ts', 'assets/**', '.jsii', 'API.md']);
 project.addPackageIgnore(`/${HARNESS_DIR}/`);
 project.addPackageIgnore('/.ci/');
 project.gitignore.exclude('/bench-results/', '/.jsii.tabl.json');
@@ -114,6 +126,13 @@ const codeOnly = project.addTask('package:code-only', {
 project.tasks.tryFind('package-all')!.reset();
 project.tasks.tryFind('package-all')!.spawn(project.tasks.tryFind('package:js')!);
 project.packageTask.spawn(codeOnly);
+// The generated Python README and docstrings carry the examples translated by jsii-rosetta; a
+// TypeScript example it cannot type comes out as invalid Python. Compile them.
+const checkPython = project.addTask('package:check-python-examples', {
+  description: 'Compile (py_compile) the Python examples of the generated Python binding',
+  exec: 'python3 scripts/check-python-examples.py dist/code-only/python',
+});
+project.packageTask.spawn(checkPython);
 
 // The bundled handlers use the SDK's ES module builds, which load Node built-ins with a dynamic
 // import(); jest's module sandbox only allows that with this flag (plain Node and Lambda do not need it).

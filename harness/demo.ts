@@ -12,6 +12,7 @@
  *   --ses-daily-quota Q  SES's daily quota: sends past Q emails are refused (default: none)
  *   --express        synthesize an Express workflow instead of Standard
  *   --keep           leave the servers up and print the SES emulator's page
+ *   -h, --help       print the usage
  */
 import { parseArgs } from 'node:util';
 import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
@@ -19,11 +20,35 @@ import { SingleBar, Presets } from 'cli-progress';
 import { EXAMPLE_ROSTER } from './example-app';
 import { startLocalRun } from './local-run';
 import { DEFAULT_TIME_SCALE } from './local-workflow';
+import { onStopRequest, StopReason } from './stop-request';
 import { percentile, summaryLine } from './summary';
+
+const USAGE = `Usage: npx projen demo [options]
+
+Runs a batch of support cases through the synthesized workflow on local DynamoDB, SES and
+Step Functions (no AWS account needed), then prints a summary.
+
+Options:
+  --cases N        how many cases (default 25)
+  --concurrency N  executions at once (default 10; as many as cases for a burst)
+  --fault-rate R   share of DynamoDB, SES and Lambda requests to fail, 0 <= R < 1 (default 0)
+  --seed S         seed of the injected faults and the retry jitter (default 1); the same
+                   seed injects the same faults into the same requests, whatever the timing
+  --time-scale F   AWS time runs F times faster (default ${DEFAULT_TIME_SCALE}): retry waits, timeouts, leases
+  --ses-rate R     SES's maximum sending rate, emails per second of AWS time (default: none)
+  --ses-daily-quota Q  SES's daily quota: sends past Q emails are refused (default: none)
+  --express        synthesize an Express workflow instead of Standard
+  --keep           after the summary, leave the servers up (read the emails in a browser)
+                   until Ctrl+C or SIGTERM
+  -h, --help       print this help
+`;
+
+/** A bad command line: reported with the usage, exit code 2, no stack trace. */
+class UsageError extends Error {}
 
 function positiveInt(name: string, value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${value}`);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got ${value}`);
   return n;
 }
 
@@ -45,38 +70,72 @@ function demoDetails(i: number): Record<string, string> | undefined {
   };
 }
 
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      options: {
+        'cases': { type: 'string', default: '25' },
+        'concurrency': { type: 'string', default: '10' },
+        'fault-rate': { type: 'string', default: '0' },
+        'seed': { type: 'string', default: '1' },
+        'time-scale': { type: 'string', default: String(DEFAULT_TIME_SCALE) },
+        'ses-rate': { type: 'string' },
+        'ses-daily-quota': { type: 'string' },
+        'express': { type: 'boolean', default: false },
+        'keep': { type: 'boolean', default: false },
+        'help': { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    // node:util parseArgs: unknown options, missing values, positional arguments.
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** The servers of the run, once started: stopped on Ctrl+C, SIGTERM or when the launcher exits. */
+let running: { stop(): Promise<void> } | undefined;
+/** Set while --keep waits: a stop request ends the wait and main() shuts down normally. */
+let endKeep: (() => void) | undefined;
+let stopRequests = 0;
+
+function onStop(reason: StopReason): void {
+  stopRequests++;
+  if (stopRequests > 1) process.exit(reason === 'SIGINT' ? 130 : 143); // asked twice: do not wait
+  if (endKeep) {
+    console.log(`\nStopping (${reason})...`);
+    endKeep();
+    return;
+  }
+  console.log(`\nStopping (${reason}) before the run finished...`);
+  void (running?.stop() ?? Promise.resolve()).finally(() => process.exit(reason === 'SIGINT' ? 130 : 143));
+}
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      'cases': { type: 'string', default: '25' },
-      'concurrency': { type: 'string', default: '10' },
-      'fault-rate': { type: 'string', default: '0' },
-      'seed': { type: 'string', default: '1' },
-      'time-scale': { type: 'string', default: String(DEFAULT_TIME_SCALE) },
-      'ses-rate': { type: 'string' },
-      'ses-daily-quota': { type: 'string' },
-      'express': { type: 'boolean', default: false },
-      'keep': { type: 'boolean', default: false },
-    },
-  });
+  const { values } = parseCommandLine();
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  onStopRequest(onStop);
   const cases = positiveInt('cases', values.cases!);
   const concurrency = positiveInt('concurrency', values.concurrency!);
   const faultRate = Number(values['fault-rate']);
-  if (!(faultRate >= 0 && faultRate < 1)) throw new Error(`--fault-rate must be in [0, 1), got ${values['fault-rate']}`);
+  if (!(faultRate >= 0 && faultRate < 1)) throw new UsageError(`--fault-rate must be in [0, 1), got ${values['fault-rate']}`);
   const seed = Number(values.seed);
-  if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got ${values.seed}`);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got ${values.seed}`);
   const timeScale = Number(values['time-scale']);
-  if (!(timeScale > 0)) throw new Error(`--time-scale must be positive, got ${values['time-scale']}`);
+  if (!(timeScale > 0)) throw new UsageError(`--time-scale must be positive, got ${values['time-scale']}`);
   const sesRate = values['ses-rate'] === undefined ? undefined : Number(values['ses-rate']);
-  if (sesRate !== undefined && !(sesRate > 0)) throw new Error(`--ses-rate must be positive, got ${values['ses-rate']}`);
+  if (sesRate !== undefined && !(sesRate > 0)) throw new UsageError(`--ses-rate must be positive, got ${values['ses-rate']}`);
   const sesDailyQuota = values['ses-daily-quota'] === undefined ? undefined : Number(values['ses-daily-quota']);
   if (sesDailyQuota !== undefined && !(Number.isInteger(sesDailyQuota) && sesDailyQuota >= 0)) {
-    throw new Error(`--ses-daily-quota must be a whole number, got ${values['ses-daily-quota']}`);
+    throw new UsageError(`--ses-daily-quota must be a whole number, got ${values['ses-daily-quota']}`);
   }
   const workflowType = values.express ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD;
 
   console.log(`Synthesizing the example app (one SupportCaseWorkflow, ${workflowType}, ${EXAMPLE_ROSTER.length} employees)...`);
   const run = await startLocalRun({ faultRate, seed, workflowType, timeScale, sesRate, sesDailyQuota });
+  running = run;
   console.log(`Time scale ${timeScale}: AWS time runs ${timeScale} times faster (retry waits, timeouts, the email lease)`);
   if (run.sesLimiter) console.log(`SES sending limits: ${sesRate ?? 'no'} emails/s (AWS time), daily quota ${sesDailyQuota ?? 'none'}`);
   console.log(`Local DynamoDB ${run.aws.dynamodbEndpoint}, local SES ${run.aws.sesEndpoint}, table ${run.workflow.tableName}`);
@@ -129,15 +188,15 @@ async function main(): Promise<number> {
   if (summary.uncounted > 0) console.log(`WARNING: ${summary.uncounted} cases got more emails than 1 + their counted resends`);
   if (summary.unemailed > 0) console.log(`WARNING: ${summary.unemailed} cases got no email`);
 
+  console.log(summaryLine(summary));
   if (values.keep) {
-    console.log(`\nThe servers stay up. Read the emails at ${run.aws.sesEndpoint}/ (JSON at ${run.aws.sesEndpoint}/store).`);
-    console.log('Press Ctrl+C to stop.');
-    console.log(summaryLine(summary));
-    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-  } else {
-    console.log(summaryLine(summary));
+    console.log(`\nThe servers stay up. Read the emails at ${run.aws.sesEndpoint}/ (JSON at ${run.aws.sesEndpoint}/store);`
+      + ` DynamoDB at ${run.aws.dynamodbEndpoint}, table ${run.workflow.tableName}.`);
+    console.log(`To stop: Ctrl+C, or kill -TERM ${process.pid} (or the npx process that started the demo).`);
+    await new Promise<void>((resolve) => { endKeep = resolve; });
   }
   await run.stop();
+  running = undefined;
   // Duplicates are allowed when they are counted resends (SES's outcome was unknown).
   const ok = summary.failed === 0 && summary.uncounted === 0 && summary.records === cases && summary.unemailed === 0;
   return ok ? 0 : 1;
@@ -146,7 +205,11 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err);
+    if (err instanceof UsageError) {
+      console.error(`demo: ${err.message}\n\n${USAGE}`);
+    } else {
+      console.error(err);
+    }
     process.exit(2);
   },
 );

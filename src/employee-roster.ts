@@ -79,6 +79,9 @@ export abstract class EmployeeRoster {
     return new TableEmployeeRoster(table, options);
   }
 
+  /** Rosters are made by `fromEmployees()` and `fromTable()` only (no public constructor). */
+  private constructor() {}
+
   /**
    * Problems with this roster, each naming the offending field; empty when valid.
    * @internal
@@ -93,7 +96,14 @@ export abstract class EmployeeRoster {
   public abstract _bind(fn: lambda.Function): void;
 }
 
-class TableEmployeeRoster extends EmployeeRoster {
+/**
+ * The base of the roster implementations below. `EmployeeRoster`'s constructor is private, so
+ * that the API (and its docs in every language) offers no constructor; at run time this is
+ * `EmployeeRoster` itself.
+ */
+const RosterBase = EmployeeRoster as unknown as abstract new () => EmployeeRoster;
+
+class TableEmployeeRoster extends RosterBase {
   constructor(private readonly table: dynamodb.ITable, private readonly options: TableRosterOptions) {
     super();
   }
@@ -116,7 +126,7 @@ class TableEmployeeRoster extends EmployeeRoster {
   }
 }
 
-class StaticEmployeeRoster extends EmployeeRoster {
+class StaticEmployeeRoster extends RosterBase {
   constructor(private readonly employees: Employee[]) {
     super();
   }

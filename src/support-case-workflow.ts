@@ -37,7 +37,9 @@ export interface SupportCaseWorkflowProps {
   /**
    * The employees that cases are assigned to.
    *
-   * @example EmployeeRoster.fromEmployees([{ id: 'e1', name: 'Ana', email: 'ana@example.com' }])
+   * @example
+   * const ana: Employee = { id: 'e1', name: 'Ana', email: 'ana@example.com' };
+   * EmployeeRoster.fromEmployees([ana]);
    */
   readonly roster: EmployeeRoster;
 
@@ -485,6 +487,14 @@ export class SupportCaseWorkflow extends Construct {
   /** The value of the `Workflow` dimension of the handlers' metrics (namespace `SupportCaseWorkflow`). */
   public readonly metricsWorkflowName: string;
 
+  /**
+   * Creates the workflow: its state machine, functions, table (unless `props.table` is given),
+   * permissions, logs and alarm. Throws, at synth time, one error listing every invalid prop.
+   *
+   * @param scope the construct to add the workflow to, usually a `Stack`
+   * @param id the construct id, unique within `scope` (the ids of the resources derive from it)
+   * @param props the roster, the sender address and the optional settings
+   */
   constructor(scope: Construct, id: string, props: SupportCaseWorkflowProps) {
     super(scope, id);
     const resolved = resolveProps(props);

@@ -1,0 +1,118 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+
+// The demo as a command-line tool: usage, bad options, and stopping a `--keep` run.
+const ROOT = join(__dirname, '..');
+const DEMO = ['--project', 'tsconfig.dev.json', '--transpile-only', 'harness/demo.ts'];
+const TS_NODE = join(ROOT, 'node_modules', '.bin', 'ts-node');
+const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
+
+function demo(...args: string[]) {
+  const r = spawnSync(TS_NODE, [...DEMO, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Live processes of a process group (Linux /proc). */
+function processesInGroup(pgid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+function httpStatus(url: string): Promise<number | 'refused'> {
+  return new Promise((resolve) => {
+    const req = request(url, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve('refused'));
+    req.end();
+  });
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('npx projen demo, command line', () => {
+  test('--help prints the usage and exits 0', () => {
+    const r = demo('--help');
+    expect(r.stdout).toMatch(/^Usage: npx projen demo \[options\]/);
+    expect(r.stdout).toContain('--keep');
+    expect(r.stderr).not.toMatch(STACK_FRAME);
+    expect(r.status).toBe(0);
+  });
+
+  test('an unknown option prints the usage, no stack trace, and exits 2', () => {
+    const r = demo('--bogus');
+    expect(r.stderr).toContain("Unknown option '--bogus'");
+    expect(r.stderr).toContain('Usage: npx projen demo');
+    expect(r.stderr).not.toMatch(STACK_FRAME);
+    expect(r.status).toBe(2);
+  });
+
+  test('a bad value names the option and exits 2', () => {
+    const r = demo('--cases', '0');
+    expect(r.stderr).toContain('--cases must be a positive integer, got 0');
+    expect(r.stderr).not.toMatch(STACK_FRAME);
+    expect(r.status).toBe(2);
+  });
+});
+
+describe('npx projen demo --keep, stopping', () => {
+  // Started as a user would, through npx (npm exec -> sh -> node), in its own process group.
+  async function startKeep(): Promise<{ npx: number; output: () => string; sesUrl: string }> {
+    const child = spawn('npx', [TS_NODE, ...DEMO, '--keep', '--cases', '2', '--concurrency', '2'], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+    const sesUrl = await waitFor('the --keep instructions', () => (/To stop:/.test(out) ? /emails at (http:\/\/[\d.:]+)\//.exec(out)?.[1] : undefined), 90_000);
+    return { npx: child.pid!, output: () => out, sesUrl };
+  }
+
+  async function expectAllGone(pgid: number, sesUrl: string): Promise<void> {
+    await waitFor('every process of the demo to exit', () => (processesInGroup(pgid).length === 0 ? true : undefined), 20_000);
+    expect(await httpStatus(`${sesUrl}/store`)).toBe('refused');
+  }
+
+  test('prints the summary and how to stop before waiting; SIGTERM to the npx process stops everything', async () => {
+    const run = await startKeep();
+    try {
+      expect(run.output()).toMatch(/summary: cases=2 succeeded=2 failed=0 emails=2/);
+      expect(run.output()).toMatch(/To stop: Ctrl\+C, or kill -TERM \d+/);
+      expect(await httpStatus(`${run.sesUrl}/store`)).toBe(200);
+      process.kill(run.npx, 'SIGTERM');
+      await expectAllGone(run.npx, run.sesUrl);
+      expect(run.output()).toContain('Stopping');
+    } finally {
+      for (const pid of processesInGroup(run.npx)) process.kill(pid, 'SIGKILL');
+    }
+  }, 150_000);
+
+  test('Ctrl+C (SIGINT to the process group) stops everything', async () => {
+    const run = await startKeep();
+    try {
+      process.kill(-run.npx, 'SIGINT');
+      await expectAllGone(run.npx, run.sesUrl);
+    } finally {
+      for (const pid of processesInGroup(run.npx)) process.kill(pid, 'SIGKILL');
+    }
+  }, 150_000);
+});
