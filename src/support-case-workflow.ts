@@ -17,17 +17,17 @@ import {
   aws_stepfunctions_tasks as tasks,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { addConfigFile } from './config-file';
 import { EmailTemplate } from './email-template';
 import { EmployeeRoster } from './employee-roster';
 import { AssignCaseFunction } from './handlers/assign-case-function';
 import { isValidEmailAddress } from './handlers/case-logic';
 import { CASE_TABLE_PARTITION_KEY, CaseErrorName, CaseStatus, CONFIG_FILES, EmailStatus, ENV, RECORD_SENT } from './handlers/case-types';
-import { METRIC_NAMES, METRICS_ENV } from './handlers/metrics';
 import { checkEmailTemplate, checkSenderName } from './handlers/email-template';
+import { METRIC_NAMES, METRICS_ENV } from './handlers/metrics';
 import { OpenCaseFunction } from './handlers/open-case-function';
 import { SendEmailFunction } from './handlers/send-email-function';
 import { createAlarms, createDashboard, handlerMetric, MonitoredWorkflow } from './monitoring';
-import { addConfigFile } from './config-file';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
 import { STATE_NAMES } from './state-names';
 import { RequiredTableKey, grantTableKey, tableKeyProblems, warnIfTableKeyUnchecked } from './table-access';

@@ -22,8 +22,7 @@
 import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
 import { synthExample } from '../../harness/example-app';
-import type { PlannedFault } from '../../harness/fault-proxy';
-import type { LambdaInvocation } from '../../harness/fault-proxy';
+import type { PlannedFault, LambdaInvocation } from '../../harness/fault-proxy';
 import { startLocalRun } from '../../harness/local-run';
 import type { ExecutionOutcome } from '../../harness/local-workflow';
 import { caseIdOfEmail } from '../../harness/summary';
