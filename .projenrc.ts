@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { awscdk, javascript } from 'projen';
 
 /** Folder of the local harness (demo, fault injection, benchmarks). Never published. */
@@ -51,7 +52,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
       // harness/bench/bundle-variants.ts); the output stays CommonJS.
       mainFields: ['module', 'main'],
       // Lambda gives credentials in the environment: bundle only that provider.
-      esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': './src/handlers/env-credentials.ts' },
+      esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': './src/handlers/env-credentials.lambda-shared.ts' },
     } as javascript.BundlingOptions,
   },
 
@@ -113,6 +114,23 @@ project.package.addEngine('node', '>= 20.0.0');
 // end up in it. test/package-contents.test.ts checks `npm pack --dry-run` against the expected set.
 // npm always adds package.json, README.md and LICENSE.
 project.package.addField('files', ['lib/**/*.js', 'lib/**/*.d.ts', 'assets/**', '.jsii', 'API.md']);
+// Construct and handlers meet only through the contract (src/shared/): the construct imports from
+// src/handlers/ nothing but the generated *-function.ts classes, and the handlers import no
+// construct code. Code shared by handlers only is named *.lambda-shared.ts: bundled by esbuild
+// like the handlers, so it may use the SDK clients (dev dependencies).
+project.eslint?.allowDevDeps('src/**/*.lambda-shared.ts');
+/** The generated construct classes of the handlers (src/handlers/x.lambda.ts -> ./x-function.ts). */
+const generatedFunctionFiles = readdirSync('src/handlers').filter((f) => f.endsWith('.lambda.ts')).map((f) => `./${f.replace(/\.lambda\.ts$/, '-function.ts')}`);
+project.eslint?.addRules({
+  'import/no-restricted-paths': ['error', {
+    zones: [
+      { target: './src/!(handlers)/**', from: './src/handlers', message: 'The construct and the contract reach the handlers only through src/shared/.' },
+      { target: './src/*.ts', from: './src/handlers', except: generatedFunctionFiles, message: 'The construct imports only the generated *-function.ts classes from src/handlers/; share code through src/shared/.' },
+      { target: './src/handlers', from: './src', except: ['./handlers', './shared'], message: 'Handlers import only handler code and the contract (src/shared/).' },
+    ],
+  }],
+});
+
 project.addPackageIgnore(`/${HARNESS_DIR}/`);
 project.addPackageIgnore('/.ci/');
 project.gitignore.exclude('/bench-results/', '/.jsii.tabl.json');

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { EmailTemplate, Employee, EmployeeRoster, SupportCaseWorkflow } from '../src';
-import { ROSTER_TABLE_PARTITION_KEY } from '../src/handlers/case-types';
+import { ROSTER_TABLE_PARTITION_KEY } from '../src/shared/contract';
 
 export const EXAMPLE_STACK_NAME = 'SupportCaseExample';
 export const EXAMPLE_SENDER = 'support@example.com';

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aws_lambda as lambda } from 'aws-cdk-lib';
-import { CONFIG_LAYER_FOLDER, ENV } from './handlers/case-types';
+import { CONFIG_LAYER_FOLDER, ENV } from './shared/contract';
 
 /** Where Lambda puts the files of a function's layers. */
 const LAYER_ROOT = '/opt';
@@ -19,7 +19,7 @@ const LAYER_ROOT = '/opt';
  * (`lambda:GetLayerVersion` on the layer version) or the CDK asset bucket; it is not in the
  * function's configuration (`lambda:GetFunctionConfiguration` shows only the layer's ARN).
  *
- * @param fileName the file's name, one per function (`CONFIG_FILES` in src/handlers/case-types.ts)
+ * @param fileName the file's name, one per function (`CONFIG_FILES` in src/shared/contract.ts)
  */
 export function addConfigFile(fn: lambda.Function, fileName: string, content: unknown): lambda.LayerVersion {
   const staging = mkdtempSync(join(tmpdir(), 'support-case-config-'));

@@ -1,7 +1,6 @@
 import { Duration, Token, aws_dynamodb as dynamodb, aws_lambda as lambda } from 'aws-cdk-lib';
 import { addConfigFile } from './config-file';
-import { isValidEmailAddress } from './handlers/case-logic';
-import { CONFIG_FILES, ENV, ROSTER_TABLE_PARTITION_KEY, RosterEmployee } from './handlers/case-types';
+import { isValidEmailAddress, CONFIG_FILES, ENV, ROSTER_TABLE_PARTITION_KEY, RosterEmployee } from './shared/contract';
 import { grantTableKey, tableKeyProblems, warnIfTableKeyUnchecked } from './table-access';
 
 /** An employee who can be assigned support cases. */

@@ -11,7 +11,7 @@ import {
   aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { METRIC_DIMENSIONS, METRIC_NAMES, METRICS_NAMESPACE, MetricName } from './handlers/metrics';
+import { METRIC_DIMENSIONS, METRIC_NAMES, METRICS_NAMESPACE, MetricName } from './shared/contract';
 
 /** The period of every alarm and dashboard graph. */
 export const MONITORING_PERIOD = Duration.minutes(5);

@@ -21,15 +21,12 @@ import { addConfigFile } from './config-file';
 import { EmailTemplate } from './email-template';
 import { EmployeeRoster } from './employee-roster';
 import { AssignCaseFunction } from './handlers/assign-case-function';
-import { isValidEmailAddress } from './handlers/case-logic';
-import { CASE_TABLE_PARTITION_KEY, CaseErrorName, CaseStatus, CONFIG_FILES, EmailStatus, ENV, RECORD_SENT } from './handlers/case-types';
-import { checkEmailTemplate, checkSenderName } from './handlers/email-template';
-import { METRIC_NAMES, METRICS_ENV } from './handlers/metrics';
 import { OpenCaseFunction } from './handlers/open-case-function';
 import { SendEmailFunction } from './handlers/send-email-function';
 import { createAlarms, createDashboard, handlerMetric, MonitoredWorkflow } from './monitoring';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
-import { STATE_NAMES } from './state-names';
+import { METRIC_NAMES, METRICS_ENV, CASE_TABLE_PARTITION_KEY, CaseErrorName, CaseStatus, CONFIG_FILES, EmailStatus, ENV, RECORD_SENT, isValidEmailAddress, STATE_NAMES } from './shared/contract';
+import { checkEmailTemplate, checkSenderName } from './shared/email-template';
 import { RequiredTableKey, grantTableKey, tableKeyProblems, warnIfTableKeyUnchecked } from './table-access';
 
 /** Properties of a `SupportCaseWorkflow`. */
@@ -352,7 +349,12 @@ const RETRY = {
 const RECORD_SENT_RETRY: { notOurs: sfn.RetryProps; any: sfn.RetryProps & { maxAttempts: number }; attemptTimeout: Duration } = {
   notOurs: { errors: ['DynamoDB.ConditionalCheckFailedException'], maxAttempts: 0 },
   any: {
-    errors: [sfn.Errors.ALL], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 6, maxDelay: Duration.seconds(8), jitterStrategy: sfn.JitterType.FULL,
+    errors: [sfn.Errors.ALL],
+    interval: Duration.seconds(1),
+    backoffRate: 2,
+    maxAttempts: 6,
+    maxDelay: Duration.seconds(8),
+    jitterStrategy: sfn.JitterType.FULL,
   },
   /** Timeout of one attempt (a DynamoDB call). */
   attemptTimeout: Duration.seconds(5),

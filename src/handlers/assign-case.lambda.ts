@@ -10,13 +10,13 @@
  * the record and returns the assignment stored there; nothing is reassigned or overwritten.
  */
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { assignCase, assignmentFromRecord, newCaseRecord, parseOpenedCase, parseRoster, rosterFromItems } from './case-logic';
+import { assignCase, assignmentFromRecord, newCaseRecord, parseOpenedCase, parseRoster, rosterFromItems } from './case-logic.lambda-shared';
 import { CaseTable, caseTableName, REQUEST_TIMEOUTS } from './case-table.lambda-shared';
-import { AssignedCase, CONFIG_FILES, ENV, RosterEmployee } from './case-types';
-import { readConfigFile } from './config-file';
-import { CaseNotFoundError, isTransientAwsError, rethrowAwsError, RosterUnavailableError } from './errors';
-import { beginInvocation, caseLogger, InvocationContext } from './log';
-import { caseAssigned } from './metrics';
+import { readConfigFile } from './config-file.lambda-shared';
+import { CaseNotFoundError, isTransientAwsError, rethrowAwsError, RosterUnavailableError } from './errors.lambda-shared';
+import { beginInvocation, caseLogger, InvocationContext } from './log.lambda-shared';
+import { caseAssigned } from './metrics.lambda-shared';
+import { AssignedCase, CONFIG_FILES, ENV, RosterEmployee } from '../shared/contract';
 
 /** The roster table's client (the case table's lives in the case-table module). */
 const rosterClient = new DynamoDBClient({ requestHandler: REQUEST_TIMEOUTS });

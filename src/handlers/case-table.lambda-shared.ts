@@ -16,9 +16,9 @@ import {
   UpdateItemCommand,
   UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { parseCaseRecord, toItem } from './case-logic';
-import { CASE_TABLE_PARTITION_KEY, CaseRecord, CaseStatus, EmailStatus, ENV, RECORD_SENT } from './case-types';
-import { ConfigurationError, rethrowAwsError } from './errors';
+import { parseCaseRecord, toItem } from './case-logic.lambda-shared';
+import { ConfigurationError, rethrowAwsError } from './errors.lambda-shared';
+import { CASE_TABLE_PARTITION_KEY, CaseRecord, CaseStatus, EmailStatus, ENV, RECORD_SENT } from '../shared/contract';
 
 /** No SDK call may hang until the function times out: it fails and the state machine retries. */
 export const REQUEST_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 3_000 };

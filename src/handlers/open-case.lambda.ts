@@ -2,9 +2,9 @@
  * Step 1, Open Case: validates the execution input (`{"inputCaseID": "001"}`) and opens the case.
  * Throws `InvalidCaseInput` for anything else, before anything is written or sent.
  */
-import { openCase } from './case-logic';
-import { OpenedCase } from './case-types';
-import { beginInvocation, caseLogger, InvocationContext } from './log';
+import { openCase } from './case-logic.lambda-shared';
+import { beginInvocation, caseLogger, InvocationContext } from './log.lambda-shared';
+import { OpenedCase } from '../shared/contract';
 
 export async function handler(event: unknown, context?: InvocationContext): Promise<OpenedCase> {
   const invocation = beginInvocation(context);

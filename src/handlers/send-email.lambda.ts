@@ -16,34 +16,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
-import {
-  claimedFromOf,
-  composeCaseEmail,
-  emailClaimState,
-  isValidEmailAddress,
-  parseSendEmailInput,
-  resendsAfterPossibleSend,
-  resultFromRecord,
-} from './case-logic';
+import { claimedFromOf, composeCaseEmail, emailClaimState, parseSendEmailInput, resendsAfterPossibleSend, resultFromRecord } from './case-logic.lambda-shared';
 import { CaseTable, caseTableName, Claim, REQUEST_TIMEOUTS, WriteOutcome } from './case-table.lambda-shared';
-import { AssignedCase, CaseRecord, CaseResult, EmailStatus, EmailStatusValue, ENV, SentEmail } from './case-types';
-import { readConfigFile } from './config-file';
-import { EmailTemplates, formatSender, parseEmailTemplates } from './email-template';
-import {
-  CaseNotFoundError,
-  ConfigurationError,
-  DailyQuotaExceededError,
-  EmailRejectedError,
-  EmailSendInProgressError,
-  EmailSentNotRecordedError,
-  EmailThrottledError,
-  isTransientAwsError,
-  mayHaveBeenSent,
-  rethrowAwsError,
-  sesQuotaRefusal,
-} from './errors';
-import { beginInvocation, caseLogger, CaseLogger, InvocationContext } from './log';
-import { emailResent, emailSent, emailThrottled, MetricContext } from './metrics';
+import { readConfigFile } from './config-file.lambda-shared';
+import { CaseNotFoundError, ConfigurationError, DailyQuotaExceededError, EmailRejectedError, EmailSendInProgressError, EmailSentNotRecordedError, EmailThrottledError, isTransientAwsError, mayHaveBeenSent, rethrowAwsError, sesQuotaRefusal } from './errors.lambda-shared';
+import { beginInvocation, caseLogger, CaseLogger, InvocationContext } from './log.lambda-shared';
+import { emailResent, emailSent, emailThrottled, MetricContext } from './metrics.lambda-shared';
+import { AssignedCase, CaseRecord, CaseResult, EmailStatus, EmailStatusValue, ENV, SentEmail, isValidEmailAddress } from '../shared/contract';
+import { EmailTemplates, formatSender, parseEmailTemplates } from '../shared/email-template';
 
 // One try only: an SDK retry after a lost response would send a second email unseen.
 const ses = new SESClient({ maxAttempts: 1, requestHandler: REQUEST_TIMEOUTS });
@@ -119,7 +99,11 @@ async function acquire(cfg: Config, caseId: string, claim: Claim, log: CaseLogge
     let outcome = await cfg.table.claimEmail(caseId, claim);
     // A few rounds: between our read and our write another attempt may move the record on.
     for (let round = 1; ; round++) {
-      if (outcome.applied) return heldFrom(outcome.old!, outcome.old!.emailStatus === EmailStatus.PENDING ? EmailStatus.PENDING : EmailStatus.UNCERTAIN);
+      if (outcome.applied) {
+        // The status the claim replaced: PENDING, or UNCERTAIN (an earlier attempt's outcome is unknown).
+        const old = outcome.old!;
+        return heldFrom(old, old.emailStatus === EmailStatus.PENDING ? EmailStatus.PENDING : EmailStatus.UNCERTAIN);
+      }
       const record = outcome.current;
       if (!record) throw new CaseNotFoundError(caseId);
       const state = emailClaimState(record, claim.attemptId, claim.now, cfg.leaseSeconds);
@@ -157,7 +141,9 @@ async function endClaim(cfg: Config, caseId: string, attemptId: string, outcome:
 }
 
 /** SES did not give a message id: end the claim as the answer tells, and throw the error the state machine acts on. */
-async function sendFailed(cfg: Config, c: AssignedCase, attemptId: string, held: Held, err: unknown, log: CaseLogger, metric: MetricContext): Promise<never> {
+async function sendFailed(
+  cfg: Config, c: AssignedCase, attemptId: string, held: Held, err: unknown, log: CaseLogger, metric: MetricContext,
+): Promise<never> {
   const quota = sesQuotaRefusal(err);
   if (!quota && mayHaveBeenSent(err)) {
     log.warn('SES gave no definite answer: the email may have been sent; the next attempt sends again', { err });

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { LocalRun, startLocalRun } from '../../harness/local-run';
-import { CASE_DETAIL_LIMITS, MAX_CASE_ID_LENGTH } from '../../src/handlers/case-types';
+import { CASE_DETAIL_LIMITS, MAX_CASE_ID_LENGTH } from '../../src/shared/contract';
 
 const VALID_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const isValidId = (v: unknown) => typeof v === 'string' && v.length >= 1 && v.length <= MAX_CASE_ID_LENGTH && VALID_ID.test(v);

@@ -6,7 +6,7 @@
  */
 import { EXAMPLE_ROSTER, synthExample, SynthesizedExample } from '../../harness/example-app';
 import { startLocalRun } from '../../harness/local-run';
-import { METRIC_DIMENSIONS, METRIC_NAMES, METRICS_ENV, METRICS_NAMESPACE } from '../../src/handlers/metrics';
+import { METRIC_DIMENSIONS, METRIC_NAMES, METRICS_ENV, METRICS_NAMESPACE } from '../../src/shared/contract';
 
 /** CloudWatch's units (the EMF specification's `Unit`). */
 const UNITS = new Set(['Seconds', 'Microseconds', 'Milliseconds', 'Bytes', 'Kilobytes', 'Megabytes', 'Gigabytes', 'Terabytes', 'Bits',

@@ -1,21 +1,5 @@
-import {
-  assignCase,
-  assignmentFromRecord,
-  chooseEmployee,
-  composeCaseEmail,
-  fromItem,
-  newCaseRecord,
-  openCase,
-  parseOpenedCase,
-  parseRoster,
-  parseSendEmailInput,
-  rosterFromItems,
-  toItem,
-  emailClaimState,
-  claimedFromOf,
-  resendsAfterPossibleSend,
-} from '../../src/handlers/case-logic';
-import { CASE_DETAIL_LIMITS, CaseErrorName, RosterEmployee } from '../../src/handlers/case-types';
+import { assignCase, assignmentFromRecord, chooseEmployee, composeCaseEmail, fromItem, newCaseRecord, openCase, parseOpenedCase, parseRoster, parseSendEmailInput, rosterFromItems, toItem, emailClaimState, claimedFromOf, resendsAfterPossibleSend } from '../../src/handlers/case-logic.lambda-shared';
+import { CASE_DETAIL_LIMITS, CaseErrorName, RosterEmployee } from '../../src/shared/contract';
 
 const NOW = new Date('2026-11-25T10:00:00.000Z');
 const ROSTER: RosterEmployee[] = [

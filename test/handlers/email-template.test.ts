@@ -1,13 +1,6 @@
-import { composeCaseEmail } from '../../src/handlers/case-logic';
-import { AssignedCase } from '../../src/handlers/case-types';
-import {
-  checkEmailTemplate,
-  checkSenderName,
-  compileEmailTemplates,
-  formatSender,
-  parseEmailTemplates,
-  parseTemplate,
-} from '../../src/handlers/email-template';
+import { composeCaseEmail } from '../../src/handlers/case-logic.lambda-shared';
+import { AssignedCase } from '../../src/shared/contract';
+import { checkEmailTemplate, checkSenderName, compileEmailTemplates, formatSender, parseEmailTemplates, parseTemplate } from '../../src/shared/email-template';
 
 const CASE: AssignedCase = {
   caseId: '001',

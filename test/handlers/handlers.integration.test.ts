@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { FaultProxy, startFaultProxy } from '../../harness/fault-proxy';
 import { LocalAws, startLocalAws } from '../../harness/local-aws';
-import { CaseErrorName, CaseResult, AssignedCase, CONFIG_FILES, ENV, OpenedCase, RosterEmployee } from '../../src/handlers/case-types';
+import { CaseErrorName, CaseResult, AssignedCase, CONFIG_FILES, ENV, OpenedCase, RosterEmployee } from '../../src/shared/contract';
 
 const TABLE = 'cases';
 const SENDER = 'support@example.com';

@@ -1,6 +1,6 @@
 /** The handlers' logger and metric lines: levels (Lambda's and ours), invocation fields, EMF shape. */
-import { beginInvocation, caseLogger } from '../../src/handlers/log';
-import { caseAssigned, emailSent, emfRecord } from '../../src/handlers/metrics';
+import { beginInvocation, caseLogger } from '../../src/handlers/log.lambda-shared';
+import { caseAssigned, emailSent, emfRecord } from '../../src/handlers/metrics.lambda-shared';
 
 const ENV_KEYS = ['LOG_LEVEL', 'AWS_LAMBDA_LOG_LEVEL', 'METRICS_WORKFLOW'];
 let saved: Record<string, string | undefined>;

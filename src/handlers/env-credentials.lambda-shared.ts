@@ -6,8 +6,6 @@
  * process, container, instance metadata) are dead code there; dropping them cuts the bundle and
  * its load time (see the README's "Performance and cost").
  */
-// Bundled into the Lambda assets like the SDK clients (a dev dependency, as they are).
-// eslint-disable-next-line import/no-extraneous-dependencies
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 
 export const defaultProvider = (_init?: unknown) => fromEnv();

@@ -1,4 +1,4 @@
-import { CaseErrorName, SentEmail } from './case-types';
+import { CaseErrorName, SentEmail } from '../shared/contract';
 
 /**
  * Base of the errors our handlers throw. `name` is what Step Functions reports as the

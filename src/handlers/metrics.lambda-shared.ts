@@ -3,45 +3,15 @@
  * JSON object per line on stdout, which CloudWatch Logs turns into metrics. No API call and no
  * `cloudwatch:PutMetricData` permission are needed.
  *
- * The namespace, metric names and dimension names are defined here once: the handlers emit
- * them, the construct builds its dashboard and alarms from the same constants.
+ * The namespace, metric names and dimension names are defined once, in the contract
+ * (src/shared/contract.ts): the handlers emit them, the construct builds its dashboard and
+ * alarms from the same constants.
  *
  * Cardinality is bounded: every metric has the dimension `Workflow` (one value per construct);
  * `CasesAssigned` also has `Workflow` + `EmployeeId`, bounded by the roster's size.
- *
- * This module holds no AWS code, so both the construct (jsii) and the bundled handlers import it.
  */
 
-/** The CloudWatch namespace of the handlers' metrics. */
-export const METRICS_NAMESPACE = 'SupportCaseWorkflow';
-
-/** Dimension names. */
-export const METRIC_DIMENSIONS = {
-  /** One value per construct (set by the construct in `METRICS_ENV.WORKFLOW`). */
-  WORKFLOW: 'Workflow',
-  /** The employee a case was assigned to (only on `CasesAssigned`). */
-  EMPLOYEE_ID: 'EmployeeId',
-} as const;
-
-/** Metric names (all counts). */
-export const METRIC_NAMES = {
-  /** An email SES accepted (first sends and resends). */
-  EMAILS_SENT: 'EmailsSent',
-  /** An email sent again after an attempt whose SES outcome was unknown (counted in `EmailsSent` too). */
-  EMAILS_RESENT: 'EmailsResent',
-  /** A send SES refused with its throttling error (rate or daily quota). */
-  EMAILS_THROTTLED: 'EmailsThrottled',
-  /** A case assigned to an employee (a new assignment, not a retry that finds it). */
-  CASES_ASSIGNED: 'CasesAssigned',
-} as const;
-
-export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];
-
-/** Environment variables of the metrics. */
-export const METRICS_ENV = {
-  /** The value of the `Workflow` dimension. */
-  WORKFLOW: 'METRICS_WORKFLOW',
-} as const;
+import { METRIC_DIMENSIONS, METRIC_NAMES, METRICS_ENV, METRICS_NAMESPACE, MetricName } from '../shared/contract';
 
 /** What each metric line may carry besides the metric (searchable log fields, not dimensions). */
 export interface MetricContext {

@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENV } from './case-types';
-import { ConfigurationError } from './errors';
+import { ConfigurationError } from './errors.lambda-shared';
+import { ENV } from '../shared/contract';
 
 const files = new Map<string, Record<string, unknown>>();
 

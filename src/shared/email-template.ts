@@ -16,7 +16,7 @@
  * removed from values, so case data cannot reorder the text around it; the marks U+200E and
  * U+200F are kept.
  */
-import { CaseDetails } from './case-types';
+import { CaseDetails } from './contract';
 
 /** Every placeholder a template may use. */
 export const PLACEHOLDERS = [

@@ -3,7 +3,10 @@
  * stored in the case table, and the names (environment variables, error names) that the
  * construct and the handlers must agree on.
  *
- * This module holds no AWS code, so both the construct (jsii) and the bundled handlers import it.
+ * The contract between the construct and the handlers, in one place: both sides import this
+ * module (it holds no AWS code), so each name is defined once. Handler-only code lives in
+ * `src/handlers/*.lambda-shared.ts`; the construct imports nothing from `src/handlers/` but the
+ * generated `*-function.ts` classes (an eslint rule in .projenrc.ts keeps it so).
  */
 
 /** Environment variables the construct sets on the step functions. */
@@ -251,4 +254,58 @@ export interface CaseEmail {
   readonly subject: string;
   readonly text: string;
   readonly html: string;
+}
+
+/** Names of the workflow's states. The three steps are named as in the seed tutorial. */
+export const STATE_NAMES = {
+  OPEN_CASE: 'Open Case',
+  ASSIGN_CASE: 'Assign Case',
+  SEND_EMAIL: 'Send Email',
+  RECORD_FAILURE: 'Record Failure',
+  FAILURE_NOT_RECORDED: 'Failure Not Recorded',
+  CASE_FAILED: 'Case Failed',
+  EMAIL_SENT_NOT_RECORDED: 'Email Sent Not Recorded',
+  READ_SENT_EMAIL: 'Read Sent Email',
+  RECORD_SENT_EMAIL: 'Record Sent Email',
+  EMAIL_RECORDED: 'Email Recorded',
+};
+
+/** The CloudWatch namespace of the handlers' metrics. */
+export const METRICS_NAMESPACE = 'SupportCaseWorkflow';
+
+/** Dimension names. */
+export const METRIC_DIMENSIONS = {
+  /** One value per construct (set by the construct in `METRICS_ENV.WORKFLOW`). */
+  WORKFLOW: 'Workflow',
+  /** The employee a case was assigned to (only on `CasesAssigned`). */
+  EMPLOYEE_ID: 'EmployeeId',
+} as const;
+
+/** Metric names (all counts). */
+export const METRIC_NAMES = {
+  /** An email SES accepted (first sends and resends). */
+  EMAILS_SENT: 'EmailsSent',
+  /** An email sent again after an attempt whose SES outcome was unknown (counted in `EmailsSent` too). */
+  EMAILS_RESENT: 'EmailsResent',
+  /** A send SES refused with its throttling error (rate or daily quota). */
+  EMAILS_THROTTLED: 'EmailsThrottled',
+  /** A case assigned to an employee (a new assignment, not a retry that finds it). */
+  CASES_ASSIGNED: 'CasesAssigned',
+} as const;
+
+export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];
+
+/** Environment variables of the metrics. */
+export const METRICS_ENV = {
+  /** The value of the `Workflow` dimension. */
+  WORKFLOW: 'METRICS_WORKFLOW',
+} as const;
+
+/** Loose but practical address check (one `@`, a dot in the domain, no spaces or angle brackets). */
+const EMAIL_PATTERN = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
+const MAX_EMAIL_LENGTH = 254;
+
+/** True for a syntactically valid single email address. */
+export function isValidEmailAddress(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= MAX_EMAIL_LENGTH && EMAIL_PATTERN.test(value);
 }

@@ -4,6 +4,7 @@
  * without servers; the `*.lambda.ts` handlers do the I/O around it.
  */
 import { createHash } from 'node:crypto';
+import { ConfigurationError, InvalidCaseInputError, RosterUnavailableError, UnrecognizedCaseRecordError } from './errors.lambda-shared';
 import {
   AssignedCase,
   CASE_DETAIL_LIMITS,
@@ -15,20 +16,17 @@ import {
   CaseStatusValue,
   EmailStatus,
   EmailStatusValue,
+  isValidEmailAddress,
   MAX_CASE_ID_LENGTH,
   OpenedCase,
   ROSTER_TABLE_PARTITION_KEY,
   RosterEmployee,
   SendEmailInput,
-} from './case-types';
-import { caseTemplateValues, compileEmailTemplates, EmailTemplates, renderEmail } from './email-template';
-import { ConfigurationError, InvalidCaseInputError, RosterUnavailableError, UnrecognizedCaseRecordError } from './errors';
+} from '../shared/contract';
+import { caseTemplateValues, compileEmailTemplates, EmailTemplates, renderEmail } from '../shared/email-template';
 
 /** Case ids: ASCII letters, digits, `.`, `_`, `-`; starting with a letter or digit. */
 const CASE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-/** Loose but practical address check (one `@`, a dot in the domain, no spaces or angle brackets). */
-const EMAIL_PATTERN = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
-const MAX_EMAIL_LENGTH = 254;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -175,10 +173,6 @@ export function parseSendEmailInput(input: unknown): SendEmailInput {
   };
 }
 
-/** True for a syntactically valid single email address. */
-export function isValidEmailAddress(value: unknown): value is string {
-  return typeof value === 'string' && value.length <= MAX_EMAIL_LENGTH && EMAIL_PATTERN.test(value);
-}
 
 /**
  * Checks the fixed roster the construct put in the function's configuration file (`roster`).
