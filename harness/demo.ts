@@ -10,6 +10,8 @@
  *   --time-scale F   AWS time runs F times faster (default 20): retry waits, timeouts, leases
  *   --ses-rate R     SES's maximum sending rate, emails per second of AWS time (default: none)
  *   --ses-daily-quota Q  SES's daily quota: sends past Q emails are refused (default: none)
+ *   --real-time-allowance MS  real time added to the scaled bounds on handler work (function and
+ *                    task timeouts, the lease), for work that cannot be scaled (default 1000)
  *   --express        synthesize an Express workflow instead of Standard
  *   --keep           leave the servers up and print the SES emulator's page
  */
@@ -18,7 +20,7 @@ import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { SingleBar, Presets } from 'cli-progress';
 import { EXAMPLE_ROSTER } from './example-app';
 import { startLocalRun } from './local-run';
-import { DEFAULT_TIME_SCALE } from './local-workflow';
+import { DEFAULT_REAL_TIME_ALLOWANCE_MS, DEFAULT_TIME_SCALE } from './local-workflow';
 import { percentile, summaryLine } from './summary';
 
 function positiveInt(name: string, value: string): number {
@@ -41,6 +43,7 @@ async function main(): Promise<number> {
       'time-scale': { type: 'string', default: String(DEFAULT_TIME_SCALE) },
       'ses-rate': { type: 'string' },
       'ses-daily-quota': { type: 'string' },
+      'real-time-allowance': { type: 'string', default: String(DEFAULT_REAL_TIME_ALLOWANCE_MS) },
       'express': { type: 'boolean', default: false },
       'keep': { type: 'boolean', default: false },
     },
@@ -62,7 +65,9 @@ async function main(): Promise<number> {
   const workflowType = values.express ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD;
 
   console.log(`Synthesizing the example app (one SupportCaseWorkflow, ${workflowType}, ${EXAMPLE_ROSTER.length} employees)...`);
-  const run = await startLocalRun({ faultRate, seed, workflowType, timeScale, sesRate, sesDailyQuota });
+  const realTimeAllowanceMs = Number(values['real-time-allowance']);
+  if (!(realTimeAllowanceMs >= 0)) throw new Error(`--real-time-allowance must be 0 or more, got ${values['real-time-allowance']}`);
+  const run = await startLocalRun({ faultRate, seed, workflowType, timeScale, sesRate, sesDailyQuota, realTimeAllowanceMs });
   console.log(`Time scale ${timeScale}: AWS time runs ${timeScale} times faster (retry waits, timeouts, the email lease)`);
   if (run.sesLimiter) console.log(`SES sending limits: ${sesRate ?? 'no'} emails/s (AWS time), daily quota ${sesDailyQuota ?? 'none'}`);
   console.log(`Local DynamoDB ${run.aws.dynamodbEndpoint}, local SES ${run.aws.sesEndpoint}, table ${run.workflow.tableName}`);

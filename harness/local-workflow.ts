@@ -106,7 +106,12 @@ let requestsGuarded = false;
 /**
  * Makes `http.request` / `https.request` fail at once inside an invocation that Lambda has
  * stopped (timed out). Patched in the module objects and in their ES module views (the SDK
- * imports `node:http` dynamically); outside a stopped invocation nothing changes.
+ * imports `node:http` dynamically); outside an invocation nothing changes.
+ *
+ * Also lifts the socket limit of the agents invocations use: on AWS each concurrent invocation
+ * has a sandbox, and connections, of its own; here they share one module instance, whose SDK
+ * client's agent (50 sockets) would queue a burst's requests behind each other — a queue that
+ * does not exist on AWS, and whose wait would count against the scaled connection timeouts.
  */
 function guardRequestsOfStoppedSandboxes(): void {
   if (requestsGuarded) return;
@@ -114,8 +119,13 @@ function guardRequestsOfStoppedSandboxes(): void {
   for (const mod of [http, https] as Array<{ request: (...args: any[]) => http.ClientRequest }>) {
     const original = mod.request;
     mod.request = function guardedRequest(this: unknown, ...args: any[]) {
-      if (sandboxes.getStore()?.stopped) {
+      const sandbox = sandboxes.getStore();
+      if (sandbox?.stopped) {
         throw Object.assign(new Error('the function was stopped at its timeout: no new requests'), { code: 'ECONNREFUSED' });
+      }
+      if (sandbox) {
+        const agent = args.find((a) => a && typeof a === 'object' && 'agent' in a)?.agent;
+        if (agent instanceof http.Agent && agent.maxSockets !== Infinity) agent.maxSockets = Infinity;
       }
       return original.apply(this, args);
     };
@@ -168,6 +178,8 @@ export interface ExecutionOutcome {
   /** States entered, in order (retries of a state are not new entries). */
   readonly statesEntered: string[];
   readonly retries: number;
+  /** Retries per state (each one a billed state transition on Standard). */
+  readonly retriesByState: Record<string, number>;
   readonly durationMs: number;
 }
 
@@ -250,13 +262,26 @@ let loads = 0;
 /** Where each loaded bundle finds its scaled timers. */
 const SCALED_TIMERS = '__supportCaseHarnessTimers';
 
-/** `setTimeout` with every delay divided by `scale` (and its promisified form). */
-export function scaledSetTimeout(scale: number): typeof setTimeout {
+/** Handler timers this long or longer are taken for bounds on real I/O (see scaledSetTimeout). */
+export const IO_BOUND_TIMER_MS = 1000;
+
+/**
+ * `setTimeout` for the handlers' bundles: every delay divided by `scale`. The handlers' timers
+ * are of two kinds: pauses (SDK retry backoff, their own waits between rounds: tens to hundreds
+ * of ms) and bounds on real I/O (their connection and request timeouts: whole seconds). A bound
+ * on real I/O also gets `allowanceMs` (see the module's doc): a delay of `IO_BOUND_TIMER_MS`
+ * or more is taken for one. (A rare long backoff pause then waits a little longer.)
+ */
+export function scaledSetTimeout(scale: number, allowanceMs = 0): typeof setTimeout {
   const native = globalThis.setTimeout;
-  const scaledTimeout = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => native(fn, (Number(ms) || 0) / scale, ...args);
+  const delay = (ms?: number) => {
+    const d = Number(ms) || 0;
+    return d / scale + (d >= IO_BOUND_TIMER_MS ? allowanceMs : 0);
+  };
+  const scaledTimeout = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => native(fn, delay(ms), ...args);
   const scaled = scaledTimeout as unknown as typeof setTimeout;
   Object.defineProperty(scaled, promisify.custom, {
-    value: (ms?: number, value?: unknown) => new Promise((resolve) => native(() => resolve(value), (Number(ms) || 0) / scale)),
+    value: (ms?: number, value?: unknown) => new Promise((resolve) => native(() => resolve(value), delay(ms))),
   });
   return scaled;
 }
@@ -269,11 +294,11 @@ export function scaledSetTimeout(scale: number): typeof setTimeout {
  * timeouts run in the same scaled time as the rest (else a throttled request's real backoff
  * would outlast a scaled function timeout, which never happens on AWS).
  */
-function loadFresh(file: string, timeScale: number): unknown {
+function loadFresh(file: string, timeScale: number, allowanceMs: number): unknown {
   const key = `${process.pid}-${++loads}`;
   const copy = join(dirname(file), `index.load-${key}.js`);
   const registry = ((globalThis as any)[SCALED_TIMERS] ??= {}) as Record<string, { setTimeout: typeof setTimeout }>;
-  registry[key] = { setTimeout: scaledSetTimeout(timeScale) };
+  registry[key] = { setTimeout: scaledSetTimeout(timeScale, allowanceMs) };
   // A module-level `var` shadows the global in the whole bundle; after a "use strict" directive, which must stay first.
   const prelude = `var setTimeout = globalThis[${JSON.stringify(SCALED_TIMERS)}][${JSON.stringify(key)}].setTimeout;`;
   const code = readFileSync(file, 'utf8');
@@ -436,9 +461,11 @@ export class LocalWorkflow {
     // Load each asset now, with the environment in place: a fresh module (and fresh SDK
     // clients, built with this run's endpoints) per LocalWorkflow, like a cold start.
     const functions = new Map<string, TaskHandler>();
-    for (const [id, file] of assetFiles) functions.set(id, (loadFresh(file, timeScale) as { handler: TaskHandler }).handler);
+    for (const [id, file] of assetFiles) functions.set(id, (loadFresh(file, timeScale, allowanceMs) as { handler: TaskHandler }).handler);
 
     const handlers: Record<string, BoundTask> = {};
+    /** Invocations still running, including stopped ones finishing their requests in flight. */
+    const running = new Set<Promise<unknown>>();
     /** Per state, which retriers jitter (JitterStrategy FULL): the ones whose jitter can be seeded. */
     const fullJitter = new Map<string, boolean[]>();
     for (const [stateName, state] of Object.entries<any>(definition.States)) {
@@ -485,7 +512,9 @@ export class LocalWorkflow {
         try {
           // Lambda hands the handler a JSON copy and returns a JSON copy.
           const invoked = sandboxes.run(sandbox, () => fn(JSON.parse(JSON.stringify(input ?? null))));
-          invoked.catch(() => undefined);
+          running.add(invoked);
+          const forget = () => running.delete(invoked);
+          invoked.then(forget, forget);
           out = await Promise.race([invoked, timedOut]);
         } catch (err) {
           if (err === timeoutError) throw err;
@@ -506,7 +535,7 @@ export class LocalWorkflow {
     new StateMachine(definition, { validationOptions: { checkArn: false } });
     const machine = new StateMachine(scaleDefinition(definition, timeScale, allowanceMs / 1000), { validationOptions: { noValidate: true } });
     return new LocalWorkflow(
-      definition, machine, handlers, fullJitter, options.jitterSeed, timeScale, directClient, caseTable, tables, resolver.physicalName(smId),
+      definition, machine, handlers, fullJitter, options.jitterSeed, timeScale, directClient, caseTable, tables, resolver.physicalName(smId), running,
     );
   }
 
@@ -528,7 +557,19 @@ export class LocalWorkflow {
     /** Physical names of every table in the template, by logical id. */
     public readonly tables: Record<string, string>,
     private readonly stateMachineName: string,
+    private readonly running: ReadonlySet<Promise<unknown>>,
   ) {}
+
+  /**
+   * Waits (at most `maxMs`) until no invocation is running — stopped ones may still finish
+   * requests in flight — so that the servers are not closed under them.
+   */
+  async settle(maxMs = 5000): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    while (this.running.size > 0 && Date.now() < deadline) {
+      await Promise.race([Promise.allSettled([...this.running]), new Promise((resolve) => setTimeout(resolve, 100))]);
+    }
+  }
 
   /** Writes an item into one of the template's tables (seeding a roster, say). */
   async putItem(tableName: string, item: Record<string, any>): Promise<void> {
@@ -561,20 +602,24 @@ export class LocalWorkflow {
     });
     const statesEntered: string[] = [];
     let retries = 0;
+    const retriesByState: Record<string, number> = {};
     const events = (async () => {
       for await (const event of execution.eventLogs) {
         if (event.type === 'StateEntered') statesEntered.push(event.state!.name);
-        if (event.type === 'StateRetried') retries++;
+        if (event.type === 'StateRetried') {
+          retries++;
+          retriesByState[event.state!.name] = (retriesByState[event.state!.name] ?? 0) + 1;
+        }
       }
     })();
     try {
       const output = await execution.result;
       await events;
-      return { name, status: 'SUCCEEDED', output, statesEntered, retries, durationMs: Date.now() - started };
+      return { name, status: 'SUCCEEDED', output, statesEntered, retries, retriesByState, durationMs: Date.now() - started };
     } catch (err) {
       await events.catch(() => undefined);
       if ((err as Error).name === 'ExecutionTimeoutError') {
-        return { name, status: 'TIMED_OUT', error: 'States.Timeout', cause: 'the execution ran past its TimeoutSeconds', statesEntered, retries, durationMs: Date.now() - started };
+        return { name, status: 'TIMED_OUT', error: 'States.Timeout', cause: 'the execution ran past its TimeoutSeconds', statesEntered, retries, retriesByState, durationMs: Date.now() - started };
       }
       const cause = (err as any)?.cause;
       return {
@@ -584,6 +629,7 @@ export class LocalWorkflow {
         cause: cause?.message ?? (err as Error).message,
         statesEntered,
         retries,
+        retriesByState,
         durationMs: Date.now() - started,
       };
     }
