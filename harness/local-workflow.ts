@@ -83,6 +83,34 @@ export type LambdaFaultInjector = (stateName: string, invocation: LambdaInvocati
 export const DEFAULT_TIME_SCALE = 20;
 /** Default real time added to each scaled bound on a handler's work (see the module's doc). */
 export const DEFAULT_REAL_TIME_ALLOWANCE_MS = 1000;
+/**
+ * Default number of function invocations running at once. On AWS every concurrent invocation has
+ * a sandbox (and CPU) of its own; here they share this process's CPU, so a burst of thousands of
+ * executions would make every invocation slow and time out. Invocations beyond this wait for a
+ * slot first, and a function's timeout counts from the moment it gets one (a Task's timeout,
+ * enforced by the runner, still counts the wait).
+ */
+export const DEFAULT_MAX_CONCURRENT_INVOCATIONS = 25;
+
+/** A counting semaphore. */
+function slots(size: number): { acquire(): Promise<void>; release(): void } {
+  let free = size;
+  const waiting: Array<() => void> = [];
+  return {
+    acquire: () => {
+      if (free > 0) {
+        free--;
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    release: () => {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    },
+  };
+}
 
 /**
  * Environment variables holding durations in seconds that the construct passes to its
@@ -159,6 +187,8 @@ export interface LocalWorkflowOptions {
    * Default DEFAULT_REAL_TIME_ALLOWANCE_MS.
    */
   readonly realTimeAllowanceMs?: number;
+  /** Function invocations running at once (see DEFAULT_MAX_CONCURRENT_INVOCATIONS). */
+  readonly maxConcurrentInvocations?: number;
   /**
    * Seed of the runner's retry jitter (JitterStrategy FULL): each jittered wait is then a hash
    * of (seed, execution, state, retrier, n-th use), whatever the interleaving. Default: the
@@ -464,6 +494,9 @@ export class LocalWorkflow {
     for (const [id, file] of assetFiles) functions.set(id, (loadFresh(file, timeScale, allowanceMs) as { handler: TaskHandler }).handler);
 
     const handlers: Record<string, BoundTask> = {};
+    /** Lambda Tasks whose timeout the binding enforces (see below). */
+    const slotTimedTasks = new Set<string>();
+    const invocationSlots = slots(options.maxConcurrentInvocations ?? DEFAULT_MAX_CONCURRENT_INVOCATIONS);
     /** Invocations still running, including stopped ones finishing their requests in flight. */
     const running = new Set<Promise<unknown>>();
     /** Per state, which retriers jitter (JitterStrategy FULL): the ones whose jitter can be seeded. */
@@ -491,6 +524,12 @@ export class LocalWorkflow {
       const fn = fnId && functions.get(fnId);
       if (!fn) throw new Error(`state ${stateName}: no local binding for ${state.Resource}`);
       const timeoutSeconds = timeouts.get(fnId)!;
+      // The Task's own timeout, counted here from the moment the invocation gets a slot (the
+      // runner's would count the wait for one); the runner is given no timeout for this Task.
+      const taskTimeoutMs = state.TimeoutSecondsPath === undefined
+        ? Math.min(((state.TimeoutSeconds ?? TASK_DEFAULT_TIMEOUT_SECONDS) * 1000) / timeScale + allowanceMs, MAX_TIMER_SECONDS * 1000)
+        : undefined;
+      if (taskTimeoutMs !== undefined) slotTimedTasks.add(stateName);
       handlers[stateName] = async (input, invocation) => {
         const fault = options.lambdaFaults?.(stateName, invocation);
         const serviceFault = (name: string, when: string) => Object.assign(new Error(`injected Lambda service fault ${when}: ${name}`), { name });
@@ -500,14 +539,28 @@ export class LocalWorkflow {
         // invocation fails with Sandbox.Timedout and a late result is discarded. (Locally the
         // handler cannot be frozen, so its remaining requests still go out; on AWS the ones
         // already in flight would.)
+        await invocationSlots.acquire();
+        let released = false;
+        const release = () => {
+          if (!released) invocationSlots.release();
+          released = true;
+        };
         let timer: NodeJS.Timeout | undefined;
+        let taskTimer: NodeJS.Timeout | undefined;
         const timeoutError = sandboxTimedOut(timeoutSeconds);
+        const taskTimeoutError = Object.assign(new Error('States.Timeout'), { name: 'States.Timeout' });
         const sandbox = { stopped: false };
         const timedOut = new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
             sandbox.stopped = true;
             reject(timeoutError);
           }, (timeoutSeconds * 1000) / timeScale + allowanceMs);
+          if (taskTimeoutMs !== undefined) {
+            taskTimer = setTimeout(() => {
+              sandbox.stopped = true;
+              reject(taskTimeoutError);
+            }, taskTimeoutMs);
+          }
         });
         try {
           // Lambda hands the handler a JSON copy and returns a JSON copy.
@@ -517,10 +570,12 @@ export class LocalWorkflow {
           invoked.then(forget, forget);
           out = await Promise.race([invoked, timedOut]);
         } catch (err) {
-          if (err === timeoutError) throw err;
+          if (err === timeoutError || err === taskTimeoutError) throw err;
           throw lambdaError(err);
         } finally {
           clearTimeout(timer);
+          clearTimeout(taskTimer);
+          release();
         }
         if (fault) throw serviceFault(fault.slice('after:'.length), 'after the handler ran');
         return JSON.parse(JSON.stringify(out ?? null));
@@ -533,7 +588,9 @@ export class LocalWorkflow {
     if (!caseTable) throw new Error('cannot tell the case table from the definition');
     // The real definition is validated (as AWS would); the scaled copy runs (see scaleDefinition).
     new StateMachine(definition, { validationOptions: { checkArn: false } });
-    const machine = new StateMachine(scaleDefinition(definition, timeScale, allowanceMs / 1000), { validationOptions: { noValidate: true } });
+    const scaled = scaleDefinition(definition, timeScale, allowanceMs / 1000);
+    for (const stateName of slotTimedTasks) scaled.States[stateName].TimeoutSeconds = MAX_TIMER_SECONDS;
+    const machine = new StateMachine(scaled, { validationOptions: { noValidate: true } });
     return new LocalWorkflow(
       definition, machine, handlers, fullJitter, options.jitterSeed, timeScale, directClient, caseTable, tables, resolver.physicalName(smId), running,
     );
