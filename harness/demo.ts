@@ -10,6 +10,8 @@
  *   --time-scale F   AWS time runs F times faster (default 20): retry waits, timeouts, leases
  *   --ses-rate R     SES's maximum sending rate, emails per second of AWS time (default: none)
  *   --ses-daily-quota Q  SES's daily quota: sends past Q emails are refused (default: none)
+ *   --real-time-allowance MS  real time added to the scaled bounds on handler work (function and
+ *                    task timeouts, the lease), for work that cannot be scaled (default 1000)
  *   --express        synthesize an Express workflow instead of Standard
  *   --keep           leave the servers up and print the SES emulator's page
  *   -h, --help       print the usage
@@ -19,7 +21,7 @@ import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { SingleBar, Presets } from 'cli-progress';
 import { EXAMPLE_ROSTER } from './example-app';
 import { startLocalRun } from './local-run';
-import { DEFAULT_TIME_SCALE } from './local-workflow';
+import { DEFAULT_REAL_TIME_ALLOWANCE_MS, DEFAULT_TIME_SCALE } from './local-workflow';
 import { onStopRequest, StopReason } from './stop-request';
 import { percentile, summaryLine } from './summary';
 
@@ -37,6 +39,8 @@ Options:
   --time-scale F   AWS time runs F times faster (default ${DEFAULT_TIME_SCALE}): retry waits, timeouts, leases
   --ses-rate R     SES's maximum sending rate, emails per second of AWS time (default: none)
   --ses-daily-quota Q  SES's daily quota: sends past Q emails are refused (default: none)
+  --real-time-allowance MS  real milliseconds added to each scaled bound on a handler's work
+                   (timeouts, leases; default ${DEFAULT_REAL_TIME_ALLOWANCE_MS}): the local machine's work is not scaled
   --express        synthesize an Express workflow instead of Standard
   --keep           after the summary, leave the servers up (read the emails in a browser)
                    until Ctrl+C or SIGTERM
@@ -81,6 +85,7 @@ function parseCommandLine() {
         'time-scale': { type: 'string', default: String(DEFAULT_TIME_SCALE) },
         'ses-rate': { type: 'string' },
         'ses-daily-quota': { type: 'string' },
+        'real-time-allowance': { type: 'string', default: String(DEFAULT_REAL_TIME_ALLOWANCE_MS) },
         'express': { type: 'boolean', default: false },
         'keep': { type: 'boolean', default: false },
         'help': { type: 'boolean', short: 'h', default: false },
@@ -134,7 +139,9 @@ async function main(): Promise<number> {
   const workflowType = values.express ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD;
 
   console.log(`Synthesizing the example app (one SupportCaseWorkflow, ${workflowType}, ${EXAMPLE_ROSTER.length} employees)...`);
-  const run = await startLocalRun({ faultRate, seed, workflowType, timeScale, sesRate, sesDailyQuota });
+  const realTimeAllowanceMs = Number(values['real-time-allowance']);
+  if (!(realTimeAllowanceMs >= 0)) throw new UsageError(`--real-time-allowance must be 0 or more, got ${values['real-time-allowance']}`);
+  const run = await startLocalRun({ faultRate, seed, workflowType, timeScale, sesRate, sesDailyQuota, realTimeAllowanceMs });
   running = run;
   console.log(`Time scale ${timeScale}: AWS time runs ${timeScale} times faster (retry waits, timeouts, the email lease)`);
   if (run.sesLimiter) console.log(`SES sending limits: ${sesRate ?? 'no'} emails/s (AWS time), daily quota ${sesDailyQuota ?? 'none'}`);

@@ -22,6 +22,8 @@ export interface LocalRunOptions {
   readonly seed?: number;
   /** How much faster than AWS time the run goes (see LocalWorkflow). Default DEFAULT_TIME_SCALE. */
   readonly timeScale?: number;
+  /** Real time added to the scaled bounds on handler work (see LocalWorkflow). */
+  readonly realTimeAllowanceMs?: number;
   /** SES's maximum sending rate, emails per second of AWS time. Default: none. */
   readonly sesRate?: number;
   /** SES's daily sending quota. Default: none. */
@@ -85,6 +87,7 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
     logLevel: options.logLevel,
     lambdaFaults: counted(options.lambdaFaults ?? (rate > 0 ? lambdaFaultInjector(rate, seed) : undefined)),
     timeScale,
+    realTimeAllowanceMs: options.realTimeAllowanceMs,
     jitterSeed: seed,
   });
 
@@ -111,6 +114,7 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
     },
     summarize: (caseIds, outcomes) => summarize(caseIds, outcomes, workflow, aws),
     stop: async () => {
+      await workflow.settle();
       await Promise.all([dynamodb?.stop(), ses?.stop()]);
       await aws.stop();
       // A cloud assembly this run synthesized itself is a temporary folder: remove it.

@@ -84,6 +84,34 @@ export type LambdaFaultInjector = (stateName: string, invocation: LambdaInvocati
 export const DEFAULT_TIME_SCALE = 20;
 /** Default real time added to each scaled bound on a handler's work (see the module's doc). */
 export const DEFAULT_REAL_TIME_ALLOWANCE_MS = 1000;
+/**
+ * Default number of function invocations running at once. On AWS every concurrent invocation has
+ * a sandbox (and CPU) of its own; here they share this process's CPU, so a burst of thousands of
+ * executions would make every invocation slow and time out. Invocations beyond this wait for a
+ * slot first, and a function's timeout counts from the moment it gets one (a Task's timeout,
+ * enforced by the runner, still counts the wait).
+ */
+export const DEFAULT_MAX_CONCURRENT_INVOCATIONS = 25;
+
+/** A counting semaphore. */
+function slots(size: number): { acquire(): Promise<void>; release(): void } {
+  let free = size;
+  const waiting: Array<() => void> = [];
+  return {
+    acquire: () => {
+      if (free > 0) {
+        free--;
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    release: () => {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    },
+  };
+}
 
 /**
  * Environment variables holding durations in seconds that the construct passes to its
@@ -107,7 +135,12 @@ let requestsGuarded = false;
 /**
  * Makes `http.request` / `https.request` fail at once inside an invocation that Lambda has
  * stopped (timed out). Patched in the module objects and in their ES module views (the SDK
- * imports `node:http` dynamically); outside a stopped invocation nothing changes.
+ * imports `node:http` dynamically); outside an invocation nothing changes.
+ *
+ * Also lifts the socket limit of the agents invocations use: on AWS each concurrent invocation
+ * has a sandbox, and connections, of its own; here they share one module instance, whose SDK
+ * client's agent (50 sockets) would queue a burst's requests behind each other — a queue that
+ * does not exist on AWS, and whose wait would count against the scaled connection timeouts.
  */
 function guardRequestsOfStoppedSandboxes(): void {
   if (requestsGuarded) return;
@@ -115,8 +148,13 @@ function guardRequestsOfStoppedSandboxes(): void {
   for (const mod of [http, https] as Array<{ request: (...args: any[]) => http.ClientRequest }>) {
     const original = mod.request;
     mod.request = function guardedRequest(this: unknown, ...args: any[]) {
-      if (sandboxes.getStore()?.stopped) {
+      const sandbox = sandboxes.getStore();
+      if (sandbox?.stopped) {
         throw Object.assign(new Error('the function was stopped at its timeout: no new requests'), { code: 'ECONNREFUSED' });
+      }
+      if (sandbox) {
+        const agent = args.find((a) => a && typeof a === 'object' && 'agent' in a)?.agent;
+        if (agent instanceof http.Agent && agent.maxSockets !== Infinity) agent.maxSockets = Infinity;
       }
       return original.apply(this, args);
     };
@@ -150,6 +188,8 @@ export interface LocalWorkflowOptions {
    * Default DEFAULT_REAL_TIME_ALLOWANCE_MS.
    */
   readonly realTimeAllowanceMs?: number;
+  /** Function invocations running at once (see DEFAULT_MAX_CONCURRENT_INVOCATIONS). */
+  readonly maxConcurrentInvocations?: number;
   /**
    * Seed of the runner's retry jitter (JitterStrategy FULL): each jittered wait is then a hash
    * of (seed, execution, state, retrier, n-th use), whatever the interleaving. Default: the
@@ -169,6 +209,8 @@ export interface ExecutionOutcome {
   /** States entered, in order (retries of a state are not new entries). */
   readonly statesEntered: string[];
   readonly retries: number;
+  /** Retries per state (each one a billed state transition on Standard). */
+  readonly retriesByState: Record<string, number>;
   readonly durationMs: number;
 }
 
@@ -268,13 +310,26 @@ let loads = 0;
 /** Where each loaded bundle finds its scaled timers. */
 const SCALED_TIMERS = '__supportCaseHarnessTimers';
 
-/** `setTimeout` with every delay divided by `scale` (and its promisified form). */
-export function scaledSetTimeout(scale: number): typeof setTimeout {
+/** Handler timers this long or longer are taken for bounds on real I/O (see scaledSetTimeout). */
+export const IO_BOUND_TIMER_MS = 1000;
+
+/**
+ * `setTimeout` for the handlers' bundles: every delay divided by `scale`. The handlers' timers
+ * are of two kinds: pauses (SDK retry backoff, their own waits between rounds: tens to hundreds
+ * of ms) and bounds on real I/O (their connection and request timeouts: whole seconds). A bound
+ * on real I/O also gets `allowanceMs` (see the module's doc): a delay of `IO_BOUND_TIMER_MS`
+ * or more is taken for one. (A rare long backoff pause then waits a little longer.)
+ */
+export function scaledSetTimeout(scale: number, allowanceMs = 0): typeof setTimeout {
   const native = globalThis.setTimeout;
-  const scaledTimeout = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => native(fn, (Number(ms) || 0) / scale, ...args);
+  const delay = (ms?: number) => {
+    const d = Number(ms) || 0;
+    return d / scale + (d >= IO_BOUND_TIMER_MS ? allowanceMs : 0);
+  };
+  const scaledTimeout = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => native(fn, delay(ms), ...args);
   const scaled = scaledTimeout as unknown as typeof setTimeout;
   Object.defineProperty(scaled, promisify.custom, {
-    value: (ms?: number, value?: unknown) => new Promise((resolve) => native(() => resolve(value), (Number(ms) || 0) / scale)),
+    value: (ms?: number, value?: unknown) => new Promise((resolve) => native(() => resolve(value), delay(ms))),
   });
   return scaled;
 }
@@ -287,11 +342,11 @@ export function scaledSetTimeout(scale: number): typeof setTimeout {
  * timeouts run in the same scaled time as the rest (else a throttled request's real backoff
  * would outlast a scaled function timeout, which never happens on AWS).
  */
-function loadFresh(file: string, timeScale: number): unknown {
+function loadFresh(file: string, timeScale: number, allowanceMs: number): unknown {
   const key = `${process.pid}-${++loads}`;
   const copy = join(dirname(file), `index.load-${key}.js`);
   const registry = ((globalThis as any)[SCALED_TIMERS] ??= {}) as Record<string, { setTimeout: typeof setTimeout }>;
-  registry[key] = { setTimeout: scaledSetTimeout(timeScale) };
+  registry[key] = { setTimeout: scaledSetTimeout(timeScale, allowanceMs) };
   // A module-level `var` shadows the global in the whole bundle; after a "use strict" directive, which must stay first.
   const prelude = `var setTimeout = globalThis[${JSON.stringify(SCALED_TIMERS)}][${JSON.stringify(key)}].setTimeout;`;
   const code = readFileSync(file, 'utf8');
@@ -455,9 +510,14 @@ export class LocalWorkflow {
     // Load each asset now, with the environment in place: a fresh module (and fresh SDK
     // clients, built with this run's endpoints) per LocalWorkflow, like a cold start.
     const functions = new Map<string, TaskHandler>();
-    for (const [id, file] of assetFiles) functions.set(id, (loadFresh(file, timeScale) as { handler: TaskHandler }).handler);
+    for (const [id, file] of assetFiles) functions.set(id, (loadFresh(file, timeScale, allowanceMs) as { handler: TaskHandler }).handler);
 
     const handlers: Record<string, BoundTask> = {};
+    /** Lambda Tasks whose timeout the binding enforces (see below). */
+    const slotTimedTasks = new Set<string>();
+    const invocationSlots = slots(options.maxConcurrentInvocations ?? DEFAULT_MAX_CONCURRENT_INVOCATIONS);
+    /** Invocations still running, including stopped ones finishing their requests in flight. */
+    const running = new Set<Promise<unknown>>();
     /** Per state, which retriers jitter (JitterStrategy FULL): the ones whose jitter can be seeded. */
     const fullJitter = new Map<string, boolean[]>();
     for (const [stateName, state] of Object.entries<any>(definition.States)) {
@@ -483,6 +543,12 @@ export class LocalWorkflow {
       const fn = fnId && functions.get(fnId);
       if (!fn) throw new Error(`state ${stateName}: no local binding for ${state.Resource}`);
       const timeoutSeconds = timeouts.get(fnId)!;
+      // The Task's own timeout, counted here from the moment the invocation gets a slot (the
+      // runner's would count the wait for one); the runner is given no timeout for this Task.
+      const taskTimeoutMs = state.TimeoutSecondsPath === undefined
+        ? Math.min(((state.TimeoutSeconds ?? TASK_DEFAULT_TIMEOUT_SECONDS) * 1000) / timeScale + allowanceMs, MAX_TIMER_SECONDS * 1000)
+        : undefined;
+      if (taskTimeoutMs !== undefined) slotTimedTasks.add(stateName);
       handlers[stateName] = async (input, invocation) => {
         const fault = options.lambdaFaults?.(stateName, invocation);
         const serviceFault = (name: string, when: string) => Object.assign(new Error(`injected Lambda service fault ${when}: ${name}`), { name });
@@ -492,25 +558,43 @@ export class LocalWorkflow {
         // invocation fails with Sandbox.Timedout and a late result is discarded. (Locally the
         // handler cannot be frozen, so its remaining requests still go out; on AWS the ones
         // already in flight would.)
+        await invocationSlots.acquire();
+        let released = false;
+        const release = () => {
+          if (!released) invocationSlots.release();
+          released = true;
+        };
         let timer: NodeJS.Timeout | undefined;
+        let taskTimer: NodeJS.Timeout | undefined;
         const timeoutError = sandboxTimedOut(timeoutSeconds);
+        const taskTimeoutError = Object.assign(new Error('States.Timeout'), { name: 'States.Timeout' });
         const sandbox = { stopped: false };
         const timedOut = new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
             sandbox.stopped = true;
             reject(timeoutError);
           }, (timeoutSeconds * 1000) / timeScale + allowanceMs);
+          if (taskTimeoutMs !== undefined) {
+            taskTimer = setTimeout(() => {
+              sandbox.stopped = true;
+              reject(taskTimeoutError);
+            }, taskTimeoutMs);
+          }
         });
         try {
           // Lambda hands the handler a JSON copy and returns a JSON copy.
           const invoked = sandboxes.run(sandbox, () => fn(JSON.parse(JSON.stringify(input ?? null)), { awsRequestId: randomUUID() }));
-          invoked.catch(() => undefined);
+          running.add(invoked);
+          const forget = () => running.delete(invoked);
+          invoked.then(forget, forget);
           out = await Promise.race([invoked, timedOut]);
         } catch (err) {
-          if (err === timeoutError) throw err;
+          if (err === timeoutError || err === taskTimeoutError) throw err;
           throw lambdaError(err);
         } finally {
           clearTimeout(timer);
+          clearTimeout(taskTimer);
+          release();
         }
         if (fault) throw serviceFault(fault.slice('after:'.length), 'after the handler ran');
         return JSON.parse(JSON.stringify(out ?? null));
@@ -523,9 +607,11 @@ export class LocalWorkflow {
     if (!caseTable) throw new Error('cannot tell the case table from the definition');
     // The real definition is validated (as AWS would); the scaled copy runs (see scaleDefinition).
     new StateMachine(definition, { validationOptions: { checkArn: false } });
-    const machine = new StateMachine(scaleDefinition(definition, timeScale, allowanceMs / 1000), { validationOptions: { noValidate: true } });
+    const scaled = scaleDefinition(definition, timeScale, allowanceMs / 1000);
+    for (const stateName of slotTimedTasks) scaled.States[stateName].TimeoutSeconds = MAX_TIMER_SECONDS;
+    const machine = new StateMachine(scaled, { validationOptions: { noValidate: true } });
     return new LocalWorkflow(
-      definition, machine, handlers, fullJitter, options.jitterSeed, timeScale, directClient, caseTable, tables, resolver.physicalName(smId),
+      definition, machine, handlers, fullJitter, options.jitterSeed, timeScale, directClient, caseTable, tables, resolver.physicalName(smId), running,
     );
   }
 
@@ -547,7 +633,19 @@ export class LocalWorkflow {
     /** Physical names of every table in the template, by logical id. */
     public readonly tables: Record<string, string>,
     private readonly stateMachineName: string,
+    private readonly running: ReadonlySet<Promise<unknown>>,
   ) {}
+
+  /**
+   * Waits (at most `maxMs`) until no invocation is running — stopped ones may still finish
+   * requests in flight — so that the servers are not closed under them.
+   */
+  async settle(maxMs = 5000): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    while (this.running.size > 0 && Date.now() < deadline) {
+      await Promise.race([Promise.allSettled([...this.running]), new Promise((resolve) => setTimeout(resolve, 100))]);
+    }
+  }
 
   /** Writes an item into one of the template's tables (seeding a roster, say). */
   async putItem(tableName: string, item: Record<string, any>): Promise<void> {
@@ -580,20 +678,24 @@ export class LocalWorkflow {
     });
     const statesEntered: string[] = [];
     let retries = 0;
+    const retriesByState: Record<string, number> = {};
     const events = (async () => {
       for await (const event of execution.eventLogs) {
         if (event.type === 'StateEntered') statesEntered.push(event.state!.name);
-        if (event.type === 'StateRetried') retries++;
+        if (event.type === 'StateRetried') {
+          retries++;
+          retriesByState[event.state!.name] = (retriesByState[event.state!.name] ?? 0) + 1;
+        }
       }
     })();
     try {
       const output = await execution.result;
       await events;
-      return { name, status: 'SUCCEEDED', output, statesEntered, retries, durationMs: Date.now() - started };
+      return { name, status: 'SUCCEEDED', output, statesEntered, retries, retriesByState, durationMs: Date.now() - started };
     } catch (err) {
       await events.catch(() => undefined);
       if ((err as Error).name === 'ExecutionTimeoutError') {
-        return { name, status: 'TIMED_OUT', error: 'States.Timeout', cause: 'the execution ran past its TimeoutSeconds', statesEntered, retries, durationMs: Date.now() - started };
+        return { name, status: 'TIMED_OUT', error: 'States.Timeout', cause: 'the execution ran past its TimeoutSeconds', statesEntered, retries, retriesByState, durationMs: Date.now() - started };
       }
       const cause = (err as any)?.cause;
       return {
@@ -603,6 +705,7 @@ export class LocalWorkflow {
         cause: cause?.message ?? (err as Error).message,
         statesEntered,
         retries,
+        retriesByState,
         durationMs: Date.now() - started,
       };
     }

@@ -29,6 +29,8 @@ export interface SesLimitsOptions {
 export interface SesSendingLimiter {
   /** Emails let through, and sends refused for the rate and for the daily quota. */
   readonly counts: { accepted: number; rateRefused: number; quotaRefused: number };
+  /** When the last email was let through (the clock's milliseconds), if any. */
+  readonly lastAcceptedAt: () => number | undefined;
   /** Takes one email's permission: undefined if SES accepts it, else the refusal's message. */
   take(): string | undefined;
 }
@@ -45,8 +47,10 @@ export function sesSendingLimiter(options: SesLimitsOptions): SesSendingLimiter 
   let tokens = capacity;
   let last = now();
   const counts = { accepted: 0, rateRefused: 0, quotaRefused: 0 };
+  let lastAcceptedAt: number | undefined;
   return {
     counts,
+    lastAcceptedAt: () => lastAcceptedAt,
     take: () => {
       if (options.dailyQuota !== undefined && counts.accepted >= options.dailyQuota) {
         counts.quotaRefused++;
@@ -63,6 +67,7 @@ export function sesSendingLimiter(options: SesLimitsOptions): SesSendingLimiter 
         tokens -= 1;
       }
       counts.accepted++;
+      lastAcceptedAt = now();
       return undefined;
     },
   };

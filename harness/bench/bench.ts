@@ -9,6 +9,11 @@
  *   --cases N         cases through the workflow and directly (default 1000; quick 60)
  *   --concurrency N   cases at once in the throughput runs (default 10)
  *   --synth-runs N    `cdk synth` runs of each app (default 5; quick 1)
+ *   --burst-cases N   cases started at once in the burst (default 2000; quick 200)
+ *   --burst-rate R    SES's sending rate in the burst, emails/s of AWS time (default 14)
+ *   --burst-time-scale F  time scale of the burst (default 1: R × F emails/s must stay well
+ *                    below what this machine can push through the local workflow, about 30
+ *                    cases/s, or the burst measures the machine rather than SES's rate)
  *
  * The figures (see each module for how it is measured):
  *  initVsTutorial    worst over the 3 steps of median cold start (ours) / median cold start
@@ -24,6 +29,8 @@
  *                    directly; throughput.ts
  *  synthRatio        median `cdk synth` time with one SupportCaseWorkflow / with an empty stack; synth.ts
  *  costPer1M         USD per million cases, Standard and Express; cost.ts, prices.json
+ *  burstDrainRatio, burstFailed, burstExtraTransitionsPerCase, burstCostPer1M: a burst of
+ *                    cases started at once against SES's sending rate, in scaled time; burst.ts
  * Targets are printed beside the figures for information only; the exit code does not depend on them.
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -31,6 +38,7 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalRun } from '../local-run';
+import { measureBurst } from './burst';
 import { assetFile, ColdResults, ColdSample, coldStartContext, measureColdStarts, Step, STEPS, Variant, VARIANTS } from './cold-start';
 import { costModel, functionConfigs } from './cost';
 import { formatTable, median, msSince, removeTempAssembly, round } from './stats';
@@ -58,6 +66,9 @@ interface Settings {
   readonly warmup: number;
   readonly warmCases: number;
   readonly throughputRounds: number;
+  readonly burstCases: number;
+  readonly burstRate: number;
+  readonly burstTimeScale: number;
 }
 
 function settings(): Settings {
@@ -68,6 +79,9 @@ function settings(): Settings {
       'cases': { type: 'string' },
       'concurrency': { type: 'string' },
       'synth-runs': { type: 'string' },
+      'burst-cases': { type: 'string' },
+      'burst-rate': { type: 'string' },
+      'burst-time-scale': { type: 'string' },
     },
   });
   const quick = values.quick!;
@@ -86,6 +100,9 @@ function settings(): Settings {
     warmup: quick ? 5 : 20,
     warmCases: quick ? 20 : 100,
     throughputRounds: quick ? 2 : 4,
+    burstCases: int('burst-cases', values['burst-cases'], quick ? 200 : 2000),
+    burstRate: int('burst-rate', values['burst-rate'], 14),
+    burstTimeScale: int('burst-time-scale', values['burst-time-scale'], 1),
   };
 }
 
@@ -170,6 +187,13 @@ async function main(): Promise<void> {
     await run.runMany(Array.from({ length: cfg.concurrency }, (_, i) => ({ inputCaseID: `e2e-warm-${i}` })), cfg.concurrency);
     const throughput = await measureThroughput(run, handlers, cfg.cases, cfg.concurrency, cfg.throughputRounds);
     log(`  done in ${(msSince(t) / 1000).toFixed(1)} s`);
+
+    // --- A burst against SES's sending rate ------------------------------------------------------
+    log(`Burst: ${cfg.burstCases} cases started at once, SES at ${cfg.burstRate} emails/s, time scale ${cfg.burstTimeScale}...`);
+    t = process.hrtime.bigint();
+    const burst = await measureBurst(run.synthesized, cfg.burstCases, cfg.burstRate, cfg.burstTimeScale, warmMs);
+    log(`  done in ${(msSince(t) / 1000).toFixed(1)} s: emailed ${burst.emailed}, failed ${burst.failed} ${JSON.stringify(burst.failedByError)}, `
+      + `drained in ${burst.drainAwsSeconds.toFixed(0)} s of AWS time, peak RSS ${burst.peakRssMb.toFixed(0)} MB`);
     await stop();
 
     // --- Synthesis -----------------------------------------------------------------------------
@@ -260,6 +284,10 @@ async function main(): Promise<void> {
       e2eRatio: round(e2eRatio),
       synthRatio: round(synthRatio),
       costPer1M: { standard: round(cost.standard, 2), express: round(cost.express, 2) },
+      burstDrainRatio: round(burst.drainRatio),
+      burstFailed: burst.failed,
+      burstExtraTransitionsPerCase: round(burst.extraTransitionsPerCase),
+      burstCostPer1M: round(burst.costPer1M, 2),
     };
     log('\nTargets (reported, not enforced)');
     log(formatTable([
@@ -301,6 +329,7 @@ async function main(): Promise<void> {
         samples: cold,
       },
       throughput,
+      burst,
       warmMs,
       synth,
       functions,

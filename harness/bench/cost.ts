@@ -124,3 +124,27 @@ export function costModel(
     expressBilledMs,
   };
 }
+
+/**
+ * USD per million cases on Standard when a case takes `invocationsPerCase[step]` Lambda
+ * invocations (retries are invocations too, each billed at the step's warm duration) and
+ * `transitionsPerCase` billed state transitions (entered states and retries). Lambda and Step
+ * Functions only, as `standard` in costModel.
+ */
+export function standardCostPer1M(
+  functions: Record<Step, FunctionConfig>,
+  warmMs: Record<Step, number>,
+  invocationsPerCase: Record<Step, number>,
+  transitionsPerCase: number,
+  prices: Prices = PRICES,
+): number {
+  let perCase = transitionsPerCase * (prices.stepFunctions.standard.usdPerThousandStateTransitions / 1000);
+  for (const step of STEPS) {
+    const f = functions[step];
+    const gbSecondPrice = prices.lambda.usdPerGbSecond[f.architecture];
+    if (gbSecondPrice === undefined) throw new Error(`prices.json has no Lambda price for ${f.architecture}`);
+    const billedMs = roundUp(warmMs[step], prices.lambda.durationRoundingMs);
+    perCase += invocationsPerCase[step] * (prices.lambda.usdPerMillionRequests / 1e6 + (f.memoryMb / 1024) * (billedMs / 1000) * gbSecondPrice);
+  }
+  return perCase * 1e6;
+}

@@ -15,9 +15,12 @@ import { LambdaFaultInjector, LocalWorkflow, scaleDefinition } from '../../harne
 
 const FN_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:Worker';
 
-/** A handler that sleeps `sleepSeconds` of AWS time (its setTimeout is scaled) and reports its environment. */
+/** A handler that pauses `sleepSeconds` of AWS time (its setTimeout is scaled), may call a URL, and reports its environment. */
 const WORKER_SOURCE = `exports.handler = async (event) => {
-  await new Promise((resolve) => setTimeout(resolve, (event.sleepSeconds ?? 0) * 1000));
+  // Pauses of half a second (timers of a second or more count as I/O bounds and get the allowance).
+  for (let left = (event.sleepSeconds ?? 0) * 1000; left > 0; left -= 500) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(500, left)));
+  }
   if (event.url) {
     await new Promise((resolve, reject) => {
       const req = require('node:http').request(event.url, { method: 'POST' }, (res) => { res.resume(); res.on('end', resolve); });
