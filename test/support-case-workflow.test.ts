@@ -164,7 +164,7 @@ describe('state machine definition', () => {
       Resource: "arn:TOKEN({'Ref':'AWS::Partition'}):states:::dynamodb:updateItem",
       Next: 'Email Recorded',
       Parameters: {
-        ConditionExpression: 'emailAttemptId = :attempt AND emailStatus = :sending',
+        ConditionExpression: '(emailAttemptId = :attempt AND emailStatus = :sending) OR (emailStatus = :sent AND messageId = :mid)',
         UpdateExpression: expect.stringContaining('REMOVE failureError'),
         ExpressionAttributeValues: expect.objectContaining({ ':mid': { 'S.$': '$.sent.email.messageId' }, ':resends': { 'N.$': '$.sent.email.emailAmbiguousResends' } }),
       },

@@ -168,12 +168,14 @@ export interface SentEmail {
 /**
  * Recording a sent email: SENT with its message id, the case EMAILED, any recorded failure
  * cleared, the counted resends set (absolute, so a repeated write changes nothing). Applies only
- * while the attempt that sent it holds the claim.
+ * while the attempt that sent it holds the claim...
  */
 export const RECORD_SENT = {
   updateExpression: 'SET emailStatus = :sent, messageId = :mid, emailedAt = :at, updatedAt = :at, #status = :emailed,'
     + ' emailAmbiguousResends = :resends REMOVE failureError',
-  conditionExpression: 'emailAttemptId = :attempt AND emailStatus = :sending',
+  // ...or it is recorded already with this very message id (a repeated write whose first answer
+  // was lost): writing the same values again is harmless, and the write succeeds.
+  conditionExpression: '(emailAttemptId = :attempt AND emailStatus = :sending) OR (emailStatus = :sent AND messageId = :mid)',
 } as const;
 
 /** Lifecycle of a case record. */

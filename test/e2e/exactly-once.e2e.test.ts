@@ -40,6 +40,20 @@ describe('regressions through the workflow', () => {
     expect(await run.aws.emails()).toHaveLength(1);
   }));
 
+  test('3b. the sent email was recorded but every answer was lost: Record Sent Email finds it recorded and succeeds', () => withRun({
+    // Send Email's claim passes; its SENT write is carried out but every answer is lost (the SDK's
+    // attempts, then the state machine's first tries): the record already holds this message id.
+    dynamodbPlan: [{ operation: 'UpdateItem', kind: 'pass', count: 1 }, { operation: 'UpdateItem', kind: 'lost-answer', count: 6 }],
+  }, async (run) => {
+    const outcome = await run.workflow.run({ inputCaseID: '302' });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(outcome.statesEntered).toContain('Record Sent Email');
+    const emails = await run.aws.emails();
+    expect(emails).toHaveLength(1);
+    expect(outcome.output.messageId).toBe(emails[0].messageId);
+    expect((await run.workflow.records())[0]).toMatchObject({ status: { S: 'EMAILED' }, emailStatus: { S: 'SENT' }, messageId: { S: emails[0].messageId } });
+  }));
+
   test('5. a case that failed (killed function) and is re-run ends EMAILED without its old failureError', () => {
     let kills = 0;
     // Assign Case writes the record, then its function is killed, three times: the execution fails.
