@@ -392,15 +392,18 @@ function throttleRetry(patience: Duration): sfn.RetryProps {
 }
 
 /**
- * Waiting for another attempt's email claim: no jitter, so the 4 retries (1+2+4+8 = 15
- * intervals) always outlast the claim's lease (interval = lease / 7, so about two leases).
+ * Waiting for another attempt's email claim: no jitter, a quarter lease doubling up to a whole
+ * lease, 8 retries (6.75 leases in all). Once past the third, every retry waits a whole lease,
+ * so a claim left by a dead attempt is always outlived, even when one execution meets several
+ * such claims (the retry count is shared by all of them).
  */
 function emailInProgressRetry(leaseSeconds: number): sfn.RetryProps {
   return {
     errors: [CaseErrorName.EMAIL_SEND_IN_PROGRESS],
-    interval: Duration.seconds(Math.ceil(leaseSeconds / 7)),
+    interval: Duration.seconds(Math.ceil(leaseSeconds / 4)),
     backoffRate: 2,
-    maxAttempts: 4,
+    maxDelay: Duration.seconds(Math.ceil(leaseSeconds)),
+    maxAttempts: 8,
     jitterStrategy: sfn.JitterType.NONE,
   };
 }
