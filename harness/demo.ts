@@ -22,8 +22,9 @@ import { SingleBar, Presets } from 'cli-progress';
 import { EXAMPLE_ROSTER } from './example-app';
 import { startLocalRun } from './local-run';
 import { DEFAULT_REAL_TIME_ALLOWANCE_MS, DEFAULT_TIME_SCALE } from './local-workflow';
+import { percentile } from './stats';
 import { onStopRequest, StopReason } from './stop-request';
-import { percentile, summaryLine } from './summary';
+import { summaryLine } from './summary';
 
 const USAGE = `Usage: npx projen demo [options]
 

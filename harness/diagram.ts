@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthExample } from './example-app';
-import { TemplateResolver } from './local-workflow';
+import { TemplateResolver } from './template-resolver';
 
 /** The README markers between which the generated diagram lives. */
 export const DIAGRAM_START_MARKER = '<!-- workflow-diagram:start -->';

@@ -10,6 +10,7 @@ import { CaseIdExtractor, FaultProxy, lambdaFaultInjector, PlannedFault, startFa
 import { LocalAws, startLocalAws } from './local-aws';
 import { DEFAULT_TIME_SCALE, ExecutionOutcome, LambdaFaultInjector, LocalWorkflow } from './local-workflow';
 import { SesSendingLimiter, sesSendingLimiter } from './ses-limits';
+import { pool } from './stats';
 import { BatchSummary, summarize } from './summary';
 
 export interface LocalRunOptions {
@@ -99,19 +100,11 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
     sesLimiter,
     timeScale,
     lambdaInjected,
-    runMany: async (inputs, concurrency, onDone) => {
-      const outcomes: ExecutionOutcome[] = new Array(inputs.length);
-      let next = 0;
-      const worker = async () => {
-        while (next < inputs.length) {
-          const i = next++;
-          outcomes[i] = await workflow.run(inputs[i], `case-${i + 1}`);
-          onDone?.(outcomes[i]);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, inputs.length)) }, worker));
-      return outcomes;
-    },
+    runMany: (inputs, concurrency, onDone) => pool(inputs.map((input, i) => ({ input, i })), concurrency, async ({ input, i }) => {
+      const outcome = await workflow.run(input, `case-${i + 1}`);
+      onDone?.(outcome);
+      return outcome;
+    }),
     summarize: (caseIds, outcomes) => summarize(caseIds, outcomes, workflow, aws),
     stop: async () => {
       await workflow.settle();

@@ -36,6 +36,7 @@ import { CreateTableCommand, DynamoDBClient, PutItemCommand, ScanCommand, Update
 import type { CfnTemplate, SynthesizedExample } from './example-app';
 import { hashedRandom, LambdaInvocation } from './fault-proxy';
 import { LocalAws } from './local-aws';
+import { ACCOUNT, REGION, TemplateResolver } from './template-resolver';
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node 22+). This module is the one place
 // that loads it, so the polyfill for Node 20 lives here.
@@ -63,8 +64,6 @@ interface LocalExecution {
   readonly eventLogs: AsyncIterable<{ type: string; state?: { name: string } }>;
 }
 
-const ACCOUNT = '123456789012';
-const REGION = 'us-east-1';
 const DYNAMODB_UPDATE_ITEM = 'arn:aws:states:::dynamodb:updateItem';
 
 type Json = any;
@@ -214,76 +213,6 @@ export interface ExecutionOutcome {
   readonly durationMs: number;
 }
 
-/** Resolves the CloudFormation intrinsics that a synthesized definition and environment use. */
-export class TemplateResolver {
-  constructor(private readonly template: CfnTemplate) {}
-
-  physicalName(logicalId: string): string {
-    const resource = this.template.Resources[logicalId];
-    if (!resource) throw new Error(`template has no resource ${logicalId}`);
-    return resource.Properties?.TableName ?? resource.Properties?.FunctionName ?? logicalId;
-  }
-
-  arn(logicalId: string): string {
-    const resource = this.template.Resources[logicalId];
-    switch (resource?.Type) {
-      case 'AWS::Lambda::Function':
-        return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${this.physicalName(logicalId)}`;
-      case 'AWS::DynamoDB::Table':
-        return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${this.physicalName(logicalId)}`;
-      default:
-        throw new Error(`cannot make an ARN for ${logicalId} (${resource?.Type})`);
-    }
-  }
-
-  /** Logical id of a Lambda function, from the ARN this resolver made for it. */
-  functionOfArn(arn: string): string | undefined {
-    return Object.keys(this.template.Resources).find(
-      (id) => this.template.Resources[id].Type === 'AWS::Lambda::Function' && this.arn(id) === arn,
-    );
-  }
-
-  resolve(value: Json): Json {
-    if (Array.isArray(value)) return value.map((v) => this.resolve(v));
-    if (value === null || typeof value !== 'object') return value;
-    const keys = Object.keys(value);
-    if (keys.length === 1) {
-      const [k] = keys;
-      const arg = value[k];
-      switch (k) {
-        case 'Ref':
-          return this.ref(arg);
-        case 'Fn::GetAtt':
-          if (arg[1] !== 'Arn') throw new Error(`unsupported Fn::GetAtt ${arg.join('.')}`);
-          return this.arn(arg[0]);
-        case 'Fn::Join':
-          return (this.resolve(arg[1]) as string[]).join(arg[0]);
-        case 'Fn::Select':
-          return this.resolve(arg[1])[arg[0]];
-        case 'Fn::Split':
-          return (this.resolve(arg[1]) as string).split(arg[0]);
-        default:
-          if (k.startsWith('Fn::')) throw new Error(`unsupported intrinsic ${k}`);
-      }
-    }
-    return Object.fromEntries(keys.map((k) => [k, this.resolve(value[k])]));
-  }
-
-  private ref(name: string): string {
-    switch (name) {
-      case 'AWS::Region':
-        return REGION;
-      case 'AWS::AccountId':
-        return ACCOUNT;
-      case 'AWS::Partition':
-        return 'aws';
-      case 'AWS::URLSuffix':
-        return 'amazonaws.com';
-      default:
-        return this.physicalName(name);
-    }
-  }
-}
 
 function resourcesOfType(template: CfnTemplate, type: string): string[] {
   return Object.keys(template.Resources).filter((id) => template.Resources[id].Type === type);

@@ -93,10 +93,3 @@ export async function summarize(
 export function summaryLine(s: BatchSummary): string {
   return `summary: cases=${s.cases} succeeded=${s.succeeded} failed=${s.failed} emails=${s.emails} records=${s.records} duplicates=${s.duplicates} ambiguous=${s.ambiguous} resends=${s.resends} uncounted=${s.uncounted}`;
 }
-
-/** Percentile (nearest rank) of a list of numbers. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}

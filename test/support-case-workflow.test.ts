@@ -111,7 +111,8 @@ describe('state machine definition', () => {
       expect(lease).toBeGreaterThanOrEqual(handlerTimeout + recordBudget);
       const retry = definitionOf(t).States['Send Email'].Retry.find((r: any) => r.ErrorEquals.includes('EmailSendInProgress'));
       expect(retry.JitterStrategy ?? 'NONE').toBe('NONE');
-      const waits = Array.from({ length: retry.MaxAttempts }, (_, i) => Math.min(retry.IntervalSeconds * retry.BackoffRate ** i, retry.MaxDelaySeconds));
+      const wait = (i: number) => Math.min(retry.IntervalSeconds * retry.BackoffRate ** i, retry.MaxDelaySeconds);
+      const waits = Array.from({ length: retry.MaxAttempts }, (_, i) => wait(i));
       // one claim is outlived by the first retries, and every later retry alone outlives a claim
       // (an execution may meet several claims left by dead attempts: the count is shared)
       expect(waits.slice(0, 3).reduce((a, b) => a + b, 0)).toBeGreaterThan(lease);

@@ -13,7 +13,7 @@
  *                (dist-es) instead of the CommonJS ones (dist-cjs), so it can tree-shake them
  *  esm           module-first, output as an ES module (index.mjs)
  *  env-creds     module-first, with @aws-sdk/credential-provider-node aliased to
- *                variants/env-credentials.ts (credentials from the environment only, as in Lambda)
+ *                src/handlers/env-credentials.lambda-shared.ts (credentials from the environment only, as in Lambda)
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,7 +41,7 @@ const VARIANTS: Variant[] = [
   { name: 'esm', esm: true, options: { ...MODULE_FIRST, format: 'esm' } },
   {
     name: 'env-creds',
-    options: { ...MODULE_FIRST, alias: { '@aws-sdk/credential-provider-node': join(__dirname, 'variants', 'env-credentials.ts') } },
+    options: { ...MODULE_FIRST, alias: { '@aws-sdk/credential-provider-node': join(__dirname, '..', '..', 'src', 'handlers', 'env-credentials.lambda-shared.ts') } },
   },
 ];
 

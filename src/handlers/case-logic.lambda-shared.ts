@@ -159,7 +159,7 @@ export function parseSendEmailInput(input: unknown): SendEmailInput {
   try {
     employee = validateEmployee(c.employee, 'case.employee');
   } catch (e) {
-    throw new InvalidCaseInputError((e as Error).message);
+    throw new InvalidCaseInputError((e as Error).message, { cause: e });
   }
   return {
     executionId: input.executionId,
@@ -184,7 +184,7 @@ export function parseRoster(raw: unknown): RosterEmployee[] {
   try {
     return raw.map((e, i) => validateEmployee(e, `roster[${i}]`));
   } catch (e) {
-    throw new ConfigurationError((e as Error).message);
+    throw new ConfigurationError((e as Error).message, { cause: e });
   }
 }
 

@@ -13,15 +13,15 @@ export abstract class CaseError extends Error {
 
 /** Bad execution input or step input. Never retried. */
 export class InvalidCaseInputError extends CaseError {
-  constructor(message: string) {
-    super(CaseErrorName.INVALID_CASE_INPUT, message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(CaseErrorName.INVALID_CASE_INPUT, message, options);
   }
 }
 
 /** Missing or malformed function configuration (environment). Never retried. */
 export class ConfigurationError extends CaseError {
-  constructor(message: string) {
-    super(CaseErrorName.CONFIGURATION, message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(CaseErrorName.CONFIGURATION, message, options);
   }
 }
 

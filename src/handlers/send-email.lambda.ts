@@ -61,7 +61,7 @@ function loadEmailTemplates(): EmailTemplates {
     templates = parseEmailTemplates(file ? readConfigFile(file).templates : undefined);
   } catch (err) {
     if (err instanceof ConfigurationError) throw err;
-    throw new ConfigurationError(`the email templates in ${file} are malformed: ${(err as Error).message}`);
+    throw new ConfigurationError(`the email templates in ${file} are malformed: ${(err as Error).message}`, { cause: err });
   }
   return templates;
 }

@@ -111,6 +111,10 @@ describe('step inputs', () => {
     const input = { case: assigned, executionId: 'arn:exec' };
     expect(parseSendEmailInput(JSON.parse(JSON.stringify(input)))).toEqual(input);
     expect(errorOf(() => parseSendEmailInput({ case: assigned })).name).toBe(CaseErrorName.INVALID_CASE_INPUT);
+    // a named error keeps the error it stands for (ES2022 cause)
+    const bad = errorOf(() => parseSendEmailInput({ case: { ...assigned, employee: { id: 'x' } }, executionId: 'e' }));
+    expect(bad.name).toBe(CaseErrorName.INVALID_CASE_INPUT);
+    expect((bad.cause as Error).message).toBe(bad.message);
     expect(errorOf(() => parseSendEmailInput({ case: { ...assigned, employee: { id: 'x' } }, executionId: 'e' })).name)
       .toBe(CaseErrorName.INVALID_CASE_INPUT);
   });

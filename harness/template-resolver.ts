@@ -1,0 +1,84 @@
+/**
+ * Resolves the CloudFormation intrinsics of a synthesized template (Ref, Fn::GetAtt, Fn::Join...)
+ * the way a deployment in one local account and region would: physical names are the logical
+ * ids (or the names the template sets). Used by the local runner and the README generators; it
+ * loads nothing else.
+ */
+import type { CfnTemplate } from './example-app';
+
+/** The local account and region every local ARN is made in. */
+export const ACCOUNT = '123456789012';
+export const REGION = 'us-east-1';
+
+type Json = any;
+
+/** Resolves the CloudFormation intrinsics that a synthesized definition and environment use. */
+export class TemplateResolver {
+  constructor(private readonly template: CfnTemplate) {}
+
+  physicalName(logicalId: string): string {
+    const resource = this.template.Resources[logicalId];
+    if (!resource) throw new Error(`template has no resource ${logicalId}`);
+    return resource.Properties?.TableName ?? resource.Properties?.FunctionName ?? logicalId;
+  }
+
+  arn(logicalId: string): string {
+    const resource = this.template.Resources[logicalId];
+    switch (resource?.Type) {
+      case 'AWS::Lambda::Function':
+        return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${this.physicalName(logicalId)}`;
+      case 'AWS::DynamoDB::Table':
+        return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${this.physicalName(logicalId)}`;
+      default:
+        throw new Error(`cannot make an ARN for ${logicalId} (${resource?.Type})`);
+    }
+  }
+
+  /** Logical id of a Lambda function, from the ARN this resolver made for it. */
+  functionOfArn(arn: string): string | undefined {
+    return Object.keys(this.template.Resources).find(
+      (id) => this.template.Resources[id].Type === 'AWS::Lambda::Function' && this.arn(id) === arn,
+    );
+  }
+
+  resolve(value: Json): Json {
+    if (Array.isArray(value)) return value.map((v) => this.resolve(v));
+    if (value === null || typeof value !== 'object') return value;
+    const keys = Object.keys(value);
+    if (keys.length === 1) {
+      const [k] = keys;
+      const arg = value[k];
+      switch (k) {
+        case 'Ref':
+          return this.ref(arg);
+        case 'Fn::GetAtt':
+          if (arg[1] !== 'Arn') throw new Error(`unsupported Fn::GetAtt ${arg.join('.')}`);
+          return this.arn(arg[0]);
+        case 'Fn::Join':
+          return (this.resolve(arg[1]) as string[]).join(arg[0]);
+        case 'Fn::Select':
+          return this.resolve(arg[1])[arg[0]];
+        case 'Fn::Split':
+          return (this.resolve(arg[1]) as string).split(arg[0]);
+        default:
+          if (k.startsWith('Fn::')) throw new Error(`unsupported intrinsic ${k}`);
+      }
+    }
+    return Object.fromEntries(keys.map((k) => [k, this.resolve(value[k])]));
+  }
+
+  private ref(name: string): string {
+    switch (name) {
+      case 'AWS::Region':
+        return REGION;
+      case 'AWS::AccountId':
+        return ACCOUNT;
+      case 'AWS::Partition':
+        return 'aws';
+      case 'AWS::URLSuffix':
+        return 'amazonaws.com';
+      default:
+        return this.physicalName(name);
+    }
+  }
+}
