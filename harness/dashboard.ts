@@ -9,14 +9,14 @@
  * (Run ts-node as `ts-node --project tsconfig.dev.json --transpile-only`; the projen task
  * `dashboard` does.)
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CfnTemplate, synthExample } from './example-app';
+import { runIfMain } from './readme-section';
 
 export const DASHBOARD_START_MARKER = '<!-- dashboard-widgets:start -->';
 export const DASHBOARD_END_MARKER = '<!-- dashboard-widgets:end -->';
-export const README_PATH = join(__dirname, '..', 'README.md');
 export const DASHBOARD_UPDATE_COMMAND = 'npx projen dashboard';
 
 type Json = any;
@@ -138,34 +138,4 @@ export function readmeDashboard(readme: string): string | undefined {
   return lines.length > 0 ? lines.join('\n') + '\n' : undefined;
 }
 
-function main(args: string[]): number {
-  const readmeAt = args.indexOf('--readme');
-  const readmePath = readmeAt >= 0 ? args[readmeAt + 1] : README_PATH;
-  const table = exampleDashboardTable();
-  if (!args.includes('--write') && !args.includes('--check')) {
-    process.stdout.write(table);
-    return 0;
-  }
-  const readme = readFileSync(readmePath, 'utf8');
-  const updated = renderReadmeDashboard(readme, table);
-  if (args.includes('--check')) {
-    if (updated !== readme) {
-      process.stderr.write(`${readmePath}: the dashboard table is out of date; run \`${DASHBOARD_UPDATE_COMMAND}\`\n`);
-      return 1;
-    }
-    process.stdout.write(`${readmePath}: the dashboard table is up to date\n`);
-    return 0;
-  }
-  if (updated !== readme) writeFileSync(readmePath, updated);
-  process.stdout.write(`${readmePath}: dashboard table ${updated === readme ? 'already up to date' : 'updated'}\n`);
-  return 0;
-}
-
-if (require.main === module) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
-    process.exitCode = 1;
-  }
-}
+runIfMain(module, { what: 'dashboard table', updateCommand: DASHBOARD_UPDATE_COMMAND, generate: exampleDashboardTable, render: renderReadmeDashboard });

@@ -9,10 +9,11 @@
  * `--readme PATH` works on another file than the repository's README.md. (Run ts-node as
  * `ts-node --project tsconfig.dev.json --transpile-only`; the projen task `diagram` does.)
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthExample } from './example-app';
+import { runIfMain } from './readme-section';
 import { TemplateResolver } from './template-resolver';
 
 /** The README markers between which the generated diagram lives. */
@@ -20,7 +21,6 @@ export const DIAGRAM_START_MARKER = '<!-- workflow-diagram:start -->';
 export const DIAGRAM_END_MARKER = '<!-- workflow-diagram:end -->';
 
 /** The repository's README. */
-export const README_PATH = join(__dirname, '..', 'README.md');
 
 /** How to bring the README's diagram up to date. */
 export const UPDATE_COMMAND = 'npx projen diagram';
@@ -316,34 +316,4 @@ function markerPositions(readme: string): { start: number; end: number } {
   return { start, end };
 }
 
-function main(args: string[]): number {
-  const readmeAt = args.indexOf('--readme');
-  const readmePath = readmeAt >= 0 ? args[readmeAt + 1] : README_PATH;
-  const mermaid = exampleDiagram();
-  if (args.includes('--write') || args.includes('--check')) {
-    const readme = readFileSync(readmePath, 'utf8');
-    const updated = renderReadmeDiagram(readme, mermaid);
-    if (args.includes('--check')) {
-      if (updated !== readme) {
-        process.stderr.write(`${readmePath}: the workflow diagram is out of date; run \`${UPDATE_COMMAND}\`\n`);
-        return 1;
-      }
-      process.stdout.write(`${readmePath}: the workflow diagram is up to date\n`);
-      return 0;
-    }
-    if (updated !== readme) writeFileSync(readmePath, updated);
-    process.stdout.write(`${readmePath}: workflow diagram ${updated === readme ? 'already up to date' : 'updated'}\n`);
-    return 0;
-  }
-  process.stdout.write(mermaid);
-  return 0;
-}
-
-if (require.main === module) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
-    process.exitCode = 1;
-  }
-}
+runIfMain(module, { what: 'workflow diagram', updateCommand: UPDATE_COMMAND, generate: exampleDiagram, render: renderReadmeDiagram });

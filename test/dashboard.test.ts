@@ -3,11 +3,11 @@ import {
   DASHBOARD_END_MARKER,
   DASHBOARD_START_MARKER,
   DASHBOARD_UPDATE_COMMAND,
-  README_PATH,
   exampleDashboardTable,
   readmeDashboard,
   renderReadmeDashboard,
 } from '../harness/dashboard';
+import { README_PATH } from '../harness/readme-section';
 
 describe('README dashboard table', () => {
   const readme = readFileSync(README_PATH, 'utf8');

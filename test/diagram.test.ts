@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import {
   DIAGRAM_END_MARKER,
   DIAGRAM_START_MARKER,
-  README_PATH,
   UPDATE_COMMAND,
   definitionOfExample,
   hasDiagramMarkers,
@@ -10,6 +9,7 @@ import {
   readmeDiagram,
   renderReadmeDiagram,
 } from '../harness/diagram';
+import { README_PATH } from '../harness/readme-section';
 
 describe('README workflow diagram', () => {
   const readme = readFileSync(README_PATH, 'utf8');
