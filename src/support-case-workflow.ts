@@ -328,12 +328,16 @@ const RETRY = {
   functionKilled: {
     errors: ['Lambda.Unknown', 'Sandbox.Timedout', 'States.Timeout'], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 2,
   },
-  /** DynamoDB or SES throttled, failed or did not answer (our `DependencyUnavailable`). */
+  /**
+   * DynamoDB or SES throttled, failed or did not answer (our `DependencyUnavailable`): 10
+   * retries, 1 s doubling up to 20 s, full jitter (about a minute in all on average), so that a
+   * blip of a minute or two fails no case.
+   */
   dependency: {
     errors: [CaseErrorName.DEPENDENCY_UNAVAILABLE],
     interval: Duration.seconds(1),
     backoffRate: 2,
-    maxAttempts: 6,
+    maxAttempts: 10,
     maxDelay: Duration.seconds(20),
     jitterStrategy: sfn.JitterType.FULL,
   },
