@@ -1,5 +1,6 @@
 import {
   Annotations,
+  CfnResource,
   ArnFormat,
   Duration,
   Fn,
@@ -732,7 +733,7 @@ export class SupportCaseWorkflow extends Construct {
       },
       ...[this.openCaseFunction, this.assignCaseFunction, this.sendEmailFunction].map((fn) => ({
         id: 'AwsSolutions-IAM5',
-        appliesTo: `Resource::<${(Stack.of(this).resolve(fn.functionArn) as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]}.Arn>:*`,
+        appliesTo: `Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as CfnResource)}.Arn>:*`,
         reason: 'lambda:InvokeFunction on the versions and aliases of our own step function, as CDK\'s LambdaInvoke grants it.',
       })),
     ]);
