@@ -115,3 +115,13 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
     },
   };
 }
+
+/** Runs `body` against a local run started with `options`, and stops the run whatever happens. */
+export async function withLocalRun<T>(options: LocalRunOptions, body: (run: LocalRun) => Promise<T>): Promise<T> {
+  const run = await startLocalRun(options);
+  try {
+    return await body(run);
+  } finally {
+    await run.stop();
+  }
+}

@@ -3,20 +3,15 @@
  * DynamoDB and SES behind fault proxies): the paths that involve the state machine itself.
  */
 import { synthExample, SynthesizedExample } from '../../harness/example-app';
-import { LocalRun, startLocalRun } from '../../harness/local-run';
+import { LocalRun, LocalRunOptions, withLocalRun } from '../../harness/local-run';
 
 let synthesized: SynthesizedExample;
 beforeAll(() => {
   synthesized = synthExample();
 });
 
-async function withRun<T>(options: Parameters<typeof startLocalRun>[0], body: (run: LocalRun) => Promise<T>): Promise<T> {
-  const run = await startLocalRun({ synthesized, ...options });
-  try {
-    return await body(run);
-  } finally {
-    await run.stop();
-  }
+function withRun<T>(options: LocalRunOptions, body: (run: LocalRun) => Promise<T>): Promise<T> {
+  return withLocalRun({ synthesized, ...options }, body);
 }
 
 describe('regressions through the workflow', () => {

@@ -5,20 +5,15 @@
  */
 import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { EXAMPLE_REPLY_TO, EXAMPLE_ROSTER, EXAMPLE_SENDER, EXAMPLE_SENDER_NAME, synthExample, SynthesizedExample } from '../../harness/example-app';
-import { LocalRun, startLocalRun } from '../../harness/local-run';
+import { LocalRun, LocalRunOptions, withLocalRun } from '../../harness/local-run';
 
 let synthesized: SynthesizedExample;
 beforeAll(() => {
   synthesized = synthExample();
 });
 
-async function withRun<T>(options: Parameters<typeof startLocalRun>[0], body: (run: LocalRun) => Promise<T>): Promise<T> {
-  const run = await startLocalRun({ synthesized, ...options });
-  try {
-    return await body(run);
-  } finally {
-    await run.stop();
-  }
+function withRun<T>(options: LocalRunOptions, body: (run: LocalRun) => Promise<T>): Promise<T> {
+  return withLocalRun({ synthesized, ...options }, body);
 }
 
 describe('the tutorial case', () => {
