@@ -290,6 +290,25 @@ function loadFresh(file: string, timeScale: number, allowanceMs: number): unknow
 }
 
 /**
+ * A function's execution environments: Lambda runs one invocation at a time in each, so
+ * concurrent invocations get their own module instance (their own SDK clients, with their own
+ * retry quotas and connections), loaded on demand (a cold start) and reused when free. One
+ * instance is loaded at once, with this run's environment in place.
+ */
+function sandboxPool(file: string, timeScale: number, allowanceMs: number): TaskHandler {
+  const load = () => (loadFresh(file, timeScale, allowanceMs) as { handler: TaskHandler }).handler;
+  const idle: TaskHandler[] = [load()];
+  return async (input, context) => {
+    const handler = idle.pop() ?? load();
+    try {
+      return await handler(input, context);
+    } finally {
+      idle.push(handler);
+    }
+  };
+}
+
+/**
  * The definition as it runs in scaled time: every duration divided by `scale`.
  *
  * aws-local-stepfunctions 3.0.0 computes in floating point — a retry waits
@@ -439,7 +458,7 @@ export class LocalWorkflow {
     // Load each asset now, with the environment in place: a fresh module (and fresh SDK
     // clients, built with this run's endpoints) per LocalWorkflow, like a cold start.
     const functions = new Map<string, TaskHandler>();
-    for (const [id, file] of assetFiles) functions.set(id, (loadFresh(file, timeScale, allowanceMs) as { handler: TaskHandler }).handler);
+    for (const [id, file] of assetFiles) functions.set(id, sandboxPool(file, timeScale, allowanceMs));
 
     const handlers: Record<string, BoundTask> = {};
     /** Lambda Tasks whose timeout the binding enforces (see below). */
