@@ -11,6 +11,9 @@
  *   `PutItem`/`UpdateItem`/`DeleteItem`/..., SES `SendEmail`/`SendRawEmail`): a lost read
  *   answer is the same to a client as `reset`. (`drop-after-write` is its former name,
  *   still accepted in plans.)
+ * - `no-answer` (planned only): the request IS carried out, and the answer never comes: the
+ *   connection stays open, silent, until the client gives up (its request timeout). The
+ *   random mix keeps `lost-answer`, whose cost in time does not depend on the client's timeout.
  * - `reject` (SES, planned only): SES refuses the email for good (`MessageRejected`).
  *
  * Faults come either from an explicit plan (the first N matching requests, matched by
@@ -27,7 +30,7 @@ import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import type { SesSendingLimiter } from './ses-limits';
 
-export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'lost-answer' | 'reject';
+export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'lost-answer' | 'no-answer' | 'reject';
 /**
  * A planned entry is a fault, or `pass`: let the matching request through (to aim later faults
  * at later requests). `drop-after-write` is the former name of `lost-answer`.
@@ -195,7 +198,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const caseIdOf = options.caseIdOf ?? (options.service === 'dynamodb' ? dynamodbCaseId : sesCaseIdFromSubject());
   type Planned = PlannedFault & { left: number };
   const plan: Planned[] = (options.plan ?? []).map((p) => ({ ...p, left: p.count ?? 1 }));
-  const injected: Record<FaultKind, number> = { 'throttle': 0, 'server-error': 0, 'reset': 0, 'lost-answer': 0, 'reject': 0 };
+  const injected: Record<FaultKind, number> = { 'throttle': 0, 'server-error': 0, 'reset': 0, 'lost-answer': 0, 'no-answer': 0, 'reject': 0 };
   const requests: Record<string, number> = {};
   /** Occurrences of each (case, operation) so far: the n in a random decision's key. */
   const occurrences = new Map<string, number>();
@@ -265,6 +268,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
               req.socket.destroy();
               return;
             }
+            if (fault === 'no-answer') return; // the connection stays open and silent
             res.writeHead(up.statusCode ?? 502, up.headers);
             res.end(Buffer.concat(parts));
           });

@@ -23,6 +23,13 @@
  * still running at its local timeout fails with `Sandbox.Timedout` and is stopped as Lambda
  * stops a sandbox: its late result is discarded and any request it starts afterwards fails
  * before reaching a server (requests already in flight complete, as they would on AWS).
+ * A cold start (loading a function's bundle) happens before its timeout's clock starts, as
+ * Lambda's init phase does not count against the timeout.
+ *
+ * With a seed (`jitterSeed`), nothing random decides timing: the runner's retry jitter and the
+ * handlers' `Math.random` (their SDK's backoff) are hashes of what draws them, so a run of a
+ * seed takes the same paths whatever the interleaving — as long as the machine's real work fits
+ * in the allowances.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
@@ -37,6 +44,7 @@ import type { CfnTemplate, SynthesizedExample } from './example-app';
 import { hashedRandom, LambdaInvocation } from './fault-proxy';
 import { LocalAws } from './local-aws';
 import { ACCOUNT, REGION, TemplateResolver } from './template-resolver';
+import { REQUEST_TIMEOUTS } from '../src/handlers/request-timeouts.lambda-shared';
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node 22+). This module is the one place
 // that loads it, so the polyfill for Node 20 lives here.
@@ -128,8 +136,16 @@ export function isLeaseEnvVar(name: string): boolean {
   return name.endsWith('_LEASE_SECONDS');
 }
 
+/** An invocation of a function: whether Lambda has stopped it, and what it is (for seeded draws). */
+interface Sandbox {
+  stopped: boolean;
+  /** (execution, state, attempt): the key of this invocation's seeded `Math.random` draws. */
+  readonly key: readonly (string | number)[];
+  /** `Math.random` draws made so far by this invocation. */
+  draws: number;
+}
 /** The invocation a piece of handler code runs for (through every await and I/O callback). */
-const sandboxes = new AsyncLocalStorage<{ stopped: boolean }>();
+const sandboxes = new AsyncLocalStorage<Sandbox>();
 let requestsGuarded = false;
 /**
  * Makes `http.request` / `https.request` fail at once inside an invocation that Lambda has
@@ -190,11 +206,17 @@ export interface LocalWorkflowOptions {
   /** Function invocations running at once (see DEFAULT_MAX_CONCURRENT_INVOCATIONS). */
   readonly maxConcurrentInvocations?: number;
   /**
-   * Seed of the runner's retry jitter (JitterStrategy FULL): each jittered wait is then a hash
-   * of (seed, execution, state, retrier, n-th use), whatever the interleaving. Default: the
-   * runner's own `Math.random`.
+   * Seed of the randomness that decides timing: the runner's retry jitter (JitterStrategy FULL),
+   * each jittered wait then a hash of (seed, execution, state, retrier, n-th use), and the
+   * handlers' `Math.random` (their SDK's retry backoff), a hash of (seed, execution, state,
+   * attempt, n-th draw); so whatever the interleaving. Default: the real `Math.random`.
    */
   readonly jitterSeed?: number;
+  /**
+   * The handlers' timers that bound real I/O (they get the real-time allowance; other timers
+   * are pauses). Default IO_BOUND_TIMERS_MS: the handlers' SDK connection and request timeouts.
+   */
+  readonly ioBoundTimersMs?: readonly number[];
 }
 
 /** Outcome of one local execution. */
@@ -239,21 +261,24 @@ let loads = 0;
 /** Where each loaded bundle finds its scaled timers. */
 const SCALED_TIMERS = '__supportCaseHarnessTimers';
 
-/** Handler timers this long or longer are taken for bounds on real I/O (see scaledSetTimeout). */
-export const IO_BOUND_TIMER_MS = 1000;
+/**
+ * The handlers' timers that bound real I/O: their SDK clients' connection and request timeouts
+ * (the SDK arms a timer of exactly these delays per request).
+ */
+export const IO_BOUND_TIMERS_MS: readonly number[] = [REQUEST_TIMEOUTS.connectionTimeout, REQUEST_TIMEOUTS.requestTimeout];
 
 /**
  * `setTimeout` for the handlers' bundles: every delay divided by `scale`. The handlers' timers
- * are of two kinds: pauses (SDK retry backoff, their own waits between rounds: tens to hundreds
- * of ms) and bounds on real I/O (their connection and request timeouts: whole seconds). A bound
- * on real I/O also gets `allowanceMs` (see the module's doc): a delay of `IO_BOUND_TIMER_MS`
- * or more is taken for one. (A rare long backoff pause then waits a little longer.)
+ * are of two kinds: pauses (SDK retry backoff, their own waits between rounds) and bounds on
+ * real I/O (their connection and request timeouts, `ioBoundMs`). A bound on real I/O also gets
+ * `allowanceMs` (see the module's doc); a pause never does, however long (an SDK throttling
+ * backoff can reach seconds: with an allowance it would eat a scaled function timeout).
  */
-export function scaledSetTimeout(scale: number, allowanceMs = 0): typeof setTimeout {
+export function scaledSetTimeout(scale: number, allowanceMs = 0, ioBoundMs: readonly number[] = IO_BOUND_TIMERS_MS): typeof setTimeout {
   const native = globalThis.setTimeout;
   const delay = (ms?: number) => {
     const d = Number(ms) || 0;
-    return d / scale + (d >= IO_BOUND_TIMER_MS ? allowanceMs : 0);
+    return d / scale + (ioBoundMs.includes(d) ? allowanceMs : 0);
   };
   const scaledTimeout = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => native(fn, delay(ms), ...args);
   const scaled = scaledTimeout as unknown as typeof setTimeout;
@@ -264,20 +289,49 @@ export function scaledSetTimeout(scale: number, allowanceMs = 0): typeof setTime
 }
 
 /**
+ * `Math` for the handlers' bundles: the real one, except that with a seed `random()` is a hash
+ * of (seed, execution, state, attempt, n-th draw of the invocation), so that the SDK's retry
+ * backoff (full jitter) is the same in every run of a seed, whatever the interleaving. Outside
+ * an invocation (module initialization), or with no seed, it is the real `Math.random`.
+ */
+function seededMath(seed: number | undefined): Math {
+  if (seed === undefined) return Math;
+  const real = Math.random;
+  return Object.create(Math, {
+    random: {
+      value: () => {
+        const sandbox = sandboxes.getStore();
+        return sandbox ? hashedRandom(seed, ['handler', ...sandbox.key, sandbox.draws++]) : real();
+      },
+    },
+  });
+}
+
+/** How a bundle's time and randomness are replaced (see loadFresh). */
+interface BundleClock {
+  readonly timeScale: number;
+  readonly allowanceMs: number;
+  readonly ioBoundMs: readonly number[];
+  readonly randomSeed: number | undefined;
+}
+
+/**
  * Loads a bundled asset as a new module instance: each LocalWorkflow gets its own cold start
  * and its own SDK clients. Module caches (Node's, or a test runner's) key modules by path, so
  * the asset is loaded from a copy with a path of its own, in the same folder. The copy's
  * `setTimeout` is scaled: the handlers' own pauses, their SDK's retry backoff and request
  * timeouts run in the same scaled time as the rest (else a throttled request's real backoff
- * would outlast a scaled function timeout, which never happens on AWS).
+ * would outlast a scaled function timeout, which never happens on AWS). Its `Math.random` is
+ * seeded (see seededMath).
  */
-function loadFresh(file: string, timeScale: number, allowanceMs: number): unknown {
+function loadFresh(file: string, clock: BundleClock): unknown {
   const key = `${process.pid}-${++loads}`;
   const copy = join(dirname(file), `index.load-${key}.js`);
-  const registry = ((globalThis as any)[SCALED_TIMERS] ??= {}) as Record<string, { setTimeout: typeof setTimeout }>;
-  registry[key] = { setTimeout: scaledSetTimeout(timeScale, allowanceMs) };
+  const registry = ((globalThis as any)[SCALED_TIMERS] ??= {}) as Record<string, { setTimeout: typeof setTimeout; Math: Math }>;
+  registry[key] = { setTimeout: scaledSetTimeout(clock.timeScale, clock.allowanceMs, clock.ioBoundMs), Math: seededMath(clock.randomSeed) };
   // A module-level `var` shadows the global in the whole bundle; after a "use strict" directive, which must stay first.
-  const prelude = `var setTimeout = globalThis[${JSON.stringify(SCALED_TIMERS)}][${JSON.stringify(key)}].setTimeout;`;
+  const own = `globalThis[${JSON.stringify(SCALED_TIMERS)}][${JSON.stringify(key)}]`;
+  const prelude = `var setTimeout = ${own}.setTimeout, Math = ${own}.Math;`;
   const code = readFileSync(file, 'utf8');
   const directive = /^(["'])use strict\1;?/.exec(code)?.[0] ?? '';
   writeFileSync(copy, `${directive}${prelude}${code.slice(directive.length)}`);
@@ -289,22 +343,30 @@ function loadFresh(file: string, timeScale: number, allowanceMs: number): unknow
   }
 }
 
+/** A function's execution environments (see sandboxPool). */
+interface SandboxPool {
+  /** A free environment's handler, after a cold start if none is free. */
+  take(): TaskHandler;
+  /** Gives an environment back once its invocation is over. */
+  give(handler: TaskHandler): void;
+}
+
 /**
  * A function's execution environments: Lambda runs one invocation at a time in each, so
  * concurrent invocations get their own module instance (their own SDK clients, with their own
  * retry quotas and connections), loaded on demand (a cold start) and reused when free. One
- * instance is loaded at once, with this run's environment in place.
+ * instance is loaded at once, with this run's environment in place. Lambda does not count a
+ * cold start (the init phase) against the function's timeout: the binding takes an
+ * environment before it starts the timeout's clock.
  */
-function sandboxPool(file: string, timeScale: number, allowanceMs: number): TaskHandler {
-  const load = () => (loadFresh(file, timeScale, allowanceMs) as { handler: TaskHandler }).handler;
+function sandboxPool(file: string, clock: BundleClock): SandboxPool {
+  const load = () => (loadFresh(file, clock) as { handler: TaskHandler }).handler;
   const idle: TaskHandler[] = [load()];
-  return async (input, context) => {
-    const handler = idle.pop() ?? load();
-    try {
-      return await handler(input, context);
-    } finally {
+  return {
+    take: () => idle.pop() ?? load(),
+    give: (handler) => {
       idle.push(handler);
-    }
+    },
   };
 }
 
@@ -457,8 +519,9 @@ export class LocalWorkflow {
     Object.assign(process.env, env);
     // Load each asset now, with the environment in place: a fresh module (and fresh SDK
     // clients, built with this run's endpoints) per LocalWorkflow, like a cold start.
-    const functions = new Map<string, TaskHandler>();
-    for (const [id, file] of assetFiles) functions.set(id, sandboxPool(file, timeScale, allowanceMs));
+    const functions = new Map<string, SandboxPool>();
+    const clock: BundleClock = { timeScale, allowanceMs, ioBoundMs: options.ioBoundTimersMs ?? IO_BOUND_TIMERS_MS, randomSeed: options.jitterSeed };
+    for (const [id, file] of assetFiles) functions.set(id, sandboxPool(file, clock));
 
     const handlers: Record<string, BoundTask> = {};
     /** Lambda Tasks whose timeout the binding enforces (see below). */
@@ -507,6 +570,8 @@ export class LocalWorkflow {
         // handler cannot be frozen, so its remaining requests still go out; on AWS the ones
         // already in flight would.)
         await invocationSlots.acquire();
+        // A cold start, if there is one, happens before the timeout's clock starts (see sandboxPool).
+        const handler = fn.take();
         let released = false;
         const release = () => {
           if (!released) invocationSlots.release();
@@ -516,7 +581,7 @@ export class LocalWorkflow {
         let taskTimer: NodeJS.Timeout | undefined;
         const timeoutError = sandboxTimedOut(timeoutSeconds);
         const taskTimeoutError = Object.assign(new Error('States.Timeout'), { name: 'States.Timeout' });
-        const sandbox = { stopped: false };
+        const sandbox: Sandbox = { stopped: false, key: [invocation?.execution ?? '', stateName, invocation?.attempt ?? 0], draws: 0 };
         const timedOut = new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
             sandbox.stopped = true;
@@ -531,9 +596,13 @@ export class LocalWorkflow {
         });
         try {
           // Lambda hands the handler a JSON copy and returns a JSON copy.
-          const invoked = sandboxes.run(sandbox, () => fn(JSON.parse(JSON.stringify(input ?? null)), { awsRequestId: randomUUID() }));
+          const invoked = sandboxes.run(sandbox, () => handler(JSON.parse(JSON.stringify(input ?? null)), { awsRequestId: randomUUID() }));
           running.add(invoked);
-          const forget = () => running.delete(invoked);
+          // The environment is free again once its handler is over (a stopped one finishes its requests in flight first).
+          const forget = () => {
+            running.delete(invoked);
+            fn.give(handler);
+          };
           invoked.then(forget, forget);
           out = await Promise.race([invoked, timedOut]);
         } catch (err) {

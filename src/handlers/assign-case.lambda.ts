@@ -11,11 +11,12 @@
  */
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { assignCase, assignmentFromRecord, newCaseRecord, parseOpenedCase, parseRoster, rosterFromItems } from './case-logic.lambda-shared';
-import { CaseTable, caseTableName, REQUEST_TIMEOUTS } from './case-table.lambda-shared';
+import { CaseTable, caseTableName } from './case-table.lambda-shared';
 import { readConfigFile } from './config-file.lambda-shared';
 import { CaseNotFoundError, isTransientAwsError, rethrowAwsError, RosterUnavailableError } from './errors.lambda-shared';
 import { beginInvocation, caseLogger, InvocationContext } from './log.lambda-shared';
 import { caseAssigned } from './metrics.lambda-shared';
+import { REQUEST_TIMEOUTS } from './request-timeouts.lambda-shared';
 import { AssignedCase, CONFIG_FILES, ENV, RosterEmployee } from '../shared/contract';
 
 /** The roster table's client (the case table's lives in the case-table module). */

@@ -18,10 +18,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { parseCaseRecord, toItem } from './case-logic.lambda-shared';
 import { ConfigurationError, rethrowAwsError } from './errors.lambda-shared';
+import { REQUEST_TIMEOUTS } from './request-timeouts.lambda-shared';
 import { CASE_TABLE_PARTITION_KEY, CaseRecord, CaseStatus, EmailStatus, ENV, RECORD_SENT } from '../shared/contract';
 
-/** No SDK call may hang until the function times out: it fails and the state machine retries. */
-export const REQUEST_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 3_000 };
 
 /** One client per function instance (module scope: created at cold start, reused). */
 const dynamodb = new DynamoDBClient({ requestHandler: REQUEST_TIMEOUTS });

@@ -17,11 +17,12 @@
 import { randomUUID } from 'node:crypto';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { claimedFromOf, composeCaseEmail, emailClaimState, parseSendEmailInput, resendsAfterPossibleSend, resultFromRecord } from './case-logic.lambda-shared';
-import { CaseTable, caseTableName, Claim, REQUEST_TIMEOUTS, WriteOutcome } from './case-table.lambda-shared';
+import { CaseTable, caseTableName, Claim, WriteOutcome } from './case-table.lambda-shared';
 import { readConfigFile } from './config-file.lambda-shared';
 import { CaseNotFoundError, ConfigurationError, DailyQuotaExceededError, EmailRejectedError, EmailSendInProgressError, EmailSentNotRecordedError, EmailThrottledError, isTransientAwsError, mayHaveBeenSent, rethrowAwsError, sesQuotaRefusal } from './errors.lambda-shared';
 import { beginInvocation, caseLogger, CaseLogger, InvocationContext } from './log.lambda-shared';
 import { emailResent, emailSent, emailThrottled, MetricContext } from './metrics.lambda-shared';
+import { REQUEST_TIMEOUTS } from './request-timeouts.lambda-shared';
 import { AssignedCase, CaseRecord, CaseResult, EmailStatus, EmailStatusValue, ENV, SentEmail, isValidEmailAddress } from '../shared/contract';
 import { EmailTemplates, formatSender, parseEmailTemplates } from '../shared/email-template';
 

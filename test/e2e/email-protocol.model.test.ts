@@ -1,7 +1,8 @@
 /**
  * Model-based test of the email protocol (issue 8): random sequences of per-request faults —
  * lost SES answers, SES throttles, 5xx and rejections, DynamoDB 5xx, throttles, resets and lost
- * write answers, Lambda faults before or after a handler ran (lost answer, killed function) and
+ * write answers, requests carried out but never answered (the handler's request timeout ends
+ * them), Lambda faults before or after a handler ran (lost answer, killed function) and
  * a second execution of the same case starting at any point — run through the synthesized
  * workflow and the bundled handlers against the local servers, in scaled (not zeroed) time.
  *
@@ -52,14 +53,14 @@ const dynamodbFault = fc.record({
   service: fc.constant<Service>('dynamodb'),
   operation: fc.constantFrom('PutItem', 'UpdateItem', 'GetItem'),
   skip: fc.nat(4),
-  kind: fc.constantFrom('server-error', 'throttle', 'reset', 'lost-answer'),
+  kind: fc.constantFrom('server-error', 'throttle', 'reset', 'lost-answer', 'no-answer'),
   count: fc.integer({ min: 1, max: 4 }),
 });
 const sesFault = fc.record({
   service: fc.constant<Service>('ses'),
   operation: fc.constant('SendEmail'),
   skip: fc.nat(2),
-  kind: fc.constantFrom('lost-answer', 'lost-answer', 'throttle', 'server-error', 'reset', 'reject'),
+  kind: fc.constantFrom('lost-answer', 'lost-answer', 'no-answer', 'throttle', 'server-error', 'reset', 'reject'),
   count: fc.integer({ min: 1, max: 3 }),
 });
 const lambdaFault = fc.record({

@@ -255,6 +255,32 @@ describe('Send Email', () => {
     expect(await emailsFor(a.caseId)).toHaveLength(1);
   });
 
+  // Since @smithy/node-http-handler 4, a requestTimeout alone only logs a warning: without
+  // throwOnRequestTimeout these two would wait for an answer until Lambda stopped the function.
+  test('SES accepting but never answering: the request times out (3 s), the claim is UNCERTAIN, the retry resends and counts it', async () => {
+    const a = await assigned();
+    sesProxy.inject({ operation: 'SendEmail', kind: 'no-answer' });
+    const started = Date.now();
+    const err = await rejection(sendEmail({ case: a, executionId: 'e' }));
+    expect(err.name).toBe(CaseErrorName.DEPENDENCY_UNAVAILABLE);
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expect((await record(a.caseId))!.emailStatus.S).toBe('UNCERTAIN');
+    await sendEmail({ case: a, executionId: 'e' });
+    expect(await emailsFor(a.caseId)).toHaveLength(2);
+    expect((await record(a.caseId))!.emailAmbiguousResends.N).toBe('1');
+  }, 20_000);
+
+  test('DynamoDB applying the claim but never answering: the SDK times out and retries, one email', async () => {
+    const a = await assigned();
+    ddbProxy.inject({ operation: 'UpdateItem', kind: 'no-answer' });
+    const started = Date.now();
+    const result = await sendEmail({ case: a, executionId: 'e' });
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect((await record(a.caseId))!.emailStatus.S).toBe('SENT');
+    expect(result.messageId).toBe((await record(a.caseId))!.messageId.S);
+    expect(await emailsFor(a.caseId)).toHaveLength(1);
+  }, 20_000);
+
   test('SES accepted but its answer was lost: sent again (at-least-once), and counted', async () => {
     const a = await assigned();
     sesProxy.inject({ operation: 'SendEmail', kind: 'drop-after-write' });

@@ -16,11 +16,20 @@ import { LambdaFaultInjector, LocalWorkflow, scaleDefinition } from '../../harne
 const FN_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:Worker';
 
 /** A handler that pauses `sleepSeconds` of AWS time (its setTimeout is scaled), may call a URL, and reports its environment. */
-const WORKER_SOURCE = `exports.handler = async (event) => {
-  // Pauses of half a second (timers of a second or more count as I/O bounds and get the allowance).
+const WORKER_SOURCE = `// A cold start that takes INIT_BUSY_MS of real compute (every load after the first).
+globalThis.__timeScaleWorkerLoads = (globalThis.__timeScaleWorkerLoads ?? 0) + 1;
+if (globalThis.__timeScaleWorkerLoads > 1) {
+  const until = Date.now() + Number(process.env.INIT_BUSY_MS ?? 0);
+  while (Date.now() < until) { /* busy */ }
+}
+exports.handler = async (event) => {
+  // Pauses of half a second (the I/O-bound timers, 1000 and 3000 ms, get the allowance).
   for (let left = (event.sleepSeconds ?? 0) * 1000; left > 0; left -= 500) {
     await new Promise((resolve) => setTimeout(resolve, Math.min(500, left)));
   }
+  // One pause of pauseMs (AWS time), as an SDK backoff would take.
+  if (event.pauseMs) await new Promise((resolve) => setTimeout(resolve, event.pauseMs));
+  if (event.draws) return { draws: Array.from({ length: event.draws }, () => Math.random()) };
   if (event.url) {
     await new Promise((resolve, reject) => {
       const req = require('node:http').request(event.url, { method: 'POST' }, (res) => { res.resume(); res.on('end', resolve); });
@@ -32,7 +41,7 @@ const WORKER_SOURCE = `exports.handler = async (event) => {
 };
 `;
 
-function example(def: object, dir: string): SynthesizedExample {
+function example(def: object, dir: string, initBusyMs = 0): SynthesizedExample {
   mkdirSync(join(dir, 'asset.worker'), { recursive: true });
   writeFileSync(join(dir, 'asset.worker', 'index.js'), WORKER_SOURCE);
   return {
@@ -54,7 +63,7 @@ function example(def: object, dir: string): SynthesizedExample {
           Properties: {
             Handler: 'index.handler',
             Timeout: 3,
-            Environment: { Variables: { PAUSE_SECONDS: '10', EMAIL_LEASE_SECONDS: '15', NAME: 'not-a-duration' } },
+            Environment: { Variables: { PAUSE_SECONDS: '10', EMAIL_LEASE_SECONDS: '15', NAME: 'not-a-duration', INIT_BUSY_MS: String(initBusyMs) } },
           },
         },
         Machine: { Type: 'AWS::StepFunctions::StateMachine', Properties: { DefinitionString: JSON.stringify(def) } },
@@ -100,8 +109,14 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const create = (def: object, timeScale: number, lambdaFaults?: LambdaFaultInjector, realTimeAllowanceMs = 0) =>
-  LocalWorkflow.create({ synthesized: example(def, dir), aws, timeScale, lambdaFaults, realTimeAllowanceMs });
+interface MoreOptions {
+  readonly jitterSeed?: number;
+  readonly initBusyMs?: number;
+}
+const create = (def: object, timeScale: number, lambdaFaults?: LambdaFaultInjector, realTimeAllowanceMs = 0, more: MoreOptions = {}) =>
+  LocalWorkflow.create({
+    synthesized: example(def, dir, more.initBusyMs), aws, timeScale, lambdaFaults, realTimeAllowanceMs, jitterSeed: more.jitterSeed,
+  });
 
 test('scaleDefinition divides every duration, keeps backoff rates and jitter, fills AWS defaults', () => {
   const def = {
@@ -187,6 +202,45 @@ test('the real-time allowance is added to the bounds on work (timeouts, leases),
   expect((await workflow.run({})).output).toEqual({ pause: '0.5', lease: '1.25', name: 'not-a-duration' });
   // 5 s of AWS time (250 ms) is past the 3 s Timeout (150 ms) but within it plus the allowance.
   expect((await workflow.run({ sleepSeconds: 5 })).status).toBe('SUCCEEDED');
+});
+
+test('a long pause in a handler (an SDK backoff of seconds) is scaled with no allowance; only the I/O-bound timers get it', async () => {
+  const workflow = await create(definition(), 20, undefined, 1000);
+  const started = performance.now();
+  // 1.5 s of AWS time: 75 ms. Were it taken for a bound on I/O, it would wait 1075 ms.
+  expect((await workflow.run({ pauseMs: 1500 })).status).toBe('SUCCEEDED');
+  expect(performance.now() - started).toBeLessThan(700);
+  const bounded = performance.now();
+  expect((await workflow.run({ pauseMs: 1000 })).status).toBe('SUCCEEDED'); // the connection timeout's delay
+  expect(performance.now() - bounded).toBeGreaterThanOrEqual(1000 / 20 + 1000 - 5);
+});
+
+test("with a seed, a handler's Math.random is a hash of (seed, execution, state, attempt, draw): the same in every run", async () => {
+  // Each run on servers of its own (a workflow creates its table).
+  const draws = async (seed: number | undefined) => {
+    const own = await startLocalAws();
+    try {
+      const synthesized = example(definition(), mkdtempSync(join(dir, 'run-')));
+      const workflow = await LocalWorkflow.create({ synthesized, aws: own, timeScale: 20, realTimeAllowanceMs: 0, jitterSeed: seed });
+      return [(await workflow.run({ draws: 3 }, 'case-1')).output, (await workflow.run({ draws: 3 }, 'case-2')).output];
+    } finally {
+      await own.stop();
+    }
+  };
+  const [a, b] = await draws(7);
+  expect(a).toEqual((await draws(7))[0]);
+  expect(a).not.toEqual(b); // another execution draws other numbers
+  expect(a).not.toEqual((await draws(8))[0]);
+  const [unseeded] = await draws(undefined);
+  expect(unseeded).not.toEqual((await draws(undefined))[0]);
+});
+
+test("a cold start is not counted against the function's timeout (Lambda's init phase)", async () => {
+  // Two invocations at once: the second loads a new environment, whose initialization computes
+  // for 400 ms of real time, past the 3 s Timeout (150 ms at scale 20); its handler then pauses 25 ms.
+  const workflow = await create(definition(), 20, undefined, 0, { initBusyMs: 400 });
+  const outcomes = await Promise.all([workflow.run({ sleepSeconds: 0.5 }), workflow.run({ sleepSeconds: 0.5 })]);
+  expect(outcomes.map((o) => o.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
 });
 
 test('a Wait runs in scaled time', async () => {
