@@ -12,10 +12,13 @@
  *   --ses-daily-quota Q  SES's daily quota: sends past Q emails are refused (default: none)
  *   --real-time-allowance MS  real time added to the scaled bounds on handler work (function and
  *                    task timeouts, the lease), for work that cannot be scaled (default 1000)
+ *   --paths FILE     write each case's path (states, retries, requests, record, emails) to FILE,
+ *                    one JSON line per case: two runs of one seed give the same file
  *   --express        synthesize an Express workflow instead of Standard
  *   --keep           leave the servers up and print the SES emulator's page
  *   -h, --help       print the usage
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { SingleBar, Presets } from 'cli-progress';
@@ -42,6 +45,8 @@ Options:
   --ses-daily-quota Q  SES's daily quota: sends past Q emails are refused (default: none)
   --real-time-allowance MS  real milliseconds added to each scaled bound on a handler's work
                    (timeouts, leases; default ${DEFAULT_REAL_TIME_ALLOWANCE_MS}): the local machine's work is not scaled
+  --paths FILE     write each case's path (states, retries, requests, record, emails) to FILE,
+                   one JSON line per case: two runs of one seed give the same file
   --express        synthesize an Express workflow instead of Standard
   --keep           after the summary, leave the servers up (read the emails in a browser)
                    until Ctrl+C or SIGTERM
@@ -87,6 +92,7 @@ function parseCommandLine() {
         'ses-rate': { type: 'string' },
         'ses-daily-quota': { type: 'string' },
         'real-time-allowance': { type: 'string', default: String(DEFAULT_REAL_TIME_ALLOWANCE_MS) },
+        'paths': { type: 'string' },
         'express': { type: 'boolean', default: false },
         'keep': { type: 'boolean', default: false },
         'help': { type: 'boolean', short: 'h', default: false },
@@ -169,6 +175,10 @@ async function main(): Promise<number> {
   const seconds = (Date.now() - started) / 1000;
 
   const summary = await run.summarize(caseIds, outcomes);
+  if (values.paths) {
+    const paths = await run.casePaths(caseIds, outcomes);
+    writeFileSync(values.paths, paths.map((p) => JSON.stringify(p)).join('\n') + '\n');
+  }
   console.log(`\nDone in ${seconds.toFixed(1)} s (${(cases / seconds).toFixed(1)} cases/s; ${(seconds * timeScale).toFixed(0)} s of AWS time).`);
   console.log('\nCases per employee:');
   const rows = EXAMPLE_ROSTER.map((e) => ({ employee: `${e.name} (${e.id})`, cases: summary.perEmployee[e.id] ?? 0 }));
@@ -180,6 +190,13 @@ async function main(): Promise<number> {
   if (faultRate > 0) {
     const injected = { dynamodb: run.proxies.dynamodb?.injected, ses: run.proxies.ses?.injected, lambda: sortedKeys(run.lambdaInjected) };
     console.log(`Faults injected: ${JSON.stringify(injected)}; state retries: ${retried}`);
+  }
+  const { requestTimeouts, functionTimeouts, taskTimeouts } = run.workflow.boundsFired;
+  if (requestTimeouts + functionTimeouts + taskTimeouts > 0) {
+    // The demo injects no unanswered requests and no overrunning handlers: each of these is the
+    // machine's real work outlasting a scaled bound plus the allowance.
+    console.log(`Timeouts that fired: ${requestTimeouts} SDK request, ${functionTimeouts} function, ${taskTimeouts} task: this machine was`
+      + ` slower than the real-time allowance (${realTimeAllowanceMs} ms), so another run of this seed may differ; raise --real-time-allowance`);
   }
   if (run.sesLimiter) {
     const { accepted, rateRefused, quotaRefused } = run.sesLimiter.counts;

@@ -11,7 +11,7 @@ import { LocalAws, startLocalAws } from './local-aws';
 import { DEFAULT_TIME_SCALE, ExecutionOutcome, LambdaFaultInjector, LocalWorkflow } from './local-workflow';
 import { SesSendingLimiter, sesSendingLimiter } from './ses-limits';
 import { pool } from './stats';
-import { BatchSummary, summarize } from './summary';
+import { BatchSummary, caseIdOfEmail, summarize } from './summary';
 
 export interface LocalRunOptions {
   /** Share of DynamoDB, SES and Lambda requests to fail (0..1). Default 0. */
@@ -55,7 +55,25 @@ export interface LocalRun {
   /** Runs every input with at most `concurrency` executions at once. */
   runMany(inputs: readonly unknown[], concurrency: number, onDone?: (o: ExecutionOutcome) => void): Promise<ExecutionOutcome[]>;
   summarize(caseIds: readonly string[], outcomes: readonly ExecutionOutcome[]): Promise<BatchSummary>;
+  /** Per case (in the order of `caseIds`), everything that tells the path it took (see CasePath). */
+  casePaths(caseIds: readonly string[], outcomes: readonly ExecutionOutcome[]): Promise<CasePath[]>;
   stop(): Promise<void>;
+}
+
+/**
+ * The path one case took in a run: what two runs of one seed must agree on. Timing is left out
+ * (it is the machine's); every decision it led to is in.
+ */
+export interface CasePath {
+  readonly caseId: string;
+  readonly status: string;
+  readonly error?: string;
+  readonly statesEntered: readonly string[];
+  readonly retriesByState: Record<string, number>;
+  /** Requests per operation at each proxy, and how many the proxy refused. */
+  readonly requests: Record<string, Record<string, { requests: number; refused: number }>>;
+  readonly record?: { readonly status?: string; readonly emailStatus?: string; readonly employeeId?: string; readonly resends?: string };
+  readonly emails: number;
 }
 
 export async function startLocalRun(options: LocalRunOptions = {}): Promise<LocalRun> {
@@ -106,6 +124,27 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
       return outcome;
     }),
     summarize: (caseIds, outcomes) => summarize(caseIds, outcomes, workflow, aws),
+    casePaths: async (caseIds, outcomes) => {
+      const records = new Map((await workflow.records()).map((r) => [r.caseId?.S, r]));
+      const emails = new Map<string, number>();
+      for (const email of await aws.emails()) {
+        const id = caseIdOfEmail(email);
+        if (id) emails.set(id, (emails.get(id) ?? 0) + 1);
+      }
+      return caseIds.map((caseId, i) => {
+        const r = records.get(caseId);
+        return {
+          caseId,
+          status: outcomes[i].status,
+          error: outcomes[i].error,
+          statesEntered: outcomes[i].statesEntered,
+          retriesByState: outcomes[i].retriesByState,
+          requests: { dynamodb: dynamodb?.perCase(caseId) ?? {}, ses: ses?.perCase(caseId) ?? {} },
+          record: r && { status: r.status?.S, emailStatus: r.emailStatus?.S, employeeId: r.employeeId?.S, resends: r.emailAmbiguousResends?.N },
+          emails: emails.get(caseId) ?? 0,
+        };
+      });
+    },
     stop: async () => {
       await workflow.settle();
       await Promise.all([dynamodb?.stop(), ses?.stop()]);

@@ -274,13 +274,21 @@ export const IO_BOUND_TIMERS_MS: readonly number[] = [REQUEST_TIMEOUTS.connectio
  * `allowanceMs` (see the module's doc); a pause never does, however long (an SDK throttling
  * backoff can reach seconds: with an allowance it would eat a scaled function timeout).
  */
-export function scaledSetTimeout(scale: number, allowanceMs = 0, ioBoundMs: readonly number[] = IO_BOUND_TIMERS_MS): typeof setTimeout {
+export function scaledSetTimeout(
+  scale: number, allowanceMs = 0, ioBoundMs: readonly number[] = IO_BOUND_TIMERS_MS, onBoundFired?: () => void,
+): typeof setTimeout {
   const native = globalThis.setTimeout;
   const delay = (ms?: number) => {
     const d = Number(ms) || 0;
     return d / scale + (ioBoundMs.includes(d) ? allowanceMs : 0);
   };
-  const scaledTimeout = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => native(fn, delay(ms), ...args);
+  const scaledTimeout = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    if (!onBoundFired || !ioBoundMs.includes(Number(ms) || 0)) return native(fn, delay(ms), ...args);
+    return native((...a: unknown[]) => {
+      onBoundFired();
+      fn(...a);
+    }, delay(ms), ...args);
+  };
   const scaled = scaledTimeout as unknown as typeof setTimeout;
   Object.defineProperty(scaled, promisify.custom, {
     value: (ms?: number, value?: unknown) => new Promise((resolve) => native(() => resolve(value), delay(ms))),
@@ -313,6 +321,21 @@ interface BundleClock {
   readonly allowanceMs: number;
   readonly ioBoundMs: readonly number[];
   readonly randomSeed: number | undefined;
+  /** Where the bounds that fire are counted. */
+  readonly fired: BoundsFired;
+}
+
+/**
+ * Bounds on real work that fired during a run: the handlers' SDK connection and request
+ * timeouts, function timeouts (`Sandbox.Timedout`) and Task timeouts. Each is either a fault the
+ * run asked for (a request that is never answered, a handler that overruns on purpose) or the
+ * machine's real work outlasting its scaled bound plus the allowance, a path AWS would not take
+ * and that another run of the seed may not take either.
+ */
+export interface BoundsFired {
+  requestTimeouts: number;
+  functionTimeouts: number;
+  taskTimeouts: number;
 }
 
 /**
@@ -328,7 +351,10 @@ function loadFresh(file: string, clock: BundleClock): unknown {
   const key = `${process.pid}-${++loads}`;
   const copy = join(dirname(file), `index.load-${key}.js`);
   const registry = ((globalThis as any)[SCALED_TIMERS] ??= {}) as Record<string, { setTimeout: typeof setTimeout; Math: Math }>;
-  registry[key] = { setTimeout: scaledSetTimeout(clock.timeScale, clock.allowanceMs, clock.ioBoundMs), Math: seededMath(clock.randomSeed) };
+  const onBoundFired = () => {
+    clock.fired.requestTimeouts++;
+  };
+  registry[key] = { setTimeout: scaledSetTimeout(clock.timeScale, clock.allowanceMs, clock.ioBoundMs, onBoundFired), Math: seededMath(clock.randomSeed) };
   // A module-level `var` shadows the global in the whole bundle; after a "use strict" directive, which must stay first.
   const own = `globalThis[${JSON.stringify(SCALED_TIMERS)}][${JSON.stringify(key)}]`;
   const prelude = `var setTimeout = ${own}.setTimeout, Math = ${own}.Math;`;
@@ -520,7 +546,8 @@ export class LocalWorkflow {
     // Load each asset now, with the environment in place: a fresh module (and fresh SDK
     // clients, built with this run's endpoints) per LocalWorkflow, like a cold start.
     const functions = new Map<string, SandboxPool>();
-    const clock: BundleClock = { timeScale, allowanceMs, ioBoundMs: options.ioBoundTimersMs ?? IO_BOUND_TIMERS_MS, randomSeed: options.jitterSeed };
+    const fired: BoundsFired = { requestTimeouts: 0, functionTimeouts: 0, taskTimeouts: 0 };
+    const clock: BundleClock = { timeScale, allowanceMs, ioBoundMs: options.ioBoundTimersMs ?? IO_BOUND_TIMERS_MS, randomSeed: options.jitterSeed, fired };
     for (const [id, file] of assetFiles) functions.set(id, sandboxPool(file, clock));
 
     const handlers: Record<string, BoundTask> = {};
@@ -585,11 +612,13 @@ export class LocalWorkflow {
         const timedOut = new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
             sandbox.stopped = true;
+            fired.functionTimeouts++;
             reject(timeoutError);
           }, (timeoutSeconds * 1000) / timeScale + allowanceMs);
           if (taskTimeoutMs !== undefined) {
             taskTimer = setTimeout(() => {
               sandbox.stopped = true;
+              fired.taskTimeouts++;
               reject(taskTimeoutError);
             }, taskTimeoutMs);
           }
@@ -628,7 +657,7 @@ export class LocalWorkflow {
     for (const stateName of slotTimedTasks) scaled.States[stateName].TimeoutSeconds = MAX_TIMER_SECONDS;
     const machine = new StateMachine(scaled, { validationOptions: { noValidate: true } });
     return new LocalWorkflow(
-      definition, machine, handlers, fullJitter, options.jitterSeed, timeScale, directClient, caseTable, tables, resolver.physicalName(smId), running,
+      definition, machine, handlers, fullJitter, options.jitterSeed, timeScale, directClient, caseTable, tables, resolver.physicalName(smId), running, fired,
     );
   }
 
@@ -651,6 +680,8 @@ export class LocalWorkflow {
     public readonly tables: Record<string, string>,
     private readonly stateMachineName: string,
     private readonly running: ReadonlySet<Promise<unknown>>,
+    /** Bounds on real work that fired so far (see BoundsFired). */
+    public readonly boundsFired: Readonly<BoundsFired>,
   ) {}
 
   /**

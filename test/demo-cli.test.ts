@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // The demo as a command-line tool: usage, bad options, and stopping a `--keep` run.
@@ -66,6 +67,20 @@ describe('npx projen demo, command line', () => {
     expect(r.stderr).toContain('Usage: npx projen demo');
     expect(r.stderr).not.toMatch(STACK_FRAME);
     expect(r.status).toBe(2);
+  });
+
+  test('--paths writes one JSON line per case: its states, retries, requests, record and emails', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'demo-paths-')), 'paths.jsonl');
+    const r = demo('--cases', '3', '--fault-rate', '0.3', '--seed', '2', '--paths', file);
+    expect(r.status).toBe(0);
+    const paths = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(paths.map((p) => p.caseId)).toEqual(['001', '002', '003']);
+    for (const p of paths) {
+      expect(p).toMatchObject({ status: 'SUCCEEDED', statesEntered: ['Open Case', 'Assign Case', 'Send Email'], record: { status: 'EMAILED', emailStatus: 'SENT' } });
+      expect(p.emails).toBeGreaterThanOrEqual(1);
+      expect(p.requests.dynamodb.PutItem.requests).toBeGreaterThanOrEqual(1);
+      expect(p.requests.ses.SendEmail.requests).toBeGreaterThanOrEqual(1);
+    }
   });
 
   test('a bad value names the option and exits 2', () => {

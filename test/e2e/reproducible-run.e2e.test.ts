@@ -6,7 +6,8 @@
  *
  * What made runs differ before: the handlers' SDK drew its retry backoff from an unseeded
  * `Math.random`; a backoff pause of a second or more was taken for a bound on I/O and got the
- * real-time allowance; a cold start's module load counted against the function's timeout.
+ * real-time allowance; a cold start's module load counted against the function's timeout. The
+ * first two are random whatever the allowance (with 2.5 s, runs of a seed still differed).
  */
 import { synthExample, SynthesizedExample } from '../../harness/example-app';
 import { startLocalRun } from '../../harness/local-run';
@@ -20,31 +21,18 @@ beforeAll(() => {
   synthesized = synthExample();
 });
 
-/** One run: its summary line, injected faults and, per case, everything that decides its path. */
+/** One run: its summary line, injected faults and every case's path. */
 async function run() {
-  const local = await startLocalRun({ faultRate: 0.25, seed: SEED, synthesized });
+  // A larger real-time allowance than the demo's: the build may run on a loaded machine, and this
+  // test is about what decides a path (it never depended on the allowance: see the note above).
+  const local = await startLocalRun({ faultRate: 0.25, seed: SEED, synthesized, realTimeAllowanceMs: 2500 });
   try {
     const caseIds = Array.from({ length: CASES }, (_, i) => String(i + 1).padStart(3, '0'));
     const outcomes = await local.runMany(caseIds.map((inputCaseID) => ({ inputCaseID })), 10);
     const summary = await local.summarize(caseIds, outcomes);
-    const records = new Map((await local.workflow.records()).map((r) => [r.caseId.S, r]));
-    const perCase = caseIds.map((id, i) => ({
-      id,
-      status: outcomes[i].status,
-      statesEntered: outcomes[i].statesEntered,
-      retriesByState: outcomes[i].retriesByState,
-      dynamodb: local.proxies.dynamodb!.perCase(id),
-      ses: local.proxies.ses!.perCase(id),
-      record: {
-        status: records.get(id)?.status?.S,
-        emailStatus: records.get(id)?.emailStatus?.S,
-        employeeId: records.get(id)?.employeeId?.S,
-        resends: records.get(id)?.emailAmbiguousResends?.N,
-      },
-    }));
     const { dynamodb, ses } = local.proxies;
     const injected = { dynamodb: { ...dynamodb!.injected }, ses: { ...ses!.injected }, lambda: { ...local.lambdaInjected } };
-    return { line: summaryLine(summary), injected, perCase };
+    return { line: summaryLine(summary), injected, paths: await local.casePaths(caseIds, outcomes) };
   } finally {
     await local.stop();
   }
@@ -55,7 +43,8 @@ test(`two runs of one seed (${CASES} cases, 25 % faults) take the same path for 
   const second = await run();
   expect(first.line).toMatch(/failed=0 .* uncounted=0$/);
   expect(second.injected).toEqual(first.injected);
-  const differing = second.perCase.filter((c, i) => JSON.stringify(c) !== JSON.stringify(first.perCase[i]));
-  expect(differing.map((c) => c.id)).toEqual([]);
+  const differing = second.paths.filter((c, i) => JSON.stringify(c) !== JSON.stringify(first.paths[i]));
+  expect(differing.map((c) => c.caseId)).toEqual([]);
+  expect(first.paths.filter((c) => c.emails > 1).length).toBeGreaterThan(0); // faults that matter were met
   expect(second.line).toBe(first.line);
 }, 240_000);

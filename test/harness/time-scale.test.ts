@@ -166,8 +166,10 @@ test("the function's Timeout is enforced, scaled: a handler running past it fail
   const workflow = await create(definition(), F);
   // 2 s of AWS time is within the 3 s Timeout; 5 s is not (250 ms real against 150 ms).
   expect((await workflow.run({ sleepSeconds: 2 })).status).toBe('SUCCEEDED');
+  expect(workflow.boundsFired.functionTimeouts).toBe(0);
   const late = await workflow.run({ sleepSeconds: 5 });
   expect(late).toMatchObject({ status: 'FAILED', error: 'WorkFailed', statesEntered: ['Work', 'Record Failure', 'Failed'] });
+  expect(workflow.boundsFired).toEqual({ requestTimeouts: 0, functionTimeouts: 1, taskTimeouts: 0 }); // reported by the demo
   const [record] = await workflow.records();
   expect(record.failed).toEqual({ S: 'Sandbox.Timedout' });
 });
@@ -213,6 +215,8 @@ test('a long pause in a handler (an SDK backoff of seconds) is scaled with no al
   const bounded = performance.now();
   expect((await workflow.run({ pauseMs: 1000 })).status).toBe('SUCCEEDED'); // the connection timeout's delay
   expect(performance.now() - bounded).toBeGreaterThanOrEqual(1000 / 20 + 1000 - 5);
+  // A timer of an I/O bound's delay that fires is counted (the demo reports them: on AWS's paths none fires).
+  expect(workflow.boundsFired.requestTimeouts).toBe(1);
 });
 
 test("with a seed, a handler's Math.random is a hash of (seed, execution, state, attempt, draw): the same in every run", async () => {
