@@ -354,7 +354,10 @@ function loadFresh(file: string, clock: BundleClock): unknown {
   const onBoundFired = () => {
     clock.fired.requestTimeouts++;
   };
-  registry[key] = { setTimeout: scaledSetTimeout(clock.timeScale, clock.allowanceMs, clock.ioBoundMs, onBoundFired), Math: seededMath(clock.randomSeed) };
+  registry[key] = {
+    setTimeout: scaledSetTimeout(clock.timeScale, clock.allowanceMs, clock.ioBoundMs, onBoundFired),
+    Math: seededMath(clock.randomSeed),
+  };
   // A module-level `var` shadows the global in the whole bundle; after a "use strict" directive, which must stay first.
   const own = `globalThis[${JSON.stringify(SCALED_TIMERS)}][${JSON.stringify(key)}]`;
   const prelude = `var setTimeout = ${own}.setTimeout, Math = ${own}.Math;`;
@@ -547,7 +550,8 @@ export class LocalWorkflow {
     // clients, built with this run's endpoints) per LocalWorkflow, like a cold start.
     const functions = new Map<string, SandboxPool>();
     const fired: BoundsFired = { requestTimeouts: 0, functionTimeouts: 0, taskTimeouts: 0 };
-    const clock: BundleClock = { timeScale, allowanceMs, ioBoundMs: options.ioBoundTimersMs ?? IO_BOUND_TIMERS_MS, randomSeed: options.jitterSeed, fired };
+    const ioBoundMs = options.ioBoundTimersMs ?? IO_BOUND_TIMERS_MS;
+    const clock: BundleClock = { timeScale, allowanceMs, ioBoundMs, randomSeed: options.jitterSeed, fired };
     for (const [id, file] of assetFiles) functions.set(id, sandboxPool(file, clock));
 
     const handlers: Record<string, BoundTask> = {};
@@ -657,7 +661,8 @@ export class LocalWorkflow {
     for (const stateName of slotTimedTasks) scaled.States[stateName].TimeoutSeconds = MAX_TIMER_SECONDS;
     const machine = new StateMachine(scaled, { validationOptions: { noValidate: true } });
     return new LocalWorkflow(
-      definition, machine, handlers, fullJitter, options.jitterSeed, timeScale, directClient, caseTable, tables, resolver.physicalName(smId), running, fired,
+      definition, machine, handlers, fullJitter, options.jitterSeed, timeScale, directClient, caseTable, tables, resolver.physicalName(smId),
+      running, fired,
     );
   }
 
