@@ -1,4 +1,4 @@
-// rosetta-ts-sha256: 3d59f771827a48bb
+// rosetta-ts-sha256: a71040c5e58470bc
 package main
 
 import (
@@ -12,12 +12,10 @@ import (
 func NewSupportStack(scope constructs.Construct, id string) awscdk.Stack {
 	stack := awscdk.NewStack(scope, &id, nil)
 
-	employees := []*supportcaseworkflow.Employee{
-		{Id: jsii.String("emp-001"), Name: jsii.String("Ana Souza"), Email: jsii.String("ana.souza@example.com")},
-		{Id: jsii.String("emp-002"), Name: jsii.String("Bilal Khan"), Email: jsii.String("bilal.khan@example.com")},
-	}
+	ana := &supportcaseworkflow.Employee{Id: jsii.String("emp-001"), Name: jsii.String("Ana Souza"), Email: jsii.String("ana.souza@example.com")}
+	bilal := &supportcaseworkflow.Employee{Id: jsii.String("emp-002"), Name: jsii.String("Bilal Khan"), Email: jsii.String("bilal.khan@example.com")}
 	workflow := supportcaseworkflow.NewSupportCaseWorkflow(stack, jsii.String("Support"), &supportcaseworkflow.SupportCaseWorkflowProps{
-		Roster:      supportcaseworkflow.EmployeeRoster_FromEmployees(&employees),
+		Roster:      supportcaseworkflow.EmployeeRoster_FromEmployees(&[]*supportcaseworkflow.Employee{ana, bilal}),
 		SenderEmail: jsii.String("support@example.com"), // a verified SES identity (address or domain)
 	})
 
@@ -27,7 +25,6 @@ func NewSupportStack(scope constructs.Construct, id string) awscdk.Stack {
 	})
 	workflow.GrantStartExecution(caller)
 
-	// Printed by `cdk deploy`: the case table, and the ARN to start executions with.
 	awscdk.NewCfnOutput(stack, jsii.String("CaseTableName"), &awscdk.CfnOutputProps{Value: workflow.Table().TableName()})
 	awscdk.NewCfnOutput(stack, jsii.String("StateMachineArn"), &awscdk.CfnOutputProps{Value: workflow.StateMachine().StateMachineArn()})
 	return stack
