@@ -159,18 +159,20 @@ const checkPython = project.addTask('package:check-python-examples', {
 });
 project.packageTask.spawn(checkPython);
 // The Go examples (README and doc comments of the Go binding) are type-checked with go/types against
-// the generated package and Go bindings of aws-cdk-lib and constructs that pacmak generates from
-// node_modules (cached in node_modules/.cache/go-deps; the Go module proxy is not needed). Needs Go.
+// the generated package and Go bindings of aws-cdk-lib (the packages it uses and what they refer to)
+// and constructs that pacmak generates from node_modules (cached in node_modules/.cache/go-deps; the
+// Go module proxy is not needed). Needs Go.
 const goDepsDir = 'node_modules/.cache/go-deps';
+const goPackageDir = 'dist/code-only/go/supportcaseworkflow';
 const goDeps = project.addTask('package:go-deps', {
   description: 'Generate the Go bindings of aws-cdk-lib and constructs that the Go examples are checked against',
-  exec: `node scripts/go-deps.mjs ${goDepsDir}`,
+  exec: `node scripts/go-deps.mjs ${goDepsDir} ${goPackageDir}`,
 });
 const checkGo = project.addTask('package:check-go-examples', {
   description: 'Type-check (go/types) the Go examples of the generated Go binding',
 });
 checkGo.spawn(goDeps);
-checkGo.exec(`go run scripts/check-go-examples.go -deps ${goDepsDir} dist/code-only/go/supportcaseworkflow`);
+checkGo.exec(`go run scripts/check-go-examples.go -deps ${goDepsDir} ${goPackageDir}`);
 project.packageTask.spawn(checkGo);
 
 // The bundled handlers use the SDK's ES module builds, which load Node built-ins with a dynamic
