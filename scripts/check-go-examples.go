@@ -151,7 +151,10 @@ func (l *loader) load(path string) (*types.Package, error) {
 	return nil, fmt.Errorf("package %s is not available (not a generated binding or a known module)", path)
 }
 
-// check type-checks a dependency's declarations; its own errors are not the examples' concern.
+// check type-checks a dependency's declarations. They must type-check: an error would leave
+// types invalid, and go/types accepts anything where an invalid type is expected. Exempt are the
+// imports that function bodies and init() use (unused while bodies are skipped) and the init
+// packages (.../jsii) of modules that are not generated here.
 func (l *loader) check(path string, names, sources []string) (*types.Package, error) {
 	var files []*ast.File
 	for i, name := range names {
@@ -161,10 +164,23 @@ func (l *loader) check(path string, names, sources []string) (*types.Package, er
 		}
 		files = append(files, f)
 	}
-	conf := types.Config{Importer: l, IgnoreFuncBodies: true, Error: func(error) {}}
+	var errs []string
+	conf := types.Config{Importer: l, IgnoreFuncBodies: true, Error: func(err error) {
+		msg := err.Error()
+		if strings.Contains(msg, "imported but not used") || strings.Contains(msg, "imported and not used") ||
+			(strings.Contains(msg, "could not import ") && initImport.MatchString(msg)) {
+			return
+		}
+		errs = append(errs, msg)
+	}}
 	pkg, _ := conf.Check(path, l.fset, files, nil)
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("package %s does not type-check (%d errors), first: %s", path, len(errs), errs[0])
+	}
 	return pkg, nil
 }
+
+var initImport = regexp.MustCompile(`could not import \S+/jsii \(`)
 
 func (l *loader) dirOf(path string) (string, bool) {
 	best := ""
