@@ -171,6 +171,8 @@ const goDeps = project.addTask('package:go-deps', {
 const checkGo = project.addTask('package:check-go-examples', {
   description: 'Type-check (go/types) the Go examples of the generated Go binding',
 });
+// No Go on a fresh Debian machine building as root: installs Debian's golang-go; elsewhere says what to install.
+checkGo.exec('bash scripts/ensure-go.sh');
 checkGo.spawn(goDeps);
 checkGo.exec(`go run scripts/check-go-examples.go -deps ${goDepsDir} ${goPackageDir}`);
 project.packageTask.spawn(checkGo);
