@@ -24,9 +24,11 @@ function write(path: string, text: string): void {
 describe('scripts/check-go-examples.go', () => {
   let checker: string;
   beforeAll(() => {
+    // The tests run before the package step's check: Go is installed here first on a fresh machine (see the script).
+    execFileSync('bash', [join(ROOT, 'scripts', 'ensure-go.sh')], { stdio: 'inherit' });
     checker = join(work, 'check-go-examples');
     execFileSync('go', ['build', '-o', checker, join(ROOT, 'scripts', 'check-go-examples.go')], { stdio: 'inherit' });
-  });
+  }, 300_000);
 
   // A stand-in for aws-cdk-go (the module path the examples import) and for our generated package.
   const deps = (): string => {
