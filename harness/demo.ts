@@ -15,6 +15,7 @@
  *   --paths FILE     write each case's path (states, retries, requests, record, emails) to FILE,
  *                    one JSON line per case: two runs of one seed give the same file
  *   --express        synthesize an Express workflow instead of Standard
+ *   --template FILE  render the team's own email template (JSON: {"subject", "text", "html"})
  *   --keep           leave the servers up and print the SES emulator's page
  *   -h, --help       print the usage
  */
@@ -22,12 +23,13 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { SingleBar, Presets } from 'cli-progress';
+import { demoDetails, readTemplateFile, TemplateFileError } from './demo-data';
 import { EXAMPLE_ROSTER } from './example-app';
-import { startLocalRun } from './local-run';
+import { LocalRun, startLocalRun } from './local-run';
 import { DEFAULT_REAL_TIME_ALLOWANCE_MS, DEFAULT_TIME_SCALE } from './local-workflow';
 import { percentile } from './stats';
 import { onStopRequest, StopReason } from './stop-request';
-import { summaryLine } from './summary';
+import { caseIdOfEmail, summaryLine } from './summary';
 
 const USAGE = `Usage: npx projen demo [options]
 
@@ -48,6 +50,10 @@ Options:
   --paths FILE     write each case's path (states, retries, requests, record, emails) to FILE,
                    one JSON line per case: two runs of one seed give the same file
   --express        synthesize an Express workflow instead of Standard
+  --template FILE  send the emails with the team's own template: FILE is a JSON object with
+                   any of "subject", "text" and "html" (strings with the construct's
+                   placeholders, e.g. {"subject": "[{{priority}}] {{title}}"}); a part left out
+                   keeps the default wording. The first case's email is printed.
   --keep           after the summary, leave the servers up (read the emails in a browser)
                    until Ctrl+C or SIGTERM
   -h, --help       print this help
@@ -66,20 +72,6 @@ function sortedKeys(counts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-const DEMO_TITLES = ['Cannot log in after password reset', 'Invoice shows <b>twice</b> the amount', 'Export to CSV is empty', 'App crashes on start 😢'];
-const DEMO_CUSTOMERS = ['ACME Corp.', 'Müller & Söhne', 'شركة النور', 'Globex'];
-
-/** Case details in the execution input (every fourth case has none, as the tutorial's input). */
-function demoDetails(i: number): Record<string, string> | undefined {
-  if (i % 4 === 3) return undefined;
-  return {
-    title: DEMO_TITLES[i % DEMO_TITLES.length],
-    priority: ['P1', 'P2', 'P3'][i % 3],
-    customerName: DEMO_CUSTOMERS[i % DEMO_CUSTOMERS.length],
-    link: `https://tickets.example.com/cases/${i + 1}?view=full&tab=history`,
-  };
-}
-
 function parseCommandLine() {
   try {
     return parseArgs({
@@ -94,6 +86,7 @@ function parseCommandLine() {
         'real-time-allowance': { type: 'string', default: String(DEFAULT_REAL_TIME_ALLOWANCE_MS) },
         'paths': { type: 'string' },
         'express': { type: 'boolean', default: false },
+        'template': { type: 'string' },
         'keep': { type: 'boolean', default: false },
         'help': { type: 'boolean', short: 'h', default: false },
       },
@@ -122,6 +115,14 @@ function onStop(reason: StopReason): void {
   void (running?.stop() ?? Promise.resolve()).finally(() => process.exit(reason === 'SIGINT' ? 130 : 143));
 }
 
+/** The email of one case, as the team's template rendered it. */
+async function printFirstEmail(run: LocalRun, caseId: string): Promise<void> {
+  const email = (await run.aws.emails()).find((e) => caseIdOfEmail(e) === caseId);
+  if (!email) return;
+  console.log(`\nThe email of case ${caseId}, from your template:\n  Subject: ${email.subject}\n${(email.body.text ?? '').replace(/^/gm, '  | ')}`);
+  console.log(`  (HTML body: ${(email.body.html ?? '').length} characters; read it with --keep)\n`);
+}
+
 async function main(): Promise<number> {
   const { values } = parseCommandLine();
   if (values.help) {
@@ -148,7 +149,15 @@ async function main(): Promise<number> {
   console.log(`Synthesizing the example app (one SupportCaseWorkflow, ${workflowType}, ${EXAMPLE_ROSTER.length} employees)...`);
   const realTimeAllowanceMs = Number(values['real-time-allowance']);
   if (!(realTimeAllowanceMs >= 0)) throw new UsageError(`--real-time-allowance must be 0 or more, got ${values['real-time-allowance']}`);
-  const run = await startLocalRun({ faultRate, seed, workflowType, timeScale, sesRate, sesDailyQuota, realTimeAllowanceMs });
+  const emailTemplate = values.template === undefined ? undefined : readTemplateFile(values.template);
+  let run: LocalRun;
+  try {
+    run = await startLocalRun({ faultRate, seed, workflowType, timeScale, sesRate, sesDailyQuota, realTimeAllowanceMs, emailTemplate });
+  } catch (err) {
+    // The construct refuses the template at synth (an unknown placeholder, say): one line, no stack.
+    if (emailTemplate) throw new TemplateFileError(`--template ${values.template}: ${(err as Error).message}`);
+    throw err;
+  }
   running = run;
   console.log(`Time scale ${timeScale}: AWS time runs ${timeScale} times faster (retry waits, timeouts, the email lease)`);
   if (run.sesLimiter) console.log(`SES sending limits: ${sesRate ?? 'no'} emails/s (AWS time), daily quota ${sesDailyQuota ?? 'none'}`);
@@ -213,6 +222,7 @@ async function main(): Promise<number> {
   if (summary.uncounted > 0) console.log(`WARNING: ${summary.uncounted} cases got more emails than 1 + their counted resends`);
   if (summary.unemailed > 0) console.log(`WARNING: ${summary.unemailed} cases got no email`);
 
+  if (emailTemplate) await printFirstEmail(run, caseIds[0]);
   console.log(summaryLine(summary));
   if (values.keep) {
     console.log(`\nThe servers stay up. Read the emails at ${run.aws.sesEndpoint}/ (JSON at ${run.aws.sesEndpoint}/store);`
@@ -230,7 +240,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof TemplateFileError) {
       console.error(`demo: ${err.message}\n\n${USAGE}`);
     } else {
       console.error(err);

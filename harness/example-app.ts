@@ -14,7 +14,7 @@ export const EXAMPLE_STACK_NAME = 'SupportCaseExample';
 export const EXAMPLE_SENDER = 'support@example.com';
 export const EXAMPLE_SENDER_NAME = 'Support Team';
 export const EXAMPLE_REPLY_TO = ['support-queue@example.com'];
-/** The team's own email (the subject keeps the default form: the harness finds the case id there). */
+/** The team's own email (the harness tells an email's case from its message tag, not its wording). */
 export const EXAMPLE_EMAIL_TEMPLATE: EmailTemplate = {
   subject: 'New support case {{caseId}} is assigned to you',
   text: [
@@ -52,6 +52,8 @@ export interface ExampleOptions {
   readonly rosterTable?: boolean;
   /** The fixed roster (default `EXAMPLE_ROSTER`). */
   readonly roster?: Employee[];
+  /** The email template (default `EXAMPLE_EMAIL_TEMPLATE`). */
+  readonly emailTemplate?: EmailTemplate;
 }
 
 export function buildExampleApp(outdir: string, options: ExampleOptions = {}): { app: App; stack: Stack } {
@@ -71,7 +73,7 @@ export function buildExampleApp(outdir: string, options: ExampleOptions = {}): {
       senderEmail: EXAMPLE_SENDER,
       senderName: EXAMPLE_SENDER_NAME,
       replyToAddresses: EXAMPLE_REPLY_TO,
-      emailTemplate: EXAMPLE_EMAIL_TEMPLATE,
+      emailTemplate: options.emailTemplate ?? EXAMPLE_EMAIL_TEMPLATE,
       workflowType: options.workflowType,
     });
   }

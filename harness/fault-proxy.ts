@@ -29,6 +29,8 @@
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import type { SesSendingLimiter } from './ses-limits';
+import { requestTags } from './ses-tag-recorder';
+import { caseIdFromMessageTags } from '../src/shared/message-tags';
 
 export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'lost-answer' | 'no-answer' | 'reject';
 /**
@@ -73,7 +75,7 @@ export interface FaultProxyOptions {
   readonly rate?: number;
   readonly seed?: number;
   readonly plan?: readonly PlannedFault[];
-  /** Case of a request. Default: `dynamodbCaseId` or `sesCaseId` (the default email subject). */
+  /** Case of a request. Default: `dynamodbCaseId` or `sesCaseId` (the case's message tag). */
   readonly caseIdOf?: CaseIdExtractor;
   /** SES only: the account's sending limits (rate, daily quota). Default: none. */
   readonly sesLimiter?: SesSendingLimiter;
@@ -162,6 +164,14 @@ export function sesCaseIdFromSubject(subjectPattern: RegExp = DEFAULT_SUBJECT_CA
   };
 }
 
+/**
+ * SES: the case a request is about, from the message tag that Send Email sets (see
+ * src/shared/message-tags.ts); for a request without one, from the default subject.
+ */
+export function sesCaseId(operation: string, body: Buffer): string | undefined {
+  return caseIdFromMessageTags(requestTags(body.toString('utf8'))) ?? sesCaseIdFromSubject()(operation, body);
+}
+
 function operationOf(service: Service, req: IncomingMessage, body: Buffer): string {
   if (service === 'dynamodb') return String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'Unknown';
   const action = new URLSearchParams(body.toString('utf8')).get('Action');
@@ -195,7 +205,7 @@ function answerWithError(service: Service, kind: 'throttle' | 'server-error' | '
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   const target = new URL(options.target);
   const seed = options.seed ?? 1;
-  const caseIdOf = options.caseIdOf ?? (options.service === 'dynamodb' ? dynamodbCaseId : sesCaseIdFromSubject());
+  const caseIdOf = options.caseIdOf ?? (options.service === 'dynamodb' ? dynamodbCaseId : sesCaseId);
   type Planned = PlannedFault & { left: number };
   const plan: Planned[] = (options.plan ?? []).map((p) => ({ ...p, left: p.count ?? 1 }));
   const injected: Record<FaultKind, number> = { 'throttle': 0, 'server-error': 0, 'reset': 0, 'lost-answer': 0, 'no-answer': 0, 'reject': 0 };

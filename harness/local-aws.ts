@@ -5,6 +5,8 @@
  */
 import type { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { startSesTagRecorder } from './ses-tag-recorder';
+import type { MessageTag } from '../src/shared/message-tags';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite') as (opts: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
@@ -20,6 +22,8 @@ export interface StoredEmail {
   readonly subject: string;
   readonly body: { readonly text?: string; readonly html?: string };
   readonly at: number;
+  /** The message tags it was sent with (the emulator drops them; the tag recorder keeps them). */
+  readonly tags?: MessageTag[];
 }
 
 export interface LocalAws {
@@ -67,7 +71,9 @@ export async function startLocalAws(): Promise<LocalAws> {
   const dynamodbEndpoint = `http://${HOST}:${ddbPort}`;
   // The SES emulator keeps its store in module state, shared by every server in this process.
   await fetch(`http://${HOST}:${sesPort}/clear-store`, { method: 'POST' });
-  const sesEndpoint = `http://${HOST}:${sesPort}`;
+  // Clients (and the browser of `demo --keep`) reach the emulator through the tag recorder.
+  const recorder = await startSesTagRecorder(`http://${HOST}:${sesPort}`);
+  const sesEndpoint = recorder.endpoint;
   return {
     dynamodbEndpoint,
     sesEndpoint,
@@ -79,13 +85,15 @@ export async function startLocalAws(): Promise<LocalAws> {
     emails: async () => {
       const res = await fetch(`${sesEndpoint}/store`);
       if (!res.ok) throw new Error(`SES emulator /store answered ${res.status}`);
-      return ((await res.json()) as { emails: StoredEmail[] }).emails;
+      const { emails } = (await res.json()) as { emails: StoredEmail[] };
+      return emails.map((e) => ({ ...e, tags: recorder.tagsOf(e.messageId) }));
     },
     clearEmails: async () => {
       const res = await fetch(`${sesEndpoint}/clear-store`, { method: 'POST' });
       if (!res.ok) throw new Error(`SES emulator /clear-store answered ${res.status}`);
     },
     stop: async () => {
+      await recorder.stop();
       await Promise.all([close(ddb), close(ses)]);
     },
   };

@@ -12,6 +12,7 @@ import { DEFAULT_TIME_SCALE, ExecutionOutcome, LambdaFaultInjector, LocalWorkflo
 import { SesSendingLimiter, sesSendingLimiter } from './ses-limits';
 import { pool } from './stats';
 import { BatchSummary, caseIdOfEmail, summarize } from './summary';
+import type { EmailTemplate } from '../src';
 
 export interface LocalRunOptions {
   /** Share of DynamoDB, SES and Lambda requests to fail (0..1). Default 0. */
@@ -29,7 +30,7 @@ export interface LocalRunOptions {
   readonly sesRate?: number;
   /** SES's daily sending quota. Default: none. */
   readonly sesDailyQuota?: number;
-  /** The case of an SES request (default: from the construct's email subject). */
+  /** The case of an SES request (default: from the case's message tag). */
   readonly sesCaseIdOf?: CaseIdExtractor;
   /** Deterministic faults: the first matching requests fail. */
   readonly dynamodbPlan?: readonly PlannedFault[];
@@ -37,6 +38,8 @@ export interface LocalRunOptions {
   /** Deterministic Lambda service faults (default: seeded, at faultRate). */
   readonly lambdaFaults?: LambdaFaultInjector;
   readonly workflowType?: sfn.StateMachineType;
+  /** The team's email template to synthesize the example with (default: the example's own). */
+  readonly emailTemplate?: EmailTemplate;
   readonly logLevel?: string;
   /** Reuse a synthesized example instead of synthesizing again. */
   readonly synthesized?: SynthesizedExample;
@@ -78,7 +81,7 @@ export interface CasePath {
 
 export async function startLocalRun(options: LocalRunOptions = {}): Promise<LocalRun> {
   const ownSynth = !options.synthesized;
-  const synthesized = options.synthesized ?? synthExample({ workflowType: options.workflowType });
+  const synthesized = options.synthesized ?? synthExample({ workflowType: options.workflowType, emailTemplate: options.emailTemplate });
   const aws = await startLocalAws();
   const seed = options.seed ?? 1;
   const rate = options.faultRate ?? 0;

@@ -2,9 +2,9 @@
  * What a batch of cases left behind, counted from the local servers themselves: the emails
  * the SES emulator holds and the records in the case table.
  */
-import { DEFAULT_SUBJECT_CASE_ID } from './fault-proxy';
 import type { LocalAws, StoredEmail } from './local-aws';
 import type { ExecutionOutcome, LocalWorkflow } from './local-workflow';
+import { caseIdFromMessageTags } from '../src/shared/message-tags';
 
 export interface BatchSummary {
   readonly cases: number;
@@ -30,9 +30,12 @@ export interface BatchSummary {
   readonly perEmployee: Record<string, number>;
 }
 
-/** The case id an email is about, from its subject. */
+/**
+ * The case id an email is about, from the message tag that Send Email sets (never from the
+ * subject: the team's template decides what that says).
+ */
 export function caseIdOfEmail(email: StoredEmail): string | undefined {
-  return DEFAULT_SUBJECT_CASE_ID.exec(email.subject)?.[1];
+  return caseIdFromMessageTags(email.tags);
 }
 
 export async function summarize(

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,6 +81,27 @@ describe('npx projen demo, command line', () => {
       expect(p.requests.dynamodb.PutItem.requests).toBeGreaterThanOrEqual(1);
       expect(p.requests.ses.SendEmail.requests).toBeGreaterThanOrEqual(1);
     }
+  });
+
+  test('--template: a custom subject (no case id in it) still counts every email, under faults too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'demo-template-'));
+    const file = join(dir, 'template.json');
+    writeFileSync(file, JSON.stringify({ subject: '[{{priority}}] {{title}}{{^title}}A case without a title{{/title}}', text: 'Hi {{employeeName}}, a case for you.' }));
+    const r = demo('--cases', '5', '--fault-rate', '0.3', '--seed', '3', '--template', file);
+    expect(r.stdout).not.toContain('WARNING');
+    expect(r.stdout).toMatch(/summary: cases=5 succeeded=5 failed=0 emails=([5-9]|\d\d) records=5 .* uncounted=0$/m);
+    expect(r.stdout).toContain('Subject: [P1] Cannot log in after password reset');
+    expect(r.status).toBe(0);
+  });
+
+  test('--template: a template the construct refuses is one line naming the file and the placeholders, exit 2', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'demo-template-')), 'bad.json');
+    writeFileSync(file, JSON.stringify({ subject: 'Case {{caseID}} for {{employee}}' }));
+    const r = demo('--template', file);
+    expect(r.stderr).toContain(`demo: --template ${file}: `);
+    expect(r.stderr).toContain('{{caseID}}');
+    expect(r.stderr).not.toMatch(STACK_FRAME);
+    expect(r.status).toBe(2);
   });
 
   test('a bad value names the option and exits 2', () => {

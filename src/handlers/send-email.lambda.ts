@@ -25,6 +25,7 @@ import { emailResent, emailSent, emailThrottled, MetricContext } from './metrics
 import { REQUEST_TIMEOUTS } from './request-timeouts.lambda-shared';
 import { AssignedCase, CaseRecord, CaseResult, EmailStatus, EmailStatusValue, ENV, SentEmail, isValidEmailAddress } from '../shared/contract';
 import { EmailTemplates, formatSender, parseEmailTemplates } from '../shared/email-template';
+import { caseIdMessageTags } from '../shared/message-tags';
 
 // One try only: an SDK retry after a lost response would send a second email unseen.
 const ses = new SESClient({ maxAttempts: 1, requestHandler: REQUEST_TIMEOUTS });
@@ -225,6 +226,8 @@ export async function handler(event: unknown, context?: InvocationContext): Prom
         Source: sender.source,
         ReplyToAddresses: sender.replyTo,
         ConfigurationSetName: cfg.configurationSetName,
+        // Names the case in SES's sending events (bounces, complaints) and for the local harness.
+        Tags: caseIdMessageTags(c.caseId),
         Destination: { ToAddresses: [email.to] },
         Message: {
           Subject: { Data: email.subject, Charset: 'UTF-8' },

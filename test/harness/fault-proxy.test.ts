@@ -5,7 +5,8 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { SendEmailCommand, SESClient } from '@aws-sdk/client-ses';
-import { FaultProxy, lambdaFaultInjector, LAMBDA_KILLED, sesCaseIdFromSubject, startFaultProxy } from '../../harness/fault-proxy';
+import { FaultProxy, lambdaFaultInjector, LAMBDA_KILLED, sesCaseId, sesCaseIdFromSubject, startFaultProxy } from '../../harness/fault-proxy';
+import { caseIdFromMessageTags, caseIdMessageTags } from '../../src/shared/message-tags';
 import { SES_DAILY_QUOTA_EXCEEDED, SES_RATE_EXCEEDED, sesSendingLimiter } from '../../harness/ses-limits';
 
 let upstream: http.Server;
@@ -105,6 +106,24 @@ test('a planned fault can aim at one case; a lost answer reaches the server', as
   } finally {
     await proxy.stop();
   }
+});
+
+test('by default the SES case id comes from the message tag Send Email sets, else the default subject', () => {
+  const tagged = (caseId: string, subject: string) => Buffer.from(new URLSearchParams({
+    'Action': 'SendEmail', 'Message.Subject.Data': subject, 'Tags.member.1.Name': caseIdMessageTags(caseId)[0].Name, 'Tags.member.1.Value': caseIdMessageTags(caseId)[0].Value,
+  }).toString());
+  expect(sesCaseId('SendEmail', tagged('042', 'Anything'))).toBe('042');
+  expect(sesCaseId('SendEmail', tagged('v1.2', 'New support case 7 is assigned to you'))).toBe('v1.2');
+  expect(sesCaseId('SendEmail', Buffer.from('Action=SendEmail&Message.Subject.Data=New+support+case+9+is+assigned+to+you'))).toBe('9');
+});
+
+test('a case id goes in a message tag as it is, or base64url-encoded when it holds a "." (outside the tag alphabet)', () => {
+  expect(caseIdMessageTags('Case_01-a')).toEqual([{ Name: 'caseId', Value: 'Case_01-a' }]);
+  const [dotted] = caseIdMessageTags('2026.12.03-7');
+  expect(dotted.Name).toBe('caseIdBase64url');
+  expect(dotted.Value).toMatch(/^[A-Za-z0-9_-]+$/);
+  expect(caseIdFromMessageTags([dotted])).toBe('2026.12.03-7');
+  expect(caseIdFromMessageTags([{ Name: 'other', Value: 'x' }])).toBeUndefined();
 });
 
 test('the SES case id comes from the subject (a proxy option)', () => {

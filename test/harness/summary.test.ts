@@ -4,9 +4,10 @@
 import type { LocalAws, StoredEmail } from '../../harness/local-aws';
 import type { ExecutionOutcome, LocalWorkflow } from '../../harness/local-workflow';
 import { summarize, summaryLine } from '../../harness/summary';
+import { caseIdMessageTags } from '../../src/shared/message-tags';
 
 const email = (caseId: string, to = 'a@example.com'): StoredEmail => ({
-  messageId: `m-${Math.random()}`, from: 's@example.com', destination: { to: [to] }, subject: `New support case ${caseId} is assigned to you`, body: {}, at: 0,
+  messageId: `m-${Math.random()}`, from: 's@example.com', destination: { to: [to] }, subject: 'Any wording', body: {}, at: 0, tags: caseIdMessageTags(caseId),
 });
 const record = (caseId: string, resends?: number) => ({
   caseId: { S: caseId },
