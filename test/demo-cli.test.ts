@@ -114,8 +114,8 @@ describe('npx projen demo, command line', () => {
 
 describe('npx projen demo --keep, stopping', () => {
   // Started as a user would, through npx (npm exec -> sh -> node), in its own process group.
-  async function startKeep(): Promise<{ npx: number; output: () => string; sesUrl: string }> {
-    const child = spawn('npx', [TS_NODE, ...DEMO, '--keep', '--cases', '2', '--concurrency', '2'], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  async function startKeep(command: string[] = [TS_NODE, ...DEMO], ...extra: string[]): Promise<{ npx: number; output: () => string; sesUrl: string }> {
+    const child = spawn('npx', [...command, '--keep', '--cases', '2', '--concurrency', '2', ...extra], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { out += d; });
@@ -137,6 +137,23 @@ describe('npx projen demo --keep, stopping', () => {
       process.kill(run.npx, 'SIGTERM');
       await expectAllGone(run.npx, run.sesUrl);
       expect(run.output()).toContain('Stopping');
+    } finally {
+      for (const pid of processesInGroup(run.npx)) process.kill(pid, 'SIGKILL');
+    }
+  }, 150_000);
+
+  test('through projen, with the team\'s template: SIGTERM to the printed pid ends the task without "Task failed"', async () => {
+    // The demo exits 0 after a stop request when the run was good; with a custom subject the
+    // run used to look bad (emails found by the default subject), so projen reported a failure.
+    const file = join(mkdtempSync(join(tmpdir(), 'demo-template-')), 'template.json');
+    writeFileSync(file, JSON.stringify({ subject: 'For you: {{title}}' }));
+    const run = await startKeep(['projen', 'demo'], '--template', file);
+    try {
+      const pid = Number(/kill -TERM (\d+)/.exec(run.output())![1]);
+      process.kill(pid, 'SIGTERM');
+      await expectAllGone(run.npx, run.sesUrl);
+      expect(run.output()).toContain('Stopping (SIGTERM)');
+      expect(run.output()).not.toMatch(/Task "demo" failed|WARNING/);
     } finally {
       for (const pid of processesInGroup(run.npx)) process.kill(pid, 'SIGKILL');
     }
