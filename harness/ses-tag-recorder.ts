@@ -56,7 +56,8 @@ export async function startSesTagRecorder(target: string): Promise<SesTagRecorde
   const server = http.createServer((req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       const body = await readAll(req);
-      const forwarded = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, async (answer) => {
+      const options = { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers };
+      const forwarded = http.request(options, async (answer) => {
         const answerBody = await readAll(answer);
         const tags = requestTags(body.toString('utf8'));
         const messageId = tags.length > 0 ? answeredMessageId(answerBody.toString('utf8')) : undefined;

@@ -26,6 +26,7 @@ import { OpenCaseFunction } from './handlers/open-case-function';
 import { SendEmailFunction } from './handlers/send-email-function';
 import { createAlarms, createDashboard, handlerMetric, MonitoredWorkflow } from './monitoring';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
+import { senderEmailProblem, taskTimeoutProblem, throttlePatienceProblem, userFrames } from './prop-hints';
 import { METRIC_NAMES, METRICS_ENV, CASE_TABLE_PARTITION_KEY, CaseErrorName, CaseStatus, CONFIG_FILES, EmailStatus, ENV, RECORD_SENT, isValidEmailAddress, STATE_NAMES } from './shared/contract';
 import { checkEmailTemplate, checkSenderName } from './shared/email-template';
 import { RequiredTableKey, grantTableKey, tableKeyProblems, warnIfTableKeyUnchecked } from './table-access';
@@ -997,9 +998,8 @@ function validateProps(path: string, props: SupportCaseWorkflowProps, resolved: 
   const problems: string[] = [];
   const { workflowType, handlerTimeout, taskTimeout, executionTimeout, emailThrottlePatience } = resolved;
 
-  if (!Token.isUnresolved(props.senderEmail) && !isValidEmailAddress(props.senderEmail)) {
-    problems.push(`senderEmail: ${JSON.stringify(props.senderEmail)} is not a valid email address`);
-  }
+  const senderProblem = Token.isUnresolved(props.senderEmail) ? undefined : senderEmailProblem(props.senderEmail);
+  if (senderProblem) problems.push(senderProblem);
   problems.push(...(props.roster?._validate('roster') ?? ['roster: is required']));
   problems.push(...tableProblems(props));
   problems.push(...configurationSetProblems(props));
@@ -1012,9 +1012,13 @@ function validateProps(path: string, props: SupportCaseWorkflowProps, resolved: 
   }
   if (handlerTimeout.toMilliseconds() < 1000) problems.push('handlerTimeout: must be at least 1 second');
   if (handlerTimeout.toMilliseconds() % 1000 !== 0) problems.push(`handlerTimeout: Lambda takes whole seconds, got ${handlerTimeout.toHumanString()}`);
-  if (taskTimeout.toMilliseconds() <= handlerTimeout.toMilliseconds()) {
-    problems.push(`taskTimeout: ${taskTimeout.toHumanString()} must be longer than handlerTimeout (${handlerTimeout.toHumanString()})`);
-  }
+  const timeoutProblem = taskTimeoutProblem({
+    handlerTimeout,
+    taskTimeout,
+    handlerTimeoutSet: props.handlerTimeout !== undefined,
+    taskTimeoutSet: props.taskTimeout !== undefined,
+  });
+  if (timeoutProblem) problems.push(timeoutProblem);
   if (executionTimeout.toMilliseconds() < taskTimeout.toMilliseconds()) {
     problems.push(`${props.executionTimeout ? 'executionTimeout' : 'taskTimeout'}: one task attempt (taskTimeout, ${taskTimeout.toHumanString()})`
       + ` does not fit in the execution timeout (${executionTimeout.toHumanString()})`);
@@ -1023,11 +1027,17 @@ function validateProps(path: string, props: SupportCaseWorkflowProps, resolved: 
     problems.push(`executionTimeout: Express workflows run at most 5 minutes, got ${executionTimeout.toHumanString()}`);
   }
   if (emailThrottlePatience.toSeconds() < 1) problems.push('emailThrottlePatience: must be at least 1 second');
-  const throttleBudget = worstCaseWaitSeconds(throttleRetry(emailThrottlePatience));
-  if (throttleBudget + 60 > executionTimeout.toSeconds()) {
-    problems.push(`emailThrottlePatience: its retries may wait up to ${Duration.seconds(throttleBudget).toHumanString()}, which with a minute for the`
-      + ` steps does not fit in executionTimeout (${executionTimeout.toHumanString()}): lower emailThrottlePatience or raise executionTimeout`);
-  }
+  const patienceProblem = throttlePatienceProblem({
+    patience: emailThrottlePatience,
+    patienceSet: props.emailThrottlePatience !== undefined,
+    executionTimeout,
+    executionTimeoutSet: props.executionTimeout !== undefined,
+    express: workflowType === sfn.StateMachineType.EXPRESS,
+    expressMax: EXPRESS_MAX_DURATION,
+    worstWaitSeconds: (p) => worstCaseWaitSeconds(throttleRetry(p)),
+    stepsSeconds: 60,
+  });
+  if (patienceProblem) problems.push(patienceProblem);
   const memory = props.memorySize;
   if (memory !== undefined && !Token.isUnresolved(memory) && (!Number.isInteger(memory) || memory < 128 || memory > 10240)) {
     problems.push(`memorySize: ${memory} is not a whole number of MiB between 128 and 10240`);
@@ -1051,5 +1061,7 @@ class ValidationError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ValidationError';
+    // The problems, then the app's own lines: the library's and the CDK's frames say nothing.
+    if (this.stack) this.stack = userFrames(this.stack);
   }
 }

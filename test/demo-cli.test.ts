@@ -114,8 +114,10 @@ describe('npx projen demo, command line', () => {
 
 describe('npx projen demo --keep, stopping', () => {
   // Started as a user would, through npx (npm exec -> sh -> node), in its own process group.
-  async function startKeep(command: string[] = [TS_NODE, ...DEMO], ...extra: string[]): Promise<{ npx: number; output: () => string; sesUrl: string }> {
-    const child = spawn('npx', [...command, '--keep', '--cases', '2', '--concurrency', '2', ...extra], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  type KeepRun = { npx: number; output: () => string; sesUrl: string };
+  async function startKeep(command: string[] = [TS_NODE, ...DEMO], ...extra: string[]): Promise<KeepRun> {
+    const args = [...command, '--keep', '--cases', '2', '--concurrency', '2', ...extra];
+    const child = spawn('npx', args, { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { out += d; });

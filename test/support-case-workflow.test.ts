@@ -209,7 +209,7 @@ describe('bursts and SES limits', () => {
     const express = { workflowType: sfn.StateMachineType.EXPRESS };
     expect(() => stackWith(express)).not.toThrow();
     expect(() => stackWith({ ...express, emailThrottlePatience: Duration.minutes(3) }))
-      .toThrow(/emailThrottlePatience: its retries may wait up to .* does not fit in executionTimeout \(5 minutes\)/);
+      .toThrow(/emailThrottlePatience: 3 minutes lets its retries wait up to .* does not fit in executionTimeout \(5 minutes, the default\)/);
   });
 
   test('says at synth time what burst the configuration drains', () => {

@@ -249,16 +249,31 @@ export function caseTemplateValues(c: {
   };
 }
 
+/** The distinct well-formed tags of `source` that name no placeholder or section, in order. */
+function unknownPlaceholders(source: string): string[] {
+  const unknown = new Set<string>();
+  for (const m of source.matchAll(/\{\{([^{}]*)\}\}/g)) {
+    const tag = TAG.exec(m[1].trim());
+    if (tag && !(tag[1] === '' ? isPlaceholder(tag[2]) : isSectionName(tag[2]))) unknown.add(m[0]);
+  }
+  return [...unknown];
+}
+
 /**
  * Synth-time check of one template part. Returns the problems (empty when fine), each
  * starting with `prop`, e.g. `emailTemplate.subject: unknown placeholder {{foo}}; ...`.
  */
 export function checkEmailTemplate(source: string, prop: string, part: keyof EmailTemplateSources): string[] {
   const problems: string[] = [];
+  const unknown = unknownPlaceholders(source);
+  if (unknown.length > 1) {
+    // Every unknown one at once (parsing stops at the first problem).
+    problems.push(`${prop}: unknown placeholders ${unknown.join(', ')}; known: ${PLACEHOLDERS.join(', ')} (sections also: ${SECTION_ONLY.join(', ')})`);
+  }
   try {
     parseTemplate(source);
   } catch (e) {
-    problems.push(`${prop}: ${(e as Error).message}`);
+    if (!(unknown.length > 1 && e instanceof TemplateSyntaxError && e.message.startsWith('unknown placeholder'))) problems.push(`${prop}: ${(e as Error).message}`);
   }
   if (source.trim() === '') problems.push(`${prop}: must not be empty`);
   if (part === 'subject' && HAS_CONTROL.test(source)) {
