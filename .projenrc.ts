@@ -186,6 +186,13 @@ project.testTask.prependExec('tsc --noEmit -p tsconfig.dev.json');
 
 // README examples must compile (checked against the assembly jsii just built).
 project.postCompileTask.exec('jsii-rosetta extract --strict');
+// ...and as a user pastes them: rosetta's fixtures may supply imports an example does not show.
+// Each README example that builds the workflow is compiled against lib/ with only its own imports.
+const checkTsExamples = project.addTask('examples:check-ts', {
+  description: 'Type-check the README\'s TypeScript examples that build the workflow, as pasted (their own imports only)',
+  exec: 'node scripts/check-ts-examples.mjs README.md',
+});
+project.postCompileTask.spawn(checkTsExamples);
 
 // The demo and the benchmarks run TypeScript straight from src/ and harness/ (ts-node,
 // transpile only); they need the bundled Lambda assets first.

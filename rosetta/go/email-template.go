@@ -1,4 +1,9 @@
-// rosetta-ts-sha256: 46272746ad0d0504
+// rosetta-ts-sha256: 2fe99e6025e6cc05
+import (
+	"github.com/aws/jsii-runtime-go"
+	"github.com/example/support-case-workflow-go/supportcaseworkflow"
+)
+
 ana := &supportcaseworkflow.Employee{Id: jsii.String("emp-001"), Name: jsii.String("Ana Souza"), Email: jsii.String("ana.souza@example.com")}
 supportcaseworkflow.NewSupportCaseWorkflow(stack, jsii.String("Support"), &supportcaseworkflow.SupportCaseWorkflowProps{
 	Roster:           supportcaseworkflow.EmployeeRoster_FromEmployees(&[]*supportcaseworkflow.Employee{ana}),

@@ -1,4 +1,12 @@
-// rosetta-ts-sha256: 7fa04276aad3ca9e
+// rosetta-ts-sha256: b28e7da47d4d61e4
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/example/support-case-workflow-go/supportcaseworkflow"
+)
+
 onCall := awssns.NewTopic(stack, jsii.String("OnCall"), nil)
 ana := &supportcaseworkflow.Employee{Id: jsii.String("emp-001"), Name: jsii.String("Ana Souza"), Email: jsii.String("ana.souza@example.com")}
 

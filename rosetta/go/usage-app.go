@@ -1,4 +1,4 @@
-// rosetta-ts-sha256: a71040c5e58470bc
+// rosetta-ts-sha256: 2d24775996f3b331
 package main
 
 import (
@@ -16,7 +16,7 @@ func NewSupportStack(scope constructs.Construct, id string) awscdk.Stack {
 	bilal := &supportcaseworkflow.Employee{Id: jsii.String("emp-002"), Name: jsii.String("Bilal Khan"), Email: jsii.String("bilal.khan@example.com")}
 	workflow := supportcaseworkflow.NewSupportCaseWorkflow(stack, jsii.String("Support"), &supportcaseworkflow.SupportCaseWorkflowProps{
 		Roster:      supportcaseworkflow.EmployeeRoster_FromEmployees(&[]*supportcaseworkflow.Employee{ana, bilal}),
-		SenderEmail: jsii.String("support@example.com"), // a verified SES identity (address or domain)
+		SenderEmail: jsii.String("support@example.com"), // the address to send from; SES must have it or its domain verified
 	})
 
 	// Let another service open cases.
