@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { EmployeeRoster, SupportCaseWorkflow } from '../src';
+
+// The README's monitoring costs count what the default stack creates: dashboards, alarms and the
+// metrics the alarms read (an alarm on a metric math expression is billed per metric it reads).
+test('the README\'s monitoring cost table counts the default stack\'s dashboard, alarms and alarm metrics', () => {
+  const stack = new Stack(new App(), 'Costs');
+  new SupportCaseWorkflow(stack, 'Support', {
+    roster: EmployeeRoster.fromEmployees([{ id: 'e1', name: 'Ana', email: 'ana@example.com' }]),
+    senderEmail: 'support@example.com',
+  });
+  const template = Template.fromStack(stack);
+  const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+  const perAlarm = alarms.map((a) => (a.Properties.Metrics ? a.Properties.Metrics.filter((m: any) => m.MetricStat).length : 1));
+  const alarmMetrics = perAlarm.reduce((a, b) => a + b, 0);
+  const dashboards = Object.keys(template.findResources('AWS::CloudWatch::Dashboard')).length;
+
+  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+  expect(readme).toContain(`| dashboard (\`dashboardEnabled\`) | ${dashboards} | $3.00 per dashboard | $${(3 * dashboards).toFixed(2)} |`);
+  expect(readme).toContain(`| ${alarms.length} alarms reading ${alarmMetrics} metrics (an alarm on a metric math expression counts each metric it reads: ${perAlarm.join(' + ')})`);
+  expect(readme).toContain(`| $0.10 per alarm metric (standard resolution) | $${(0.1 * alarmMetrics).toFixed(2)} |`);
+});
