@@ -29,7 +29,7 @@
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import type { SesSendingLimiter } from './ses-limits';
-import { requestTags } from './ses-tag-recorder';
+import { requestTagsOfBody } from './ses-tags';
 import { caseIdFromMessageTags } from '../src/shared/message-tags';
 
 export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'lost-answer' | 'no-answer' | 'reject';
@@ -169,7 +169,7 @@ export function sesCaseIdFromSubject(subjectPattern: RegExp = DEFAULT_SUBJECT_CA
  * src/shared/message-tags.ts); for a request without one, from the default subject.
  */
 export function sesCaseId(operation: string, body: Buffer): string | undefined {
-  return caseIdFromMessageTags(requestTags(body.toString('utf8'))) ?? sesCaseIdFromSubject()(operation, body);
+  return caseIdFromMessageTags(requestTagsOfBody(body.toString('utf8'))) ?? sesCaseIdFromSubject()(operation, body);
 }
 
 function operationOf(service: Service, req: IncomingMessage, body: Buffer): string {

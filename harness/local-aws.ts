@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { startSesTagRecorder } from './ses-tag-recorder';
+import { tapMessageTags } from './ses-tags';
 import type { MessageTag } from '../src/shared/message-tags';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -22,7 +22,7 @@ export interface StoredEmail {
   readonly subject: string;
   readonly body: { readonly text?: string; readonly html?: string };
   readonly at: number;
-  /** The message tags it was sent with (the emulator drops them; the tag recorder keeps them). */
+  /** The message tags it was sent with (the emulator drops them; harness/ses-tags.ts keeps them). */
   readonly tags?: MessageTag[];
 }
 
@@ -71,9 +71,8 @@ export async function startLocalAws(): Promise<LocalAws> {
   const dynamodbEndpoint = `http://${HOST}:${ddbPort}`;
   // The SES emulator keeps its store in module state, shared by every server in this process.
   await fetch(`http://${HOST}:${sesPort}/clear-store`, { method: 'POST' });
-  // Clients (and the browser of `demo --keep`) reach the emulator through the tag recorder.
-  const recorder = await startSesTagRecorder(`http://${HOST}:${sesPort}`);
-  const sesEndpoint = recorder.endpoint;
+  const tagsOf = tapMessageTags(ses);
+  const sesEndpoint = `http://${HOST}:${sesPort}`;
   return {
     dynamodbEndpoint,
     sesEndpoint,
@@ -86,14 +85,13 @@ export async function startLocalAws(): Promise<LocalAws> {
       const res = await fetch(`${sesEndpoint}/store`);
       if (!res.ok) throw new Error(`SES emulator /store answered ${res.status}`);
       const { emails } = (await res.json()) as { emails: StoredEmail[] };
-      return emails.map((e) => ({ ...e, tags: recorder.tagsOf(e.messageId) }));
+      return emails.map((e) => ({ ...e, tags: tagsOf(e.messageId) }));
     },
     clearEmails: async () => {
       const res = await fetch(`${sesEndpoint}/clear-store`, { method: 'POST' });
       if (!res.ok) throw new Error(`SES emulator /clear-store answered ${res.status}`);
     },
     stop: async () => {
-      await recorder.stop();
       await Promise.all([close(ddb), close(ses)]);
     },
   };

@@ -103,7 +103,7 @@ describe('case details and the team\'s email template', () => {
       },
       attachments: [],
       at: expect.any(Number),
-      // Recorded by the harness in front of the emulator: the case, as Send Email tags the email.
+      // Kept by the harness (the emulator drops tags): the case, as Send Email tags the email.
       tags: [{ Name: 'caseId', Value: '201' }],
     });
   }));
