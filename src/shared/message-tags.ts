@@ -1,8 +1,9 @@
 /**
  * The SES message tag that names the case an email is about. SES hands message tags on with the
- * email's sending events (delivery, bounce, complaint) when a configuration set publishes them,
- * so a bounce can be traced to its case; the local harness counts emails per case by it,
- * whatever the team's templates say.
+ * email's sending events (delivery, bounce, complaint) when a configuration set publishes them
+ * (https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-examples.html), so a
+ * bounce can be traced to its case; the local harness counts emails per case by it, whatever the
+ * team's templates say.
  *
  * A tag value may hold only ASCII letters, digits, `_` and `-` (SES API reference, MessageTag:
  * https://docs.aws.amazon.com/ses/latest/APIReference/API_MessageTag.html). A case id may also
