@@ -4,6 +4,7 @@
  */
 import { App, Duration, Stack, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../src';
+import { userFrames } from '../src/prop-hints';
 
 const ROSTER = EmployeeRoster.fromEmployees([{ id: 'e1', name: 'Ana', email: 'ana@example.com' }]);
 const EXPRESS = { workflowType: sfn.StateMachineType.EXPRESS };
@@ -92,4 +93,26 @@ test('the error is one line per problem, then only the app\'s own frames (none o
   expect(frames.length).toBeLessThanOrEqual(3);
   expect(frames[0]).toContain('prop-hints.test.ts');
   expect(frames.join('\n')).not.toMatch(/support-case-workflow\.ts|aws-cdk-lib|constructs/);
+});
+
+test('as installed in an app, the library\'s and the CDK\'s frames are left out, the app\'s first three kept', () => {
+  const stack = [
+    'ValidationError: Invalid SupportCaseWorkflowProps for App/Support:',
+    '  - senderEmail: "x" is not a valid email address',
+    '    at validateProps (/app/node_modules/support-case-workflow/lib/support-case-workflow.js:655:15)',
+    '    at new SupportCaseWorkflow (/app/node_modules/support-case-workflow/lib/support-case-workflow.js:95:9)',
+    '    at Object.<anonymous> (/app/node_modules/aws-cdk-lib/core/lib/prop-injectable.js:1:855)',
+    '    at new SupportStack (/app/bin/app.ts:12:22)',
+    '    at Module._compile (node:internal/modules/cjs/loader:1521:14)',
+    '    at <anonymous> (/app/bin/app.ts:27:1)',
+    '    at Object.<anonymous> (/app/bin/app.ts:27:49)',
+    '    at run (/app/bin/app.ts:30:1)',
+  ].join('\n');
+  expect(userFrames(stack).split('\n')).toEqual([
+    'ValidationError: Invalid SupportCaseWorkflowProps for App/Support:',
+    '  - senderEmail: "x" is not a valid email address',
+    '    at new SupportStack (/app/bin/app.ts:12:22)',
+    '    at <anonymous> (/app/bin/app.ts:27:1)',
+    '    at Object.<anonymous> (/app/bin/app.ts:27:49)',
+  ]);
 });
