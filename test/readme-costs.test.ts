@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { EmployeeRoster, SupportCaseWorkflow } from '../src';
+import { METRIC_NAMES } from '../src/shared/contract';
 
 // The README's monitoring costs count what the default stack creates: dashboards, alarms and the
 // metrics the alarms read (an alarm on a metric math expression is billed per metric it reads).
@@ -22,4 +23,11 @@ test('the README\'s monitoring cost table counts the default stack\'s dashboard,
   expect(readme).toContain(`| dashboard (\`dashboardEnabled\`) | ${dashboards} | $3.00 per dashboard | $${(3 * dashboards).toFixed(2)} |`);
   expect(readme).toContain(`| ${alarms.length} alarms reading ${alarmMetrics} metrics (an alarm on a metric math expression counts each metric it reads: ${perAlarm.join(' + ')})`);
   expect(readme).toContain(`| $0.10 per alarm metric (standard resolution) | $${(0.1 * alarmMetrics).toFixed(2)} |`);
+
+  // Every metric the handlers emit has the Workflow dimension; CasesAssigned also one per employee.
+  const customMetrics = Object.keys(METRIC_NAMES).length;
+  expect(readme).toContain(`| ${customMetrics}, plus \`CasesAssigned\` per employee who gets cases |`);
+  expect(readme).toContain(`| $${(0.3 * customMetrics).toFixed(2)} + $0.30 per employee |`);
+  const total = 3 * dashboards + 0.1 * alarmMetrics + 0.3 * customMetrics;
+  expect(readme).toContain(`| **$${total.toFixed(2)} + $0.30 per employee** |`);
 });
