@@ -42,6 +42,7 @@ import { promisify } from 'node:util';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand, ScanCommand, UpdateItemCommand, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { CfnTemplate, SynthesizedExample } from './example-app';
 import { hashedRandom, LambdaInvocation } from './fault-proxy';
+import { LambdaLogs } from './lambda-logs';
 import { LocalAws } from './local-aws';
 import { ACCOUNT, REGION, TemplateResolver } from './template-resolver';
 import { REQUEST_TIMEOUTS } from '../src/handlers/request-timeouts.lambda-shared';
@@ -143,6 +144,8 @@ interface Sandbox {
   readonly key: readonly (string | number)[];
   /** `Math.random` draws made so far by this invocation. */
   draws: number;
+  /** Where the invocation's output lines go (Lambda's log pipeline), when the run emulates it. */
+  readonly log?: (line: string) => void;
 }
 /** The invocation a piece of handler code runs for (through every await and I/O callback). */
 const sandboxes = new AsyncLocalStorage<Sandbox>();
@@ -177,6 +180,27 @@ function guardRequestsOfStoppedSandboxes(): void {
   syncBuiltinESMExports();
 }
 
+let outputRouted = false;
+/**
+ * Sends what an invocation writes to stdout/stderr to its sandbox's `log` (Lambda's log
+ * pipeline, see LambdaLogs) instead of the process's own streams; outside such an invocation
+ * nothing changes.
+ */
+function routeOutputOfSandboxes(): void {
+  if (outputRouted) return;
+  outputRouted = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    const original = stream.write.bind(stream);
+    stream.write = ((chunk: string | Uint8Array, ...rest: any[]) => {
+      const log = sandboxes.getStore()?.log;
+      if (!log) return (original as any)(chunk, ...rest);
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      for (const line of text.split('\n')) if (line !== '') log(line);
+      return true;
+    }) as typeof stream.write;
+  }
+}
+
 /** Lambda's default function timeout, when the template gives none. */
 const LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3;
 /** Step Functions' Task timeout when the definition gives none (99999999 s). */
@@ -189,8 +213,15 @@ export interface LocalWorkflowOptions {
   readonly aws: LocalAws;
   /** Endpoints the handlers use (for example a fault proxy); default: the local servers. */
   readonly endpoints?: { readonly dynamodb?: string; readonly ses?: string };
-  /** Handler log level (`LOG_LEVEL`). Default `OFF`, so runs of many cases stay readable. */
+  /** Handler log level (`LOG_LEVEL`). Default `OFF`, so runs of many cases stay readable. Ignored with `lambdaLogs`. */
   readonly logLevel?: string;
+  /**
+   * Emulate Lambda's logging: each function gets `AWS_LAMBDA_LOG_LEVEL` from its template's
+   * `LoggingConfig` (and no `LOG_LEVEL`), and what its invocations write goes through Lambda's
+   * log-level filter into this collector (not to the process's stdout), where the metrics are
+   * extracted from the lines that passed.
+   */
+  readonly lambdaLogs?: LambdaLogs;
   readonly lambdaFaults?: LambdaFaultInjector;
   /**
    * How much faster than AWS time the run goes (see the module's doc). Default
@@ -525,7 +556,12 @@ export class LocalWorkflow {
     }
 
     // One process plays every function: their environments are merged (they must agree).
-    const env: Record<string, string> = { ...sdkEnv, LOG_LEVEL: options.logLevel ?? 'OFF' };
+    const env: Record<string, string> = { ...sdkEnv, ...(options.lambdaLogs ? {} : { LOG_LEVEL: options.logLevel ?? 'OFF' }) };
+    // Only one of the two settings of the level may be left by an earlier run in this process.
+    delete process.env[options.lambdaLogs ? 'LOG_LEVEL' : 'AWS_LAMBDA_LOG_LEVEL'];
+    if (options.lambdaLogs) routeOutputOfSandboxes();
+    /** Each function's application log level (Lambda's filter), when the run emulates Lambda's logging. */
+    const appLogLevels = new Map<string, string>();
     const assetFiles = new Map<string, string>();
     /** Each function's `Timeout`, in seconds of AWS time. */
     const timeouts = new Map<string, number>();
@@ -535,6 +571,12 @@ export class LocalWorkflow {
       const assetPath = resource.Metadata?.['aws:asset:path'];
       if (!assetPath) continue;
       const vars = resolver.resolve(resource.Properties.Environment?.Variables ?? {}) as Record<string, string>;
+      const logging = resource.Properties.LoggingConfig;
+      if (options.lambdaLogs && logging?.LogFormat === 'JSON') {
+        // Lambda sets AWS_LAMBDA_LOG_LEVEL from the application log level (JSON format only).
+        appLogLevels.set(id, logging.ApplicationLogLevel ?? 'INFO');
+        vars.AWS_LAMBDA_LOG_LEVEL = logging.ApplicationLogLevel ?? 'INFO';
+      }
       for (const [k, value] of Object.entries(vars)) {
         // Durations the functions get from the construct run in scaled time too.
         const seconds = isSecondsEnvVar(k) && value !== '' && Number.isFinite(Number(value)) ? Number(value) / timeScale : undefined;
@@ -612,7 +654,14 @@ export class LocalWorkflow {
         let taskTimer: NodeJS.Timeout | undefined;
         const timeoutError = sandboxTimedOut(timeoutSeconds);
         const taskTimeoutError = Object.assign(new Error('States.Timeout'), { name: 'States.Timeout' });
-        const sandbox: Sandbox = { stopped: false, key: [invocation?.execution ?? '', stateName, invocation?.attempt ?? 0], draws: 0 };
+        const lambdaLogs = options.lambdaLogs;
+        const sandbox: Sandbox = {
+          stopped: false,
+          key: [invocation?.execution ?? '', stateName, invocation?.attempt ?? 0],
+          draws: 0,
+          // Text format: no filter (Lambda filters only JSON-format logs).
+          log: lambdaLogs && ((line) => lambdaLogs.write(fnId, appLogLevels.get(fnId) ?? 'TRACE', line)),
+        };
         const timedOut = new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
             sandbox.stopped = true;

@@ -219,8 +219,9 @@ export interface SupportCaseWorkflowProps {
    * The functions' application log level (Lambda's log-level filtering, JSON log format).
    *
    * Lambda drops the handlers' log lines below this level and sets `AWS_LAMBDA_LOG_LEVEL`,
-   * which the handlers honour too. The handlers' metric lines (Embedded Metric Format) are
-   * never filtered out. Lambda's own platform lines (START, END, REPORT) stay at INFO.
+   * which the handlers honour too. The handlers' metric lines (Embedded Metric Format) carry
+   * the function's level (at least INFO) and an RFC 3339 `timestamp`, so they pass the filter
+   * at any level. Lambda's own platform lines (START, END, REPORT) stay at INFO.
    *
    * @default lambda.ApplicationLogLevel.INFO
    */
