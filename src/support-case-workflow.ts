@@ -1,9 +1,7 @@
 import {
   Annotations,
   CfnResource,
-  ArnFormat,
   Duration,
-  Fn,
   Names,
   RemovalPolicy,
   Stack,
@@ -26,6 +24,7 @@ import { OpenCaseFunction } from './handlers/open-case-function';
 import { SendEmailFunction } from './handlers/send-email-function';
 import { createAlarms, createDashboard, handlerMetric, MonitoredWorkflow } from './monitoring';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
+import { sendEmailStatement, sesAccessProblems } from './ses-access';
 import { METRIC_NAMES, METRICS_ENV, CASE_TABLE_PARTITION_KEY, CaseErrorName, CaseStatus, CONFIG_FILES, EmailStatus, ENV, RECORD_SENT, isValidEmailAddress, STATE_NAMES } from './shared/contract';
 import { checkEmailTemplate, checkSenderName } from './shared/email-template';
 import { RequiredTableKey, grantTableKey, tableKeyProblems, warnIfTableKeyUnchecked } from './table-access';
@@ -62,6 +61,20 @@ export interface SupportCaseWorkflowProps {
    * default configuration set, if it has one)
    */
   readonly configurationSetName?: string;
+
+  /**
+   * The recipients' SES identities (addresses, or domains) Send Email may also send on, for an
+   * account in the SES sandbox.
+   *
+   * In the sandbox, SES sends only to verified identities, and refuses a send whose role may
+   * not use the recipient's identity ("not authorized to perform ses:SendEmail on resource
+   * ...:identity/<recipient>"). List each verified recipient address here (a domain entry allows
+   * `identity/<domain>`). `ses:FromAddress` still limits the sender to `senderEmail`. Remove it
+   * once the account has production access. At most 50 entries, no wildcards.
+   *
+   * @default - the sender's identities only (an account with production access)
+   */
+  readonly sandboxRecipients?: string[];
 
   /**
    * Display name shown with the sender address (`"Support Team" <support@example.com>`).
@@ -574,11 +587,7 @@ export class SupportCaseWorkflow extends Construct {
     // Least privilege: each function may call exactly what its step calls.
     this.grantTable(this.assignCaseFunction, 'dynamodb:PutItem', 'dynamodb:GetItem');
     this.grantTable(this.sendEmailFunction, 'dynamodb:UpdateItem', 'dynamodb:GetItem');
-    this.sendEmailFunction.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['ses:SendEmail'],
-      resources: [...senderIdentityArns(this, props.senderEmail), ...configurationSetArns(this, props.configurationSetName)],
-      conditions: { StringEquals: { 'ses:FromAddress': props.senderEmail } },
-    }));
+    this.sendEmailFunction.addToRolePolicy(sendEmailStatement(this, props));
 
     this.openCaseLogGroup = functionLogGroups.OpenCase;
     this.assignCaseLogGroup = functionLogGroups.AssignCase;
@@ -943,29 +952,9 @@ function validateEmailProps(props: SupportCaseWorkflowProps): string[] {
   return problems;
 }
 
-/** ARNs of the SES identities that may send as `email`: the address and its domain. */
-function senderIdentityArns(scope: Construct, email: string): string[] {
-  const stack = Stack.of(scope);
-  const domain = Token.isUnresolved(email) ? Fn.select(1, Fn.split('@', email)) : email.split('@')[1];
-  return [email, domain].map((identity) =>
-    stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }));
-}
-
 /** A brought table defined in the app must have the case table's key. */
 function tableProblems(props: SupportCaseWorkflowProps): string[] {
   return props.table ? tableKeyProblems(props.table, CASE_TABLE_KEY) : [];
-}
-
-/** ARN of the configuration set the email is sent through, if any. */
-function configurationSetArns(scope: Construct, name: string | undefined): string[] {
-  return name ? [Stack.of(scope).formatArn({ service: 'ses', resource: 'configuration-set', resourceName: name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })] : [];
-}
-
-/** SES configuration set names: letters, digits, `_` and `-`, at most 64 characters. */
-function configurationSetProblems(props: SupportCaseWorkflowProps): string[] {
-  const name = props.configurationSetName;
-  if (name === undefined || Token.isUnresolved(name) || /^[A-Za-z0-9_-]{1,64}$/.test(name)) return [];
-  return [`configurationSetName: ${JSON.stringify(name)} is not an SES configuration set name (letters, digits, _ and -, at most 64 characters)`];
 }
 
 /** The props with every default applied: worked out once, read by validation and construction. */
@@ -1003,7 +992,7 @@ function validateProps(path: string, props: SupportCaseWorkflowProps, resolved: 
   }
   problems.push(...(props.roster?._validate('roster') ?? ['roster: is required']));
   problems.push(...tableProblems(props));
-  problems.push(...configurationSetProblems(props));
+  problems.push(...sesAccessProblems(props));
   problems.push(...validateEmailProps(props));
   if (props.table && props.tableRemovalPolicy !== undefined) {
     problems.push('tableRemovalPolicy: applies only to the table the construct creates; do not set it together with table');

@@ -23,6 +23,7 @@ const VARIANTS: Record<string, Variant> = {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     })),
   }),
+  'an account in the SES sandbox (recipient identities)': () => ({ sandboxRecipients: ['a@example.com', 'example.org'] }),
   'imported tables and a configuration set': (stack) => ({
     table: dynamodb.Table.fromTableName(stack, 'Cases', 'cases'),
     roster: EmployeeRoster.fromTable(dynamodb.Table.fromTableName(stack, 'Roster', 'roster')),
