@@ -1,7 +1,7 @@
 import { Duration, Token, aws_dynamodb as dynamodb, aws_lambda as lambda } from 'aws-cdk-lib';
 import { addConfigFile } from './config-file';
 import { isValidEmailAddress, CONFIG_FILES, ENV, ROSTER_TABLE_PARTITION_KEY, RosterEmployee } from './shared/contract';
-import { grantTableKey, tableKeyProblems, warnIfTableKeyUnchecked } from './table-access';
+import { grantTableKey, tableKeyProblems, warnIfTableKeyUnchecked, warnIfTableKmsKeyUnknown } from './table-access';
 
 /** An employee who can be assigned support cases. */
 export interface Employee {
@@ -119,7 +119,8 @@ class TableEmployeeRoster extends RosterBase {
   public _bind(fn: lambda.Function): void {
     warnIfTableKeyUnchecked(fn.node.scope ?? fn, this.table, { propName: 'roster', partitionKey: ROSTER_TABLE_PARTITION_KEY });
     this.table.grant(fn, 'dynamodb:Scan');
-    grantTableKey(this.table, fn);
+    warnIfTableKmsKeyUnknown(fn.node.scope ?? fn, this.table, 'roster');
+    grantTableKey(this.table, fn, 'read');
     fn.addEnvironment(ENV.ROSTER_TABLE_NAME, this.table.tableName);
     fn.addEnvironment(ENV.ROSTER_CACHE_SECONDS, String((this.options.cacheTtl ?? Duration.seconds(60)).toSeconds()));
   }

@@ -27,7 +27,7 @@ import { acknowledgeNagFindings } from './nag-acknowledgements';
 import { sendEmailStatement, sesAccessProblems } from './ses-access';
 import { METRIC_NAMES, METRICS_ENV, CASE_TABLE_PARTITION_KEY, CaseErrorName, CaseStatus, CONFIG_FILES, EmailStatus, ENV, RECORD_SENT, isValidEmailAddress, STATE_NAMES } from './shared/contract';
 import { checkEmailTemplate, checkSenderName } from './shared/email-template';
-import { RequiredTableKey, grantTableKey, tableKeyProblems, warnIfTableKeyUnchecked } from './table-access';
+import { RequiredTableKey, grantTableKey, tableKeyProblems, warnIfTableKeyUnchecked, warnIfTableKmsKeyUnknown } from './table-access';
 
 /** Properties of a `SupportCaseWorkflow`. */
 export interface SupportCaseWorkflowProps {
@@ -114,8 +114,11 @@ export interface SupportCaseWorkflowProps {
    * Bring your own table to share it or manage it elsewhere. It must have a partition key
    * named `caseId` of type string and no sort key: checked at synth for a table defined in the
    * app (`Table`, `TableV2`); an imported table gets a synth warning instead. With a
-   * customer-managed KMS key, the functions and the state machine may use that key for
-   * `kms:Decrypt` and `kms:DescribeKey` through DynamoDB only. The workflow writes only the attributes
+   * customer-managed KMS key, the functions and the state machine may use that key through
+   * DynamoDB only (`kms:ViaService`): to decrypt, encrypt, re-encrypt and generate data keys. An
+   * imported table must carry its key (`Table.fromTableAttributes({ tableName, encryptionKey })`),
+   * else it gets a synth warning and no grant; the key policy must let IAM policies grant its use
+   * (the default key policy does). The workflow writes only the attributes
    * `caseId`, `status`, `employeeId`, `employeeName`, `employeeEmail`, `openedAt`,
    * `assignedAt`, `updatedAt`, `failureError`, `details` (a map of strings) and the
    * `email*` / `messageId` attributes.
@@ -538,7 +541,10 @@ export class SupportCaseWorkflow extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: props.tableRemovalPolicy ?? DEFAULTS.tableRemovalPolicy,
     });
-    if (props.table) warnIfTableKeyUnchecked(this, props.table, CASE_TABLE_KEY);
+    if (props.table) {
+      warnIfTableKeyUnchecked(this, props.table, CASE_TABLE_KEY);
+      warnIfTableKmsKeyUnknown(this, props.table, CASE_TABLE_KEY.propName);
+    }
 
     const functionLogGroups: Record<string, logs.LogGroup> = {};
     const functionProps = (name: string, environment: Record<string, string>) => {
@@ -613,7 +619,7 @@ export class SupportCaseWorkflow extends Construct {
     });
 
     // Record Failure writes the table from the state machine itself.
-    grantTableKey(this.table, this.stateMachine);
+    grantTableKey(this.table, this.stateMachine, 'write');
     this.acknowledgeStateMachineRole();
 
     const monitoring = this.monitoring(props);
@@ -751,7 +757,7 @@ export class SupportCaseWorkflow extends Construct {
 
   private grantTable(fn: lambda.IFunction, ...actions: string[]): void {
     this.table.grant(fn, ...actions);
-    grantTableKey(this.table, fn);
+    grantTableKey(this.table, fn, 'write');
   }
 
   /** Says at synth time what burst the configuration drains (an info annotation: `cdk synth` prints it). */

@@ -3,8 +3,8 @@
  * the SES sandbox's authorization, KMS keys of imported tables, error names of the retriers,
  * the vended log group's name.
  */
-import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { App, Stack, aws_dynamodb as dynamodb, aws_kms as kms } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../src';
 
 const ROSTER = EmployeeRoster.fromEmployees([{ id: 'e1', name: 'Ana', email: 'ana@example.org' }]);
@@ -41,5 +41,47 @@ describe('SES sandbox: sandboxRecipients', () => {
     expect(() => synth({ sandboxRecipients: ['*'] })).toThrow(/sandboxRecipients\[0\]: "\*" is neither an email address nor a domain/);
     expect(() => synth({ sandboxRecipients: ['ok@example.org', '*@example.org'] })).toThrow(/sandboxRecipients\[1\]/);
     expect(() => synth({ sandboxRecipients: Array.from({ length: 51 }, (_, i) => `p${i}@example.org`) })).toThrow(/sandboxRecipients: at most 50/);
+  });
+});
+
+describe('KMS keys of brought tables', () => {
+  const KMS_READ = ['kms:Decrypt', 'kms:DescribeKey'];
+  const KMS_WRITE = [...KMS_READ, 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'];
+  const kmsWarnings = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('KMS key'));
+
+  test('an imported table without encryptionKey gets a synth warning naming the prop and fromTableAttributes', () => {
+    const { stack } = synth({}, (s) => ({
+      table: dynamodb.Table.fromTableName(s, 'Cases', 'cases'),
+      roster: EmployeeRoster.fromTable(dynamodb.Table.fromTableName(s, 'Roster', 'roster')),
+    }));
+    const messages = kmsWarnings(stack).map((w) => String(w.entry.data));
+    expect(messages).toHaveLength(2);
+    expect(messages.find((m) => m.startsWith('table:'))).toMatch(/Table\.fromTableAttributes\(\{ tableName, encryptionKey \}\)/);
+    expect(messages.find((m) => m.startsWith('roster:'))).toMatch(/encryptionKey/);
+  });
+
+  test('an imported table with its encryptionKey: no warning, and the key grant through DynamoDB only', () => {
+    const { stack, template } = synth({}, (s) => ({
+      table: dynamodb.Table.fromTableAttributes(s, 'Cases', {
+        tableName: 'cases', encryptionKey: kms.Key.fromKeyArn(s, 'Key', 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
+      }),
+    }));
+    expect(kmsWarnings(stack)).toEqual([]);
+    const kmsStatements = Object.values<any>(template.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((st) => [st.Action].flat().some((a: string) => a.startsWith('kms:')));
+    expect(kmsStatements).toHaveLength(3); // Assign Case, Send Email, the state machine: all write the case table
+    for (const st of kmsStatements) {
+      expect(st).toEqual({
+        Action: KMS_WRITE,
+        Effect: 'Allow',
+        Resource: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.eu-west-1.amazonaws.com' } },
+      });
+    }
+  });
+
+  test('a table defined in the app, or the construct\'s own, gets no warning', () => {
+    expect(kmsWarnings(synth().stack)).toEqual([]);
   });
 });

@@ -237,7 +237,7 @@ describe('table', () => {
     expect(workflow.table).toBeInstanceOf(dynamodb.Table);
   });
 
-  test('a table with a customer-managed key: each role may Decrypt/DescribeKey that key, through DynamoDB only', () => {
+  test('a table with a customer-managed key: each role may use that key, through DynamoDB only (readers to decrypt, writers to encrypt too)', () => {
     const stack = new Stack(new App(), 'Kms', { env: { account: '111111111111', region: 'eu-west-1' } });
     const table = new dynamodb.Table(stack, 'Cases', {
       partitionKey: { name: 'caseId', type: dynamodb.AttributeType.STRING }, encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
@@ -253,13 +253,16 @@ describe('table', () => {
       .flatMap((p) => p.Properties.PolicyDocument.Statement)
       .filter((st) => [st.Action].flat().some((a: string) => a.startsWith('kms:')));
     const keyArn = (t: dynamodb.Table) => ({ 'Fn::GetAtt': [stack.getLogicalId(t.encryptionKey!.node.defaultChild as any), 'Arn'] });
-    const expected = (...keys: dynamodb.Table[]) => keys.map((t) => ({
-      Action: ['kms:Decrypt', 'kms:DescribeKey'],
+    const read = ['kms:Decrypt', 'kms:DescribeKey'];
+    const write = [...read, 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'];
+    const statement = (t: dynamodb.Table, actions: string[]) => ({
+      Action: actions,
       Effect: 'Allow',
       Resource: keyArn(t),
       Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.eu-west-1.amazonaws.com' } },
-    }));
-    expect(kmsStatements('assignCaseFunction')).toEqual(expected(rosterTable, table));
+    });
+    const expected = (t: dynamodb.Table) => [statement(t, write)];
+    expect(kmsStatements('assignCaseFunction')).toEqual([statement(rosterTable, read), statement(table, write)]);
     expect(kmsStatements('sendEmailFunction')).toEqual(expected(table));
     expect(kmsStatements('sm')).toEqual(expected(table));
     expect(kmsStatements('openCaseFunction')).toEqual([]);
