@@ -315,13 +315,11 @@ const LAMBDA_TRANSIENT_ERRORS = [
   'Lambda.ClientExecutionTimeoutException',
 ];
 
-/** Errors of the DynamoDB service integration worth retrying. */
-const DYNAMODB_TRANSIENT_ERRORS = [
-  'DynamoDB.ProvisionedThroughputExceededException',
-  'DynamoDB.ThrottlingException',
-  'DynamoDB.RequestLimitExceeded',
-  'DynamoDB.InternalServerErrorException',
-];
+/**
+ * A failed condition of a DynamoDB integration's write (`DynamoDB.` + the API's error code): the
+ * record is not ours to change, and retrying cannot change that.
+ */
+const CONDITION_FAILED_NOT_RETRIED: sfn.RetryProps = { errors: ['DynamoDB.ConditionalCheckFailedException'], maxAttempts: 0 };
 
 /** Retry policies (backoff with full jitter, as AWS recommends for Lambda and DynamoDB). */
 const RETRY = {
@@ -359,8 +357,14 @@ const RETRY = {
     maxDelay: Duration.seconds(20),
     jitterStrategy: sfn.JitterType.FULL,
   },
+  /**
+   * Record Failure's write, after a failed condition (not retried): every other error (throttling,
+   * 5xx, a timed-out attempt), whatever its name: 5 retries, 1 s doubling, full jitter. Naming the
+   * transient errors one by one would rely on names that are easy to get wrong (the API's error
+   * codes, not the Java SDK's class names).
+   */
   recordFailure: {
-    errors: DYNAMODB_TRANSIENT_ERRORS, interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 5, jitterStrategy: sfn.JitterType.FULL,
+    errors: [sfn.Errors.ALL], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 5, jitterStrategy: sfn.JitterType.FULL,
   },
 } satisfies Record<string, sfn.RetryProps>;
 
@@ -369,7 +373,7 @@ const RETRY = {
  * condition (the claim is no longer this attempt's) is retried: 6 retries, 1 s doubling up to 8 s.
  */
 const RECORD_SENT_RETRY: { notOurs: sfn.RetryProps; any: sfn.RetryProps & { maxAttempts: number }; attemptTimeout: Duration } = {
-  notOurs: { errors: ['DynamoDB.ConditionalCheckFailedException'], maxAttempts: 0 },
+  notOurs: CONDITION_FAILED_NOT_RETRIED,
   any: {
     errors: [sfn.Errors.ALL],
     interval: Duration.seconds(1),
@@ -805,6 +809,7 @@ export class SupportCaseWorkflow extends Construct {
       outputPath: '$.error',
       taskTimeout: sfn.Timeout.duration(taskTimeout),
     });
+    recordFailure.addRetry(CONDITION_FAILED_NOT_RETRIED);
     recordFailure.addRetry(RETRY.recordFailure);
     recordFailure.addCatch(failureNotRecorded, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
     recordFailure.next(caseFailed);

@@ -85,3 +85,13 @@ describe('KMS keys of brought tables', () => {
     expect(kmsWarnings(synth().stack)).toEqual([]);
   });
 });
+
+test('Record Failure: a failed condition is not retried, every other error is (the pattern of Record Sent Email)', () => {
+  const sm = Object.values<any>(synth().template.findResources('AWS::StepFunctions::StateMachine'))[0];
+  const definition = JSON.parse((sm.Properties.DefinitionString['Fn::Join'][1] as unknown[]).map((p) => (typeof p === 'string' ? p : 'TOKEN')).join(''));
+  expect(definition.States['Record Failure'].Retry).toEqual([
+    { ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], MaxAttempts: 0 },
+    { ErrorEquals: ['States.ALL'], IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 5, JitterStrategy: 'FULL' },
+  ]);
+  expect(definition.States['Record Sent Email'].Retry[0]).toEqual({ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], MaxAttempts: 0 });
+});
