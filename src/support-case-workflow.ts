@@ -497,7 +497,11 @@ export class SupportCaseWorkflow extends Construct {
   /** Alarm on failed, timed-out and aborted executions (undefined when `alarmsEnabled` is false). */
   public readonly executionsAlarm?: cloudwatch.Alarm;
 
-  /** Alarm on executions throttled by Step Functions (undefined when `alarmsEnabled` is false). */
+  /**
+   * Alarm on the workflow's state transitions throttled by Step Functions (`ExecutionThrottled`:
+   * the account's state transition quota; cases are delayed). Callers' throttled `StartExecution`
+   * calls are not in it: see `ThrottledEvents` by `APIName` (undefined when `alarmsEnabled` is false).
+   */
   public readonly throttledExecutionsAlarm?: cloudwatch.Alarm;
 
   /** Alarm on the Open Case function's error rate (undefined when `alarmsEnabled` is false). */
@@ -657,7 +661,7 @@ export class SupportCaseWorkflow extends Construct {
     return this.stateMachine.metricStarted(props);
   }
 
-  /** Executions throttled by Step Functions (default: sum over 5 minutes). */
+  /** State transitions of the workflow's executions throttled by Step Functions (`ExecutionThrottled`; default: sum over 5 minutes). */
   public metricThrottled(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.stateMachine.metricThrottled(props);
   }
