@@ -95,3 +95,17 @@ test('Record Failure: a failed condition is not retried, every other error is (t
   ]);
   expect(definition.States['Record Sent Email'].Retry[0]).toEqual({ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], MaxAttempts: 0 });
 });
+
+describe('stateMachineName: valid for Step Functions and for the vended log group named after it', () => {
+  test.each(['support cases', 'cases@prod', 'cases:prod', 'café', 'a'.repeat(81), 'cases(1)', ''])('%p fails at synth, naming the prop', (name) => {
+    expect(() => synth({ stateMachineName: name })).toThrow(/stateMachineName: /);
+  });
+
+  test('letters, digits, ".", "_" and "-" up to 80 characters name both', () => {
+    const name = 'support-cases_v1.2';
+    const { template } = synth({ stateMachineName: name });
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineName: name });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: `/aws/vendedlogs/states/${name}` });
+    expect(() => synth({ stateMachineName: 'a'.repeat(80) })).not.toThrow();
+  });
+});
