@@ -41,6 +41,8 @@ export interface LocalRunOptions {
   readonly logLevel?: string;
   /** Emulate Lambda's logging (log-level filter, metrics from what passes it): see LocalWorkflowOptions. */
   readonly lambdaLogs?: LambdaLogs;
+  /** Events a Standard execution's history may hold (see LocalWorkflowOptions). Default AWS's 25,000. */
+  readonly historyEventLimit?: number;
   /** Reuse a synthesized example instead of synthesizing again. */
   readonly synthesized?: SynthesizedExample;
 }
@@ -108,6 +110,7 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
     endpoints: { dynamodb: dynamodb?.endpoint, ses: ses?.endpoint },
     logLevel: options.logLevel,
     lambdaLogs: options.lambdaLogs,
+    historyEventLimit: options.historyEventLimit,
     lambdaFaults: counted(options.lambdaFaults ?? (rate > 0 ? lambdaFaultInjector(rate, seed) : undefined)),
     timeScale,
     realTimeAllowanceMs: options.realTimeAllowanceMs,

@@ -41,6 +41,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand, ScanCommand, UpdateItemCommand, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { CfnTemplate, SynthesizedExample } from './example-app';
+import { EVENTS_PER_TASK_ATTEMPT, ExecutionHistory, HISTORY_LIMIT_ERROR, STANDARD_HISTORY_EVENT_LIMIT } from './execution-history';
 import { hashedRandom, LambdaInvocation } from './fault-proxy';
 import { LambdaLogs } from './lambda-logs';
 import { LocalAws } from './local-aws';
@@ -69,6 +70,7 @@ const { StateMachine } = require('aws-local-stepfunctions') as {
 
 /** The part of aws-local-stepfunctions' execution handle the runner uses. */
 interface LocalExecution {
+  readonly abort: () => void;
   readonly result: Promise<unknown>;
   readonly eventLogs: AsyncIterable<{ type: string; state?: { name: string } }>;
 }
@@ -222,6 +224,12 @@ export interface LocalWorkflowOptions {
    * extracted from the lines that passed.
    */
   readonly lambdaLogs?: LambdaLogs;
+  /**
+   * Events a Standard execution's history may hold before the execution fails (see
+   * harness/execution-history.ts). Default STANDARD_HISTORY_EVENT_LIMIT, AWS's quota; none for
+   * Express. A test may lower it to reach it in a few steps (the counting is the same).
+   */
+  readonly historyEventLimit?: number;
   readonly lambdaFaults?: LambdaFaultInjector;
   /**
    * How much faster than AWS time the run goes (see the module's doc). Default
@@ -264,6 +272,8 @@ export interface ExecutionOutcome {
   /** Retries per state (each one a billed state transition on Standard). */
   readonly retriesByState: Record<string, number>;
   readonly durationMs: number;
+  /** Events the execution's history holds, counted as Step Functions would (see harness/execution-history.ts). */
+  readonly historyEvents?: number;
 }
 
 
@@ -532,6 +542,8 @@ export class LocalWorkflow {
     const [smId] = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
     if (!smId) throw new Error('the template has no state machine');
     const definition = JSON.parse(resolver.resolve(template.Resources[smId].Properties.DefinitionString));
+    const express = template.Resources[smId].Properties.StateMachineType === 'EXPRESS';
+    const historyEventLimit = express ? undefined : options.historyEventLimit ?? STANDARD_HISTORY_EVENT_LIMIT;
     const timeScale = options.timeScale ?? DEFAULT_TIME_SCALE;
     if (!(timeScale > 0)) throw new Error(`timeScale must be positive, got ${timeScale}`);
     const allowanceMs = options.realTimeAllowanceMs ?? DEFAULT_REAL_TIME_ALLOWANCE_MS;
@@ -711,7 +723,7 @@ export class LocalWorkflow {
     const machine = new StateMachine(scaled, { validationOptions: { noValidate: true } });
     return new LocalWorkflow(
       definition, machine, handlers, fullJitter, options.jitterSeed, timeScale, directClient, caseTable, tables, resolver.physicalName(smId),
-      running, fired,
+      running, fired, historyEventLimit,
     );
   }
 
@@ -736,6 +748,8 @@ export class LocalWorkflow {
     private readonly running: ReadonlySet<Promise<unknown>>,
     /** Bounds on real work that fired so far (see BoundsFired). */
     public readonly boundsFired: Readonly<BoundsFired>,
+    /** Events an execution's history may hold (undefined: no limit, Express). */
+    private readonly historyEventLimit: number | undefined,
   ) {}
 
   /**
@@ -760,12 +774,19 @@ export class LocalWorkflow {
     const executionId = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${this.stateMachineName}:${name}`;
     // Each Task learns its execution and attempt (for seeded Lambda faults).
     const attempts: Record<string, number> = {};
+    // Past the history's limit the execution fails as a whole: it is aborted here, so its outcome
+    // is decided; the runner then unwinds what is left of its path at once (its waits end on
+    // abort) with every Task refused, so that no Retry or Catch reaches AWS-like work.
+    const history = new ExecutionHistory(this.historyEventLimit, () => execution.abort());
+    const refused = () => Promise.reject(Object.assign(new Error(history.cause()), { name: HISTORY_LIMIT_ERROR }));
     const taskResourceLocalHandlers = Object.fromEntries(Object.entries(this.handlers).map(([stateName, bound]) => [
       stateName,
-      (taskInput: Json) => bound(taskInput, { execution: name, attempt: (attempts[stateName] = (attempts[stateName] ?? 0) + 1) }),
+      (taskInput: Json) => (history.add(EVENTS_PER_TASK_ATTEMPT)
+        ? bound(taskInput, { execution: name, attempt: (attempts[stateName] = (attempts[stateName] ?? 0) + 1) })
+        : refused()),
     ]));
     const retryIntervalOverrides = this.jitterSeed === undefined ? {} : seededJitterOverrides(this.jitterSeed, name, this.fullJitter);
-    const execution = this.machine.run(input, {
+    const execution: LocalExecution = this.machine.run(input, {
       overrides: { taskResourceLocalHandlers, retryIntervalOverrides },
       context: {
         Execution: { Id: executionId, Name: name, Input: input, StartTime: new Date(started).toISOString() },
@@ -783,6 +804,7 @@ export class LocalWorkflow {
     const retriesByState: Record<string, number> = {};
     const events = (async () => {
       for await (const event of execution.eventLogs) {
+        if (event.type === 'StateEntered' || event.type === 'StateExited') history.add(1);
         if (event.type === 'StateEntered') statesEntered.push(event.state!.name);
         if (event.type === 'StateRetried') {
           retries++;
@@ -793,11 +815,15 @@ export class LocalWorkflow {
     try {
       const output = await execution.result;
       await events;
-      return { name, status: 'SUCCEEDED', output, statesEntered, retries, retriesByState, durationMs: Date.now() - started };
+      history.add(1);
+      return { name, status: 'SUCCEEDED', output, statesEntered, retries, retriesByState, durationMs: Date.now() - started, historyEvents: history.events };
     } catch (err) {
       await events.catch(() => undefined);
+      history.add(1);
+      const counted = { statesEntered, retries, retriesByState, durationMs: Date.now() - started, historyEvents: history.events };
+      if (history.limitReached) return { name, status: 'FAILED', error: HISTORY_LIMIT_ERROR, cause: history.cause(), ...counted };
       if ((err as Error).name === 'ExecutionTimeoutError') {
-        return { name, status: 'TIMED_OUT', error: 'States.Timeout', cause: 'the execution ran past its TimeoutSeconds', statesEntered, retries, retriesByState, durationMs: Date.now() - started };
+        return { name, status: 'TIMED_OUT', error: 'States.Timeout', cause: 'the execution ran past its TimeoutSeconds', ...counted };
       }
       const cause = (err as any)?.cause;
       return {
@@ -805,10 +831,7 @@ export class LocalWorkflow {
         status: 'FAILED',
         error: cause?.name ?? (err as Error).name,
         cause: cause?.message ?? (err as Error).message,
-        statesEntered,
-        retries,
-        retriesByState,
-        durationMs: Date.now() - started,
+        ...counted,
       };
     }
   }
