@@ -93,6 +93,13 @@ export abstract class EmployeeRoster {
    * @internal
    */
   public abstract _bind(fn: lambda.Function): void;
+
+  /**
+   * The addresses cases can be assigned to, when they are known at synth (a fixed roster);
+   * undefined otherwise (a roster table changes without a deployment).
+   * @internal
+   */
+  public abstract _recipients(): string[] | undefined;
 }
 
 /**
@@ -122,6 +129,10 @@ class TableEmployeeRoster extends RosterBase {
     grantTableKey(this.table, fn);
     fn.addEnvironment(ENV.ROSTER_TABLE_NAME, this.table.tableName);
     fn.addEnvironment(ENV.ROSTER_CACHE_SECONDS, String((this.options.cacheTtl ?? Duration.seconds(60)).toSeconds()));
+  }
+
+  public _recipients(): undefined {
+    return undefined;
   }
 }
 
@@ -158,5 +169,9 @@ class StaticEmployeeRoster extends RosterBase {
   public _bind(fn: lambda.Function): void {
     const roster: RosterEmployee[] = this.employees.map(({ id, name, email }) => ({ id, name, email }));
     addConfigFile(fn, CONFIG_FILES.ASSIGN_CASE, { roster });
+  }
+
+  public _recipients(): string[] {
+    return [...new Set(this.employees.map((e) => e.email))];
   }
 }

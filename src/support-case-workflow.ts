@@ -26,6 +26,7 @@ import { OpenCaseFunction } from './handlers/open-case-function';
 import { SendEmailFunction } from './handlers/send-email-function';
 import { createAlarms, createDashboard, handlerMetric, MonitoredWorkflow } from './monitoring';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
+import { recipientsCondition } from './recipients';
 import { METRIC_NAMES, METRICS_ENV, CASE_TABLE_PARTITION_KEY, CaseErrorName, CaseStatus, CONFIG_FILES, EmailStatus, ENV, RECORD_SENT, isValidEmailAddress, STATE_NAMES } from './shared/contract';
 import { checkEmailTemplate, checkSenderName } from './shared/email-template';
 import { RequiredTableKey, grantTableKey, tableKeyProblems, warnIfTableKeyUnchecked } from './table-access';
@@ -576,7 +577,7 @@ export class SupportCaseWorkflow extends Construct {
     this.sendEmailFunction.addToRolePolicy(new iam.PolicyStatement({
       actions: ['ses:SendEmail'],
       resources: [...senderIdentityArns(this, props.senderEmail), ...configurationSetArns(this, props.configurationSetName)],
-      conditions: { StringEquals: { 'ses:FromAddress': props.senderEmail } },
+      conditions: { StringEquals: { 'ses:FromAddress': props.senderEmail }, ...recipientsCondition(props.roster) },
     }));
 
     this.openCaseLogGroup = functionLogGroups.OpenCase;
@@ -814,12 +815,17 @@ export class SupportCaseWorkflow extends Construct {
     // which means "$") rather than joining it.
     const openCase = step('OpenCase', STATE_NAMES.OPEN_CASE, this.openCaseFunction, [])
       .addCatch(caseFailed, { errors: [sfn.Errors.ALL] });
+    // A conflicting case (CaseConflict: the input disagrees with the stored case) is someone
+    // else's case: it fails the execution but must not mark that case FAILED.
+    const conflict = { errors: [CaseErrorName.CASE_CONFLICT], resultPath: '$.error' };
     const assignCase = step('AssignCase', STATE_NAMES.ASSIGN_CASE, this.assignCaseFunction, [RETRY.dependency])
+      .addCatch(failureNotRecorded, conflict)
       .addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     const sendEmail = step('SendEmail', STATE_NAMES.SEND_EMAIL, this.sendEmailFunction, [
       RETRY.dependency, emailInProgressRetry(leaseSeconds), throttleRetry(throttlePatience),
     ], sfn.TaskInput.fromObject({ case: sfn.JsonPath.entirePayload, executionId: sfn.JsonPath.executionId }))
       .addCatch(recordSentEmail, { errors: [CaseErrorName.EMAIL_SENT_NOT_RECORDED], resultPath: '$.error' })
+      .addCatch(failureNotRecorded, conflict)
       .addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
     return sfn.Chain.start(openCase).next(assignCase).next(sendEmail);

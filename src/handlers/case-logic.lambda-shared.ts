@@ -281,16 +281,35 @@ export function assignmentFromRecord(record: CaseRecord): AssignedCase {
   };
 }
 
-/** What Send Email returns for a record whose email is recorded as sent. */
-export function resultFromRecord(record: CaseRecord): CaseResult {
+/** What Send Email returns for a record whose email is recorded as sent (or for `sent`, the email just sent). */
+export function resultFromRecord(record: CaseRecord, sent?: { readonly messageId: string; readonly emailedAt: string }): CaseResult {
   return {
     caseId: record.caseId,
     employee: { id: record.employeeId, name: record.employeeName, email: record.employeeEmail },
-    messageId: record.messageId!,
+    messageId: sent?.messageId ?? record.messageId!,
     assignedAt: record.assignedAt,
-    emailedAt: record.emailedAt!,
+    emailedAt: sent?.emailedAt ?? record.emailedAt!,
     ...(record.details ? { details: record.details } : {}),
   };
+}
+
+/**
+ * Where a step's input disagrees with the case's stored record: the names of the fields that
+ * differ (`employee`, `openedAt`, `assignedAt`, `details.title`...), empty when it agrees. Only
+ * what the input carries is compared: Open Case's output has no employee or assignment yet.
+ */
+export function caseConflicts(input: OpenedCase | AssignedCase, record: CaseRecord): string[] {
+  const fields: string[] = [];
+  if ('employee' in input) {
+    const e = input.employee;
+    if (e.id !== record.employeeId || e.name !== record.employeeName || e.email !== record.employeeEmail) fields.push('employee');
+    if (input.assignedAt !== record.assignedAt) fields.push('assignedAt');
+    if (input.openedAt !== record.openedAt) fields.push('openedAt');
+  }
+  for (const key of DETAIL_FIELDS) {
+    if (input.details?.[key] !== record.details?.[key]) fields.push(`details.${key}`);
+  }
+  return fields;
 }
 
 /**

@@ -98,6 +98,19 @@ export class EmailSendInProgressError extends CaseError {
   }
 }
 
+/**
+ * The step's input disagrees with the stored record of its case (`fields` names what differs,
+ * never the values). Never retried: nothing was written or sent.
+ */
+export class CaseConflictError extends CaseError {
+  constructor(caseId: string, fields: readonly string[], what: string) {
+    super(
+      CaseErrorName.CASE_CONFLICT,
+      `case ${JSON.stringify(caseId)} is stored with another ${fields.join(', ')}: ${what}; nothing was written or sent`,
+    );
+  }
+}
+
 /** What the AWS SDK v3 attaches to the errors it throws. */
 interface SdkErrorShape {
   readonly name?: string;

@@ -73,6 +73,12 @@ export const CaseErrorName = {
   EMAIL_THROTTLED: 'EmailThrottled',
   /** SES's daily sending quota is used up: nothing was sent; never retried (waiting seconds does not help). */
   DAILY_QUOTA_EXCEEDED: 'DailyQuotaExceeded',
+  /**
+   * The step's input disagrees with the case's stored record (another recipient, other details):
+   * a second opening of a case with other details, or a forged Send Email input. Never retried;
+   * nothing is written or sent, and the record is left as it is (not even marked FAILED).
+   */
+  CASE_CONFLICT: 'CaseConflict',
 } as const;
 
 /** The execution input, as the seed tutorial defines it: `{"inputCaseID": "001"}`. */

@@ -1,0 +1,56 @@
+/**
+ * Least authority: a step trusts the case record, not its input. Whoever can invoke a function
+ * or start an execution cannot borrow the Send Email role's SES right for another recipient or
+ * other content, nor change the content of a case someone else opened.
+ */
+import { LocalHandlers, rejection, startLocalHandlers } from './local-handlers';
+import { AssignedCase, CaseErrorName } from '../../src/shared/contract';
+
+let h: LocalHandlers;
+beforeAll(async () => {
+  h = await startLocalHandlers();
+});
+afterAll(async () => h?.stop());
+
+let seq = 0;
+async function assigned(details?: Record<string, string>): Promise<AssignedCase> {
+  return h.assignCase(await h.openCase({ inputCaseID: `la-${++seq}`, ...(details ? { details } : {}) }));
+}
+
+describe('Send Email builds the email from the claimed record', () => {
+  test('a direct invocation naming another recipient: CaseConflict, nothing sent, record unchanged', async () => {
+    const a = await assigned();
+    const before = await h.record(a.caseId);
+    const forged = { ...a, employee: { id: a.employee.id, name: a.employee.name, email: 'victim@outside.example' } };
+    const err = await rejection(h.sendEmail({ case: forged, executionId: 'attacker' }));
+    expect(err.name).toBe(CaseErrorName.CASE_CONFLICT);
+    expect(err.message).toContain(a.caseId);
+    expect(err.message).not.toContain('victim@outside.example');
+    expect(await h.emailsFor(a.caseId)).toHaveLength(0);
+    expect(await h.record(a.caseId)).toEqual(before);
+    // the genuine execution still sends its one email, to the assignee
+    await h.sendEmail({ case: a, executionId: 'genuine' });
+    const emails = await h.emailsFor(a.caseId);
+    expect(emails).toHaveLength(1);
+    expect(emails[0].destination.to).toEqual([a.employee.email]);
+  });
+
+  test('other content (a phishing title and link) for the assignee: CaseConflict, nothing sent, record unchanged', async () => {
+    const a = await assigned({ title: 'Printer jam' });
+    const before = await h.record(a.caseId);
+    const forged = { ...a, details: { title: 'URGENT: reset your password', link: 'https://evil.example/login' } };
+    expect((await rejection(h.sendEmail({ case: forged, executionId: 'attacker' }))).name).toBe(CaseErrorName.CASE_CONFLICT);
+    const dropped = { ...a, details: undefined };
+    expect((await rejection(h.sendEmail({ case: dropped, executionId: 'attacker' }))).name).toBe(CaseErrorName.CASE_CONFLICT);
+    expect(await h.emailsFor(a.caseId)).toHaveLength(0);
+    expect(await h.record(a.caseId)).toEqual(before);
+  });
+
+  test('an input naming another recipient for a case already emailed is refused too (the stored result is not handed out)', async () => {
+    const a = await assigned();
+    await h.sendEmail({ case: a, executionId: 'genuine' });
+    const forged = { ...a, employee: { ...a.employee, email: 'victim@outside.example' } };
+    expect((await rejection(h.sendEmail({ case: forged, executionId: 'attacker' }))).name).toBe(CaseErrorName.CASE_CONFLICT);
+    expect(await h.emailsFor(a.caseId)).toHaveLength(1);
+  });
+});
