@@ -470,13 +470,7 @@ describe('case details, display name and reply-to', () => {
     expect((await sendEmail({ case: a, executionId: 'arn:aws:states:us-east-1:1:execution:sm:x' })).details).toEqual(details);
   });
 
-  test('when the case already has a record, its stored details win', async () => {
-    const caseId = `h-${++seq}`;
-    const first = await assignCase(await openCase({ inputCaseID: caseId, details: { title: 'first' } }));
-    const again = await assignCase(await openCase({ inputCaseID: caseId, details: { title: 'second', priority: 'P9' } }));
-    expect(again.details).toEqual({ title: 'first' });
-    expect(again).toEqual(first);
-  });
+  // A second opening with other details is a CaseConflict: least-authority.integration.test.ts.
 
   test('bad details fail Open Case with InvalidCaseInput: nothing written, nothing sent', async () => {
     const caseId = `h-${++seq}`;

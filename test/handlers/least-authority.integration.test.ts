@@ -54,3 +54,20 @@ describe('Send Email builds the email from the claimed record', () => {
     expect(await h.emailsFor(a.caseId)).toHaveLength(1);
   });
 });
+
+describe('a case opened twice', () => {
+  test('with other details: CaseConflict, the first opening\'s record unchanged, nothing sent', async () => {
+    const caseId = `la-${++seq}`;
+    const first = await h.assignCase(await h.openCase({ inputCaseID: caseId, details: { title: 'first' } }));
+    const before = await h.record(caseId);
+    for (const details of [{ title: 'second', priority: 'P9' }, { title: 'first', link: 'https://evil.example/' }, undefined]) {
+      const err = await rejection(h.assignCase(await h.openCase({ inputCaseID: caseId, ...(details ? { details } : {}) })));
+      expect(err.name).toBe(CaseErrorName.CASE_CONFLICT);
+      expect(err.message).not.toContain('second');
+    }
+    expect(await h.record(caseId)).toEqual(before);
+    expect(await h.emailsFor(caseId)).toHaveLength(0);
+    // the same details again (a retry, or a second execution of the same case): the stored assignment
+    expect(await h.assignCase(await h.openCase({ inputCaseID: caseId, details: { title: 'first' } }))).toEqual(first);
+  });
+});
