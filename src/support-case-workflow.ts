@@ -24,6 +24,7 @@ import { EmployeeRoster } from './employee-roster';
 import { AssignCaseFunction } from './handlers/assign-case-function';
 import { OpenCaseFunction } from './handlers/open-case-function';
 import { SendEmailFunction } from './handlers/send-email-function';
+import { configureLinkHosts, linkHostsProblems } from './link-hosts';
 import { createAlarms, createDashboard, handlerMetric, MonitoredWorkflow } from './monitoring';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
 import { recipientsCondition } from './recipients';
@@ -95,6 +96,16 @@ export interface SupportCaseWorkflowProps {
    * @default - today's wording, with the case details when the case has any
    */
   readonly emailTemplate?: EmailTemplate;
+
+  /**
+   * The hosts a case's `link` may point to: exact host names (`tickets.example.com`) or
+   * `*.example.com` for any subdomain of `example.com` (not `example.com` itself); compared
+   * case-insensitively. A case whose link points elsewhere fails Open Case with
+   * `InvalidCaseInput`, before anything is written or sent. At most 50 hosts.
+   *
+   * @default - any host: a link must only be an absolute http(s) URL without a user name or password
+   */
+  readonly linkHosts?: string[];
 
   /**
    * The table that holds one record per case.
@@ -562,6 +573,7 @@ export class SupportCaseWorkflow extends Construct {
       [ENV.TABLE_NAME]: this.table.tableName,
     }));
     props.roster._bind(this.assignCaseFunction);
+    configureLinkHosts(props.linkHosts, [this.openCaseFunction, this.assignCaseFunction]);
     this.sendEmailFunction = new SendEmailFunction(this, 'SendEmailFunction', functionProps('SendEmail', {
       [ENV.TABLE_NAME]: this.table.tableName,
       [ENV.SENDER_EMAIL]: props.senderEmail,
@@ -1010,6 +1022,7 @@ function validateProps(path: string, props: SupportCaseWorkflowProps, resolved: 
   problems.push(...tableProblems(props));
   problems.push(...configurationSetProblems(props));
   problems.push(...validateEmailProps(props));
+  problems.push(...linkHostsProblems(props.linkHosts));
   if (props.table && props.tableRemovalPolicy !== undefined) {
     problems.push('tableRemovalPolicy: applies only to the table the construct creates; do not set it together with table');
   }

@@ -42,3 +42,29 @@ describe('Send Email may mail only the roster', () => {
     expect(sesStatement(Template.fromStack(stack)).Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'support@example.com' } });
   });
 });
+
+describe('link and template hygiene at synth', () => {
+  test('values where escaping does not protect fail synth, every one reported at once', () => {
+    expect(() => workflowStack({ emailTemplate: { html: '<a href={{title}}>x</a> <a href="{{customerName}}">y</a> <p style="{{priority}}">z</p>' } }))
+      .toThrow(/emailTemplate\.html: \{\{title\}\} at character 9 is in an unquoted attribute value[\s\S]*emailTemplate\.html: \{\{customerName\}\} at character 34 is in href[\s\S]*emailTemplate\.html: \{\{priority\}\} at character 68 is in style/);
+  });
+
+  test('linkHosts reaches Open Case and Assign Case; absent, no variable', () => {
+    const { template } = workflowStack({ linkHosts: ['tickets.example.com', '*.helpdesk.example'] });
+    const vars = Object.values<any>(template.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Environment?.Variables ?? {});
+    const withHosts = vars.filter((v) => v.LINK_HOSTS !== undefined);
+    expect(withHosts).toHaveLength(2);
+    expect(withHosts.map((v) => v.CASE_TABLE_NAME === undefined).sort()).toEqual([false, true]); // Assign Case has the table, Open Case not
+    expect(JSON.parse(withHosts[0].LINK_HOSTS)).toEqual(['tickets.example.com', '*.helpdesk.example']);
+    expect(JSON.stringify(workflowStack().template.toJSON())).not.toContain('LINK_HOSTS');
+  });
+
+  test.each([
+    [[], /linkHosts: must not be empty/],
+    [['https://tickets.example.com'], /linkHosts\[0\]: "https:\/\/tickets.example.com" is not a host name/],
+    [['*'], /linkHosts\[0\]: "\*" is not a host name/],
+    [['ok.example', 'a b'], /linkHosts\[1\]: "a b" is not a host name/],
+  ])('linkHosts %j is refused at synth', (linkHosts, message) => {
+    expect(() => workflowStack({ linkHosts })).toThrow(message);
+  });
+});

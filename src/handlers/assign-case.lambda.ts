@@ -11,7 +11,7 @@
  * A second opening with other details is refused (`CaseConflict`), not given the stored case.
  */
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { assignCase, assignmentFromRecord, caseConflicts, newCaseRecord, parseOpenedCase, parseRoster, rosterFromItems } from './case-logic.lambda-shared';
+import { assignCase, assignmentFromRecord, caseConflicts, parseLinkHosts, newCaseRecord, parseOpenedCase, parseRoster, rosterFromItems } from './case-logic.lambda-shared';
 import { CaseTable, caseTableName } from './case-table.lambda-shared';
 import { readConfigFile } from './config-file.lambda-shared';
 import { CaseConflictError, CaseNotFoundError, isTransientAwsError, rethrowAwsError, RosterUnavailableError } from './errors.lambda-shared';
@@ -58,7 +58,7 @@ async function loadRoster(now: number): Promise<RosterEmployee[]> {
 
 export async function handler(event: unknown, context?: InvocationContext): Promise<AssignedCase> {
   const invocation = beginInvocation(context);
-  const opened = parseOpenedCase(event);
+  const opened = parseOpenedCase(event, { linkHosts: parseLinkHosts(process.env[ENV.LINK_HOSTS]) });
   const log = caseLogger('Assign Case', opened.caseId, invocation);
   const table = new CaseTable(caseTableName());
   const now = new Date();

@@ -15,6 +15,7 @@ import {
   CaseStatus,
   CaseStatusValue,
   EmailStatus,
+  ENV,
   EmailStatusValue,
   isValidEmailAddress,
   MAX_CASE_ID_LENGTH,
@@ -59,14 +60,45 @@ export function validateCaseId(value: unknown, field: string): string {
 const DETAIL_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 const DETAIL_FIELDS = Object.keys(CASE_DETAIL_LIMITS) as (keyof CaseDetails)[];
 
+/** What the deployment allows in case details, beyond their syntax. */
+export interface DetailsPolicy {
+  /** Hosts a `link` may point to: exact names, or `*.domain` for any subdomain of it (absent: any host). */
+  readonly linkHosts?: readonly string[];
+}
+
+/**
+ * Reads the allow-list of link hosts from its environment variable (a JSON array of names).
+ * @throws ConfigurationError when it is not such an array
+ */
+export function parseLinkHosts(raw: string | undefined): string[] | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let hosts: unknown;
+  try {
+    hosts = JSON.parse(raw);
+  } catch {
+    throw new ConfigurationError(`${ENV.LINK_HOSTS} is not valid JSON`);
+  }
+  if (!Array.isArray(hosts) || hosts.length === 0 || !hosts.every((h) => typeof h === 'string' && h !== '')) {
+    throw new ConfigurationError(`${ENV.LINK_HOSTS} must be a JSON array of host names`);
+  }
+  return hosts.map((h: string) => h.toLowerCase());
+}
+
+function hostAllowed(hostname: string, hosts: readonly string[]): boolean {
+  const host = hostname.toLowerCase();
+  return hosts.some((allowed) => (allowed.startsWith('*.') ? host.endsWith(allowed.slice(1)) : host === allowed));
+}
+
 /**
  * Checks the optional case details (`CaseDetails`): an object of known fields, each a
  * non-empty string within its limit (`CASE_DETAIL_LIMITS`), without control characters other
- * than tab and line breaks; `link` an absolute http(s) URL. Returns `undefined` when there is
- * no detail (absent or `{}`), so a case without details looks exactly as before.
+ * than tab and line breaks; `link` an absolute http(s) URL without a user name or password (so
+ * `https://login.example.com@evil.example/` cannot pass for the first host), on an allowed host
+ * when `policy.linkHosts` is set. Returns `undefined` when there is no detail (absent or `{}`),
+ * so a case without details looks exactly as before.
  * @throws InvalidCaseInputError naming the field and what is wrong
  */
-export function validateCaseDetails(value: unknown, field: string): CaseDetails | undefined {
+export function validateCaseDetails(value: unknown, field: string, policy: DetailsPolicy = {}): CaseDetails | undefined {
   if (value === undefined) return undefined;
   if (!isPlainObject(value)) throw new InvalidCaseInputError(`${field} must be an object, got ${describe(value)}`);
   const unknown = Object.keys(value).filter((k) => !(DETAIL_FIELDS as string[]).includes(k));
@@ -85,19 +117,28 @@ export function validateCaseDetails(value: unknown, field: string): CaseDetails 
       throw new InvalidCaseInputError(`${name} must be at most ${CASE_DETAIL_LIMITS[key]} characters, got ${v.length}`);
     }
     if (DETAIL_CONTROL.test(v)) throw new InvalidCaseInputError(`${name} must not contain control characters other than tab and line breaks`);
-    if (key === 'link' && !isHttpUrl(v)) throw new InvalidCaseInputError(`${name} must be an absolute http:// or https:// URL without spaces`);
+    if (key === 'link') checkLink(v, name, policy);
     details[key] = v;
   }
   return Object.keys(details).length > 0 ? details : undefined;
 }
 
-function isHttpUrl(value: string): boolean {
-  if (/\s/.test(value)) return false;
+function checkLink(value: string, name: string, policy: DetailsPolicy): void {
+  let url: URL | undefined;
   try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+    url = /\s/.test(value) ? undefined : new URL(value);
   } catch {
-    return false;
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+    throw new InvalidCaseInputError(`${name} must be an absolute http:// or https:// URL without spaces`);
+  }
+  // The WHATWG parser also reads a user-info part from "https://@host" or "https://:@host": refuse any '@' before the host.
+  if (url.username !== '' || url.password !== '' || /^[a-z]+:\/\/[^/?#]*@/i.test(value)) {
+    throw new InvalidCaseInputError(`${name} must not carry a user name or password (user@host): it hides the real host`);
+  }
+  if (policy.linkHosts && !hostAllowed(url.hostname, policy.linkHosts)) {
+    throw new InvalidCaseInputError(`${name} must point to one of the allowed hosts (linkHosts)`);
   }
 }
 
@@ -110,13 +151,13 @@ function withDetails(details: CaseDetails | undefined): { details?: CaseDetails 
  * Open Case: validates the execution input (`{"inputCaseID": "001"}`, optionally with
  * `details`; other fields ignored) and opens the case.
  */
-export function openCase(input: unknown, now: Date): OpenedCase {
+export function openCase(input: unknown, now: Date, policy: DetailsPolicy = {}): OpenedCase {
   if (!isPlainObject(input)) {
     throw new InvalidCaseInputError(`execution input must be a JSON object with inputCaseID, got ${describe(input)}`);
   }
   if (!('inputCaseID' in input)) throw new InvalidCaseInputError('execution input has no inputCaseID');
   const caseId = validateCaseId(input.inputCaseID, 'inputCaseID');
-  return { caseId, openedAt: now.toISOString(), ...withDetails(validateCaseDetails(input.details, 'details')) };
+  return { caseId, openedAt: now.toISOString(), ...withDetails(validateCaseDetails(input.details, 'details', policy)) };
 }
 
 function validateTimestamp(value: unknown, field: string): string {
@@ -127,12 +168,12 @@ function validateTimestamp(value: unknown, field: string): string {
 }
 
 /** Assign Case's input check: the output of Open Case. */
-export function parseOpenedCase(input: unknown): OpenedCase {
+export function parseOpenedCase(input: unknown, policy: DetailsPolicy = {}): OpenedCase {
   if (!isPlainObject(input)) throw new InvalidCaseInputError(`Assign Case input must be an object, got ${describe(input)}`);
   return {
     caseId: validateCaseId(input.caseId, 'caseId'),
     openedAt: validateTimestamp(input.openedAt, 'openedAt'),
-    ...withDetails(validateCaseDetails(input.details, 'details')),
+    ...withDetails(validateCaseDetails(input.details, 'details', policy)),
   };
 }
 

@@ -2,14 +2,14 @@
  * Step 1, Open Case: validates the execution input (`{"inputCaseID": "001"}`) and opens the case.
  * Throws `InvalidCaseInput` for anything else, before anything is written or sent.
  */
-import { openCase } from './case-logic.lambda-shared';
+import { openCase, parseLinkHosts } from './case-logic.lambda-shared';
 import { beginInvocation, caseLogger, InvocationContext } from './log.lambda-shared';
-import { OpenedCase } from '../shared/contract';
+import { ENV, OpenedCase } from '../shared/contract';
 
 export async function handler(event: unknown, context?: InvocationContext): Promise<OpenedCase> {
   const invocation = beginInvocation(context);
   try {
-    const opened = openCase(event, new Date());
+    const opened = openCase(event, new Date(), { linkHosts: parseLinkHosts(process.env[ENV.LINK_HOSTS]) });
     caseLogger('Open Case', opened.caseId, invocation).info('case opened');
     return opened;
   } catch (err) {

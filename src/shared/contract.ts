@@ -38,6 +38,8 @@ export const ENV = {
    * the default wording).
    */
   EMAIL_TEMPLATES_FILE: 'EMAIL_TEMPLATES_FILE',
+  /** JSON array of the hosts a case's `link` may point to (absent: any http(s) host). Open Case and Assign Case. */
+  LINK_HOSTS: 'LINK_HOSTS',
 } as const;
 
 /**
