@@ -675,6 +675,14 @@ export class SupportCaseWorkflow extends Construct {
     return handlerMetric(this.metricsWorkflowName, METRIC_NAMES.EMAILS_THROTTLED, props);
   }
 
+  /**
+   * Execution inputs Open Case refused (`InvalidCaseInput`; default: sum over 5 minutes). Those
+   * executions fail for their callers but are left out of the alarms.
+   */
+  public metricInvalidCaseInputs(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return handlerMetric(this.metricsWorkflowName, METRIC_NAMES.INVALID_CASE_INPUTS, props);
+  }
+
   /** Cases newly assigned, all employees (default: sum over 5 minutes). */
   public metricCasesAssigned(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return handlerMetric(this.metricsWorkflowName, METRIC_NAMES.CASES_ASSIGNED, props);
@@ -707,11 +715,14 @@ export class SupportCaseWorkflow extends Construct {
 
   /** The alarms and the dashboard, as the props ask. */
   private monitoring(props: SupportCaseWorkflowProps) {
+    // Inputs Open Case refused: failed executions for their callers, but nothing to page about.
+    const rejected = this.metricInvalidCaseInputs();
     const watched: MonitoredWorkflow = {
       stateMachine: this.stateMachine,
       metricsWorkflow: this.metricsWorkflowName,
+      rejectedExecutions: rejected,
       steps: [
-        { name: STATE_NAMES.OPEN_CASE, id: 'OpenCase', fn: this.openCaseFunction },
+        { name: STATE_NAMES.OPEN_CASE, id: 'OpenCase', fn: this.openCaseFunction, expectedErrors: rejected },
         { name: STATE_NAMES.ASSIGN_CASE, id: 'AssignCase', fn: this.assignCaseFunction },
         {
           name: STATE_NAMES.SEND_EMAIL,

@@ -3,7 +3,9 @@
  * Throws `InvalidCaseInput` for anything else, before anything is written or sent.
  */
 import { openCase, parseLinkHosts } from './case-logic.lambda-shared';
+import { InvalidCaseInputError } from './errors.lambda-shared';
 import { beginInvocation, caseLogger, InvocationContext } from './log.lambda-shared';
+import { caseInputRejected } from './metrics.lambda-shared';
 import { ENV, OpenedCase } from '../shared/contract';
 
 export async function handler(event: unknown, context?: InvocationContext): Promise<OpenedCase> {
@@ -14,6 +16,8 @@ export async function handler(event: unknown, context?: InvocationContext): Prom
     return opened;
   } catch (err) {
     caseLogger('Open Case', undefined, invocation).warn('rejected execution input', { err });
+    // Counted, so that the alarms can leave the callers' mistakes out (the execution still fails).
+    if (err instanceof InvalidCaseInputError) caseInputRejected({ requestId: invocation.requestId });
     throw err;
   }
 }

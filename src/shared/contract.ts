@@ -301,6 +301,8 @@ export const METRIC_NAMES = {
   EMAILS_THROTTLED: 'EmailsThrottled',
   /** A case assigned to an employee (a new assignment, not a retry that finds it). */
   CASES_ASSIGNED: 'CasesAssigned',
+  /** An execution input Open Case refused (`InvalidCaseInput`): the caller's mistake, left out of the alarms. */
+  INVALID_CASE_INPUTS: 'InvalidCaseInputs',
 } as const;
 
 export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];
