@@ -877,7 +877,7 @@ export class SupportCaseWorkflow extends Construct {
       stateName: STATE_NAMES.RECORD_SENT_EMAIL,
       comment: 'Records the email SES accepted (SENT, case EMAILED), as Send Email would have.',
       table: this.table,
-      key: caseKey('$.sent.email.result.caseId'),
+      key: caseKey('$.sent.email.caseId'),
       updateExpression: RECORD_SENT.updateExpression,
       conditionExpression: RECORD_SENT.conditionExpression,
       expressionAttributeNames: { '#status': 'status' },
@@ -897,12 +897,31 @@ export class SupportCaseWorkflow extends Construct {
     recordSent.addRetry(RECORD_SENT_RETRY.any);
     // The email went out: the record must not say FAILED, so skip Record Failure.
     recordSent.addCatch(onFailure, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
-    const emailRecorded = new sfn.Pass(this, 'EmailRecorded', {
-      stateName: STATE_NAMES.EMAIL_RECORDED,
-      comment: 'The execution\'s output: what Send Email would have returned.',
-      outputPath: '$.sent.email.result',
+    return unwrapCause.next(readSentEmail).next(recordSent).next(this.sentEmailResult());
+  }
+
+  /**
+   * The execution's output after Record Sent Email: what Send Email would have returned. The error
+   * carries ids only, so the case comes from the state's input, which Send Email checked against the
+   * stored record before it sent (an input that differs is CaseConflict, never sent).
+   */
+  private sentEmailResult(): sfn.IChainable {
+    const result = (withDetails: boolean) => ({
+      'caseId.$': '$.caseId',
+      'employee.$': '$.employee',
+      'messageId.$': '$.sent.email.messageId',
+      'assignedAt.$': '$.assignedAt',
+      'emailedAt.$': '$.sent.email.emailedAt',
+      ...(withDetails ? { 'details.$': '$.details' } : {}),
     });
-    return unwrapCause.next(readSentEmail).next(recordSent).next(emailRecorded);
+    return new sfn.Choice(this, 'EmailRecorded', {
+      stateName: STATE_NAMES.EMAIL_RECORDED,
+      comment: 'The output has details only when the case has any.',
+    })
+      .when(sfn.Condition.isPresent('$.details'), new sfn.Pass(this, 'SentEmailResultWithDetails', {
+        stateName: STATE_NAMES.SENT_EMAIL_RESULT_WITH_DETAILS, parameters: result(true),
+      }))
+      .otherwise(new sfn.Pass(this, 'SentEmailResult', { stateName: STATE_NAMES.SENT_EMAIL_RESULT, parameters: result(false) }));
   }
 }
 

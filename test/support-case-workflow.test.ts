@@ -179,7 +179,14 @@ describe('state machine definition', () => {
     expect(s['Record Sent Email'].Retry[1]).toMatchObject({ ErrorEquals: ['States.ALL'], JitterStrategy: 'FULL' });
     // the email went out: never through Record Failure
     expect(s['Record Sent Email'].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'Failure Not Recorded' }]);
-    expect(s['Email Recorded']).toMatchObject({ Type: 'Pass', OutputPath: '$.sent.email.result', End: true });
+    // the error carries ids only: the output is built from the case Send Email checked against the record
+    expect(s['Email Recorded']).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.details', IsPresent: true, Next: 'Sent Email Result With Details' }], Default: 'Sent Email Result' });
+    expect(s['Sent Email Result']).toEqual({
+      Type: 'Pass',
+      End: true,
+      Parameters: { 'caseId.$': '$.caseId', 'employee.$': '$.employee', 'messageId.$': '$.sent.email.messageId', 'assignedAt.$': '$.assignedAt', 'emailedAt.$': '$.sent.email.emailedAt' },
+    });
+    expect(s['Sent Email Result With Details'].Parameters['details.$']).toBe('$.details');
   });
 });
 
@@ -553,7 +560,7 @@ describe('observability and operations', () => {
       TreatMissingData: 'notBreaching',
       AlarmActions: [{ Ref: stack.getLogicalId(topic.node.defaultChild as any) }],
       Metrics: Match.arrayWith([
-        Match.objectLike({ Expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)' }),
+        Match.objectLike({ Expression: 'IF(FILL(failed, 0) > FILL(rejected, 0), FILL(failed, 0) - FILL(rejected, 0), 0) + FILL(timedOut, 0) + FILL(aborted, 0)' }),
         Match.objectLike({ Id: 'failed', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsFailed' }) }) }),
         Match.objectLike({ Id: 'timedOut', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsTimedOut' }) }) }),
         Match.objectLike({ Id: 'aborted', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsAborted' }) }) }),

@@ -186,8 +186,8 @@ async function sendFailed(
 }
 
 /** Records the sent email; if that is not possible now, hands it to the state machine to record. */
-async function recordSent(cfg: Config, sent: SentEmail, log: CaseLogger): Promise<CaseResult> {
-  const caseId = sent.result.caseId;
+async function recordSent(cfg: Config, sent: SentEmail, result: CaseResult, log: CaseLogger): Promise<CaseResult> {
+  const caseId = sent.caseId;
   let outcome: WriteOutcome;
   try {
     outcome = await cfg.table.recordSent(caseId, { ...sent, resends: Number(sent.emailAmbiguousResends) });
@@ -197,7 +197,7 @@ async function recordSent(cfg: Config, sent: SentEmail, log: CaseLogger): Promis
   }
   if (outcome.applied) {
     log.info('email sent', { messageId: sent.messageId });
-    return sent.result;
+    return result;
   }
   const current = outcome.current;
   if (current?.emailStatus === EmailStatus.SENT) {
@@ -258,10 +258,10 @@ export async function handler(event: unknown, context?: InvocationContext): Prom
 
   const emailedAt = new Date().toISOString();
   return recordSent(cfg, {
+    caseId: c.caseId,
     messageId,
     attemptId: claim.attemptId,
     emailedAt,
     emailAmbiguousResends: String(resendsAfterPossibleSend(acquired.claimedFrom, acquired.resendsBefore)),
-    result: resultFromRecord(acquired.record, { messageId, emailedAt }),
-  }, log);
+  }, resultFromRecord(acquired.record, { messageId, emailedAt }), log);
 }

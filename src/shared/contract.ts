@@ -160,17 +160,17 @@ export interface CaseResult {
 
 /**
  * An email SES accepted, as Send Email hands it to the state machine when it cannot record it
- * itself (`EmailSentNotRecorded`): the state machine's Record Sent Email step writes it.
+ * itself (`EmailSentNotRecorded`): the state machine's Record Sent Email step writes it. Ids and
+ * times only (the error lands in the execution history): no name, address or case detail.
  * Numbers travel as strings (DynamoDB's `N` type).
  */
 export interface SentEmail {
+  readonly caseId: string;
   readonly messageId: string;
   readonly attemptId: string;
   readonly emailedAt: string;
   /** The record's `emailAmbiguousResends` once this email is recorded (absolute, so a repeated write is harmless). */
   readonly emailAmbiguousResends: string;
-  /** What Send Email would have returned: the execution's output. */
-  readonly result: CaseResult;
 }
 
 /**
@@ -278,6 +278,8 @@ export const STATE_NAMES = {
   READ_SENT_EMAIL: 'Read Sent Email',
   RECORD_SENT_EMAIL: 'Record Sent Email',
   EMAIL_RECORDED: 'Email Recorded',
+  SENT_EMAIL_RESULT: 'Sent Email Result',
+  SENT_EMAIL_RESULT_WITH_DETAILS: 'Sent Email Result With Details',
 };
 
 /** The CloudWatch namespace of the handlers' metrics. */

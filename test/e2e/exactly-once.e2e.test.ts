@@ -22,11 +22,15 @@ describe('regressions through the workflow', () => {
     const outcome = await run.workflow.run({ inputCaseID: '301' });
     expect(outcome.status).toBe('SUCCEEDED');
     expect(outcome.statesEntered).toEqual([
-      'Open Case', 'Assign Case', 'Send Email', 'Email Sent Not Recorded', 'Read Sent Email', 'Record Sent Email', 'Email Recorded',
+      'Open Case', 'Assign Case', 'Send Email', 'Email Sent Not Recorded', 'Read Sent Email', 'Record Sent Email', 'Email Recorded', 'Sent Email Result',
     ]);
     const emails = await run.aws.emails();
     expect(emails).toHaveLength(1);
-    expect(outcome.output).toMatchObject({ caseId: '301', messageId: emails[0].messageId });
+    // the same output as Send Email's own, though the error carried ids only
+    const [assignee] = emails[0].destination.to;
+    expect(outcome.output).toEqual({
+      caseId: '301', employee: expect.objectContaining({ email: assignee }), messageId: emails[0].messageId, assignedAt: expect.any(String), emailedAt: expect.any(String),
+    });
     const [record] = await run.workflow.records();
     expect(record).toMatchObject({ status: { S: 'EMAILED' }, emailStatus: { S: 'SENT' }, messageId: { S: emails[0].messageId } });
     // another execution of the case now sends nothing

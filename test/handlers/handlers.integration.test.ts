@@ -405,7 +405,10 @@ describe('Send Email', () => {
       expect(err.name).toBe(CaseErrorName.EMAIL_SENT_NOT_RECORDED);
       const sent = JSON.parse(err.message);
       const [email] = await emailsFor(a.caseId);
-      expect(sent).toMatchObject({ messageId: email.messageId, emailAmbiguousResends: '0', result: { caseId: a.caseId, messageId: email.messageId } });
+      // ids only: the error's cause lands in the execution history, so it carries no personal data
+      expect(sent).toEqual({ caseId: a.caseId, messageId: email.messageId, attemptId: expect.any(String), emailedAt: expect.any(String), emailAmbiguousResends: '0' });
+      expect(err.message).not.toContain(a.employee.email);
+      expect(err.message).not.toContain(a.employee.name);
       // the claim stays this attempt's until the state machine records it: another execution waits
       expect((await record(a.caseId))!.emailStatus.S).toBe('SENDING');
       expect((await rejection(sendEmail({ case: a, executionId: 'other' }))).name).toBe(CaseErrorName.EMAIL_SEND_IN_PROGRESS);
