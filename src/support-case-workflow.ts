@@ -11,6 +11,7 @@ import {
   aws_cloudwatch as cloudwatch,
   aws_dynamodb as dynamodb,
   aws_iam as iam,
+  aws_kms as kms,
   aws_lambda as lambda,
   aws_logs as logs,
   aws_sns as sns,
@@ -18,6 +19,7 @@ import {
   aws_stepfunctions_tasks as tasks,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { caseDataProblems, configureCaseData, createdTableSettings, stateMachineEncryption } from './case-data';
 import { addConfigFile } from './config-file';
 import { EmailTemplate } from './email-template';
 import { EmployeeRoster } from './employee-roster';
@@ -108,6 +110,26 @@ export interface SupportCaseWorkflowProps {
   readonly linkHosts?: string[];
 
   /**
+   * A customer-managed KMS key for the case data at rest: the state machine's execution history
+   * and definition (`encryptionConfiguration`), and the case table the construct creates. A
+   * brought `table` keeps its own encryption. The key's policy must let the principals that start
+   * executions or read their history use it (see AWS's "Data at rest encryption in Step Functions").
+   *
+   * @default - AWS-owned keys for the execution history, an AWS-managed key for the table
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * How long a case record is kept once its execution can no longer run: the record expires
+   * `executionTimeout` plus this after its assignment (DynamoDB TTL on the attribute `expiresAt`,
+   * which DynamoDB deletes within a few days of that time). Applies to records written from then
+   * on. On a brought `table`, turn TTL on for `expiresAt` yourself. At least 1 hour.
+   *
+   * @default - records are kept until you delete them
+   */
+  readonly closedCaseRetention?: Duration;
+
+  /**
    * The table that holds one record per case.
    *
    * Bring your own table to share it or manage it elsewhere. It must have a partition key
@@ -116,8 +138,8 @@ export interface SupportCaseWorkflowProps {
    * customer-managed KMS key, the functions and the state machine may use that key for
    * `kms:Decrypt` and `kms:DescribeKey` through DynamoDB only. The workflow writes only the attributes
    * `caseId`, `status`, `employeeId`, `employeeName`, `employeeEmail`, `openedAt`,
-   * `assignedAt`, `updatedAt`, `failureError`, `details` (a map of strings) and the
-   * `email*` / `messageId` attributes.
+   * `assignedAt`, `updatedAt`, `failureError`, `details` (a map of strings), the
+   * `email*` / `messageId` attributes and, with `closedCaseRetention`, `expiresAt`.
    *
    * @default - a table is created: on-demand billing, point-in-time recovery, AWS-managed
    * encryption, removal policy from `tableRemovalPolicy`.
@@ -533,7 +555,7 @@ export class SupportCaseWorkflow extends Construct {
       partitionKey: { name: CASE_TABLE_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      ...createdTableSettings(props),
       removalPolicy: props.tableRemovalPolicy ?? DEFAULTS.tableRemovalPolicy,
     });
     if (props.table) warnIfTableKeyUnchecked(this, props.table, CASE_TABLE_KEY);
@@ -574,6 +596,7 @@ export class SupportCaseWorkflow extends Construct {
     }));
     props.roster._bind(this.assignCaseFunction);
     configureLinkHosts(props.linkHosts, [this.openCaseFunction, this.assignCaseFunction]);
+    configureCaseData(this, props, this.assignCaseFunction, executionTimeout);
     this.sendEmailFunction = new SendEmailFunction(this, 'SendEmailFunction', functionProps('SendEmail', {
       [ENV.TABLE_NAME]: this.table.tableName,
       [ENV.SENDER_EMAIL]: props.senderEmail,
@@ -607,6 +630,7 @@ export class SupportCaseWorkflow extends Construct {
       comment: 'Support case workflow: Open Case, Assign Case, Send Email.',
       definitionBody: sfn.DefinitionBody.fromChainable(this.definition(taskTimeout, emailLeaseSeconds(handlerTimeout), emailThrottlePatience)),
       timeout: executionTimeout,
+      encryptionConfiguration: stateMachineEncryption(props),
       tracingEnabled: tracing,
       logs: {
         destination: this.logGroup,
@@ -1053,6 +1077,7 @@ function validateProps(path: string, props: SupportCaseWorkflowProps, resolved: 
   problems.push(...configurationSetProblems(props));
   problems.push(...validateEmailProps(props));
   problems.push(...linkHostsProblems(props.linkHosts));
+  problems.push(...caseDataProblems(props));
   if (props.table && props.tableRemovalPolicy !== undefined) {
     problems.push('tableRemovalPolicy: applies only to the table the construct creates; do not set it together with table');
   }

@@ -11,7 +11,7 @@
  * A second opening with other details is refused (`CaseConflict`), not given the stored case.
  */
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { assignCase, assignmentFromRecord, caseConflicts, parseLinkHosts, newCaseRecord, parseOpenedCase, parseRoster, rosterFromItems } from './case-logic.lambda-shared';
+import { assignCase, assignmentFromRecord, caseConflicts, parseExpiresAfter, parseLinkHosts, newCaseRecord, parseOpenedCase, parseRoster, rosterFromItems } from './case-logic.lambda-shared';
 import { CaseTable, caseTableName } from './case-table.lambda-shared';
 import { readConfigFile } from './config-file.lambda-shared';
 import { CaseConflictError, CaseNotFoundError, isTransientAwsError, rethrowAwsError, RosterUnavailableError } from './errors.lambda-shared';
@@ -72,7 +72,8 @@ export async function handler(event: unknown, context?: InvocationContext): Prom
     throw err;
   }
   const assigned = assignCase(opened, roster, now);
-  const outcome = await table.create(newCaseRecord(assigned)).catch((err) => {
+  const expiresAfter = parseExpiresAfter(process.env[ENV.CASE_EXPIRES_AFTER_SECONDS]);
+  const outcome = await table.create(newCaseRecord(assigned, expiresAfter)).catch((err) => {
     log.error('could not write the case record', { err });
     throw err;
   });

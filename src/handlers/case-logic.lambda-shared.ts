@@ -142,6 +142,17 @@ function checkLink(value: string, name: string, policy: DetailsPolicy): void {
   }
 }
 
+/**
+ * Reads the expiry of new records from its environment variable (whole seconds); undefined when unset.
+ * @throws ConfigurationError when it is not a positive whole number
+ */
+export function parseExpiresAfter(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds <= 0) throw new ConfigurationError(`${ENV.CASE_EXPIRES_AFTER_SECONDS} must be a positive whole number of seconds`);
+  return seconds;
+}
+
 /** `{ details }` when there are details, `{}` otherwise (so outputs without details keep their shape). */
 function withDetails(details: CaseDetails | undefined): { details?: CaseDetails } {
   return details ? { details } : {};
@@ -295,9 +306,13 @@ export function assignCase(opened: OpenedCase, roster: readonly RosterEmployee[]
   return { ...opened, employee: chooseEmployee(roster, opened.caseId), assignedAt: now.toISOString() };
 }
 
-/** The record Assign Case writes for a new assignment. */
-export function newCaseRecord(assigned: AssignedCase): CaseRecord {
+/**
+ * The record Assign Case writes for a new assignment; with `expiresAfterSeconds`, it expires
+ * (DynamoDB TTL, epoch seconds) that long after the assignment.
+ */
+export function newCaseRecord(assigned: AssignedCase, expiresAfterSeconds?: number): CaseRecord {
   return {
+    ...(expiresAfterSeconds === undefined ? {} : { expiresAt: Math.floor(Date.parse(assigned.assignedAt) / 1000) + expiresAfterSeconds }),
     caseId: assigned.caseId,
     status: CaseStatus.ASSIGNED,
     employeeId: assigned.employee.id,
@@ -465,6 +480,7 @@ export function fromItem(item: Record<string, { S?: string; N?: string; M?: Reco
     emailClaimedFrom: s('emailClaimedFrom'),
     emailAmbiguousResends: n('emailAmbiguousResends'),
     failureError: s('failureError'),
+    expiresAt: n('expiresAt'),
     ...withDetails(detailsFromMap(item.details?.M)),
   };
 }

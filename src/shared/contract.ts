@@ -40,6 +40,11 @@ export const ENV = {
   EMAIL_TEMPLATES_FILE: 'EMAIL_TEMPLATES_FILE',
   /** JSON array of the hosts a case's `link` may point to (absent: any http(s) host). Open Case and Assign Case. */
   LINK_HOSTS: 'LINK_HOSTS',
+  /**
+   * Seconds after its assignment at which a case record expires (DynamoDB TTL on `expiresAt`):
+   * the execution timeout plus the construct's `closedCaseRetention`. Absent: records never expire.
+   */
+  CASE_EXPIRES_AFTER_SECONDS: 'CASE_EXPIRES_AFTER_SECONDS',
 } as const;
 
 /**
@@ -235,6 +240,8 @@ export interface CaseRecord {
   readonly failureError?: string;
   /** The case details (a DynamoDB map of strings), when the case has any. */
   readonly details?: CaseDetails;
+  /** When DynamoDB may delete the record (epoch seconds; TTL), if the construct sets an expiry. */
+  readonly expiresAt?: number;
 }
 
 /**
@@ -254,6 +261,9 @@ export const CONFIG_FILES = {
   /** Send Email: `{ "templates": { subject?, text?, html? } }`, the team's email templates. */
   SEND_EMAIL: 'send-email.json',
 } as const;
+
+/** The case table's TTL attribute (epoch seconds), written when the construct sets `closedCaseRetention`. */
+export const CASE_EXPIRY_ATTRIBUTE = 'expiresAt';
 
 /** Partition key attribute of the case table. */
 export const CASE_TABLE_PARTITION_KEY = 'caseId';

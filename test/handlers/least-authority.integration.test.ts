@@ -4,7 +4,7 @@
  * other content, nor change the content of a case someone else opened.
  */
 import { LocalHandlers, rejection, startLocalHandlers } from './local-handlers';
-import { AssignedCase, CaseErrorName } from '../../src/shared/contract';
+import { AssignedCase, CaseErrorName, ENV } from '../../src/shared/contract';
 
 let h: LocalHandlers;
 beforeAll(async () => {
@@ -69,5 +69,23 @@ describe('a case opened twice', () => {
     expect(await h.emailsFor(caseId)).toHaveLength(0);
     // the same details again (a retry, or a second execution of the same case): the stored assignment
     expect(await h.assignCase(await h.openCase({ inputCaseID: caseId, details: { title: 'first' } }))).toEqual(first);
+  });
+});
+
+describe('closed cases expire (closedCaseRetention)', () => {
+  afterEach(() => {
+    delete process.env[ENV.CASE_EXPIRES_AFTER_SECONDS];
+  });
+
+  test('Assign Case writes expiresAt (epoch seconds) = assignment + CASE_EXPIRES_AFTER_SECONDS; without it, none', async () => {
+    process.env[ENV.CASE_EXPIRES_AFTER_SECONDS] = '3600';
+    const a = await assigned();
+    expect((await h.record(a.caseId))!.expiresAt).toEqual({ N: String(Math.floor(Date.parse(a.assignedAt) / 1000) + 3600) });
+    delete process.env[ENV.CASE_EXPIRES_AFTER_SECONDS];
+    const b = await assigned();
+    expect((await h.record(b.caseId))!.expiresAt).toBeUndefined();
+    // the email still goes out, and the record keeps its expiry
+    await h.sendEmail({ case: a, executionId: 'e' });
+    expect((await h.record(a.caseId))!.expiresAt).toBeDefined();
   });
 });
