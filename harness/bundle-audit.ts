@@ -89,7 +89,8 @@ export function auditVerdict(json: string, packageCount: number): AuditVerdict {
       ],
     };
   }
-  const found = Object.values<any>(answer.vulnerabilities).map((v) => ({ name: v.name as string, severity: v.severity as string, range: v.range as string }));
+  const found = Object.values<any>(answer.vulnerabilities)
+    .map((v) => ({ name: v.name as string, severity: v.severity as string, range: v.range as string }));
   if (found.length === 0) return { status: 'clean', fail: false, lines: [`audit:bundles: ${packageCount} bundled packages, no known advisory.`] };
   return {
     status: 'advisories',
