@@ -39,6 +39,28 @@ describe('regressions through the workflow', () => {
     expect(await run.aws.emails()).toHaveLength(1);
   }));
 
+  test('3, with details: the output built by the state machine carries them, as Send Email\'s would', () => withRun({
+    dynamodbPlan: [{ operation: 'UpdateItem', kind: 'pass', count: 1 }, { operation: 'UpdateItem', kind: 'server-error', count: 6 }],
+  }, async (run) => {
+    const details = { title: 'Printer jam', link: 'https://tickets.example.com/303' };
+    const outcome = await run.workflow.run({ inputCaseID: '303', details });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(outcome.statesEntered.slice(-2)).toEqual(['Email Recorded', 'Sent Email Result With Details']);
+    const [email] = await run.aws.emails();
+    expect(outcome.output).toMatchObject({ caseId: '303', messageId: email.messageId, details });
+  }));
+
+  test('a second opening with other details fails with CaseConflict; the first case is untouched, not marked FAILED', () => withRun({}, async (run) => {
+    const first = await run.workflow.run({ inputCaseID: '304', details: { title: 'first' } });
+    expect(first.status).toBe('SUCCEEDED');
+    const [before] = await run.workflow.records();
+    const second = await run.workflow.run({ inputCaseID: '304', details: { title: 'URGENT: reset your password' } });
+    expect(second).toMatchObject({ status: 'FAILED', error: 'CaseConflict' });
+    expect(second.statesEntered).not.toContain('Record Failure');
+    expect(await run.workflow.records()).toEqual([before]);
+    expect(await run.aws.emails()).toHaveLength(1);
+  }));
+
   test('3b. the sent email was recorded but every answer was lost: Record Sent Email finds it recorded and succeeds', () => withRun({
     // Send Email's claim passes; its SENT write is carried out but every answer is lost (the SDK's
     // attempts, then the state machine's first tries): the record already holds this message id.
