@@ -2,7 +2,8 @@
  * Step 1, Open Case: validates the execution input (`{"inputCaseID": "001"}`) and opens the case.
  * Throws `InvalidCaseInput` for anything else, before anything is written or sent.
  */
-import { openCase, parseLinkHosts } from './case-logic.lambda-shared';
+import { parseLinkHosts } from './case-details.lambda-shared';
+import { openCase } from './case-logic.lambda-shared';
 import { InvalidCaseInputError } from './errors.lambda-shared';
 import { beginInvocation, caseLogger, InvocationContext } from './log.lambda-shared';
 import { caseInputRejected } from './metrics.lambda-shared';

@@ -3,7 +3,8 @@
  * neither a link nor a line break may be shaped for phishing, and no template may put a value
  * where HTML escaping does not protect it.
  */
-import { composeCaseEmail, openCase, parseLinkHosts, validateCaseDetails } from '../../src/handlers/case-logic.lambda-shared';
+import { parseLinkHosts, validateCaseDetails } from '../../src/handlers/case-details.lambda-shared';
+import { composeCaseEmail, openCase } from '../../src/handlers/case-logic.lambda-shared';
 import { AssignedCase, CaseErrorName } from '../../src/shared/contract';
 import { checkEmailTemplate, compileEmailTemplates, DEFAULT_EMAIL_TEMPLATES } from '../../src/shared/email-template';
 
