@@ -13,7 +13,8 @@
  *
  * A deliberately small IAM evaluator: Allow statements only (the construct writes no Deny),
  * `Action` and `Resource` with IAM's `*` / `?` wildcards, and the condition operators
- * `StringEquals` / `StringLike`.
+ * `StringEquals` / `StringEqualsIgnoreCase` / `StringLike`, with `ForAllValues:` over the
+ * multi-valued `ses:Recipients` (the fixed roster's recipients condition).
  */
 import type { CfnTemplate } from './example-app';
 import { ACCOUNT, REGION, TemplateResolver } from './template-resolver';
@@ -57,15 +58,27 @@ export function iamMatch(pattern: string, value: string): boolean {
   return regex.test(value);
 }
 
-function conditionsHold(condition: PolicyStatement['Condition'], context: Record<string, string>): boolean {
+/** One condition operator on a key: single-valued keys as IAM compares them, `ForAllValues:` over a multi-valued key. */
+function operatorHolds(operator: string, expected: string[], actual: readonly string[]): boolean {
+  const [qualifier, base] = operator.includes(':') ? operator.split(':') : [undefined, operator];
+  const one = (value: string): boolean => {
+    if (base === 'StringEquals') return expected.includes(value);
+    if (base === 'StringEqualsIgnoreCase') return expected.some((v) => v.toLowerCase() === value.toLowerCase());
+    if (base === 'StringLike') return expected.some((v) => iamMatch(v, value));
+    throw new Error(`condition operator ${operator} is not emulated`);
+  };
+  // ForAllValues: every value of the request is one of these (true for an empty set, as IAM has it).
+  if (qualifier === 'ForAllValues') return actual.every(one);
+  if (qualifier !== undefined) throw new Error(`condition operator ${operator} is not emulated`);
+  return actual.length === 1 && one(actual[0]);
+}
+
+function conditionsHold(condition: PolicyStatement['Condition'], context: Record<string, readonly string[]>): boolean {
   for (const [operator, keys] of Object.entries(condition ?? {})) {
     for (const [key, expected] of Object.entries(keys)) {
       const actual = context[key];
-      const values = [expected].flat();
       if (actual === undefined) return false;
-      if (operator === 'StringEquals' && !values.includes(actual)) return false;
-      else if (operator === 'StringLike' && !values.some((v) => iamMatch(v, actual))) return false;
-      else if (operator !== 'StringEquals' && operator !== 'StringLike') throw new Error(`condition operator ${operator} is not emulated`);
+      if (!operatorHolds(operator, [expected].flat(), actual)) return false;
     }
   }
   return true;
@@ -84,7 +97,7 @@ export function authorizeSend(statements: readonly PolicyStatement[], request: S
       resources.push(identityArn(identity));
     }
   }
-  const context = { 'ses:FromAddress': request.from };
+  const context = { 'ses:FromAddress': [request.from], 'ses:Recipients': request.recipients };
   const denied = resources.filter((resource) => !statements.some((st) => st.Effect === 'Allow'
     && [st.Action].flat().some((a) => iamMatch(a, 'ses:SendEmail'))
     && [st.Resource].flat().some((r) => iamMatch(r, resource))

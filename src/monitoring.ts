@@ -38,6 +38,11 @@ export interface MonitoredWorkflow {
   readonly stateMachine: sfn.StateMachine;
   /** The value of the handlers' `Workflow` metric dimension. */
   readonly metricsWorkflow: string;
+  /**
+   * Executions that fail by design and must not page: execution inputs Open Case refused
+   * (still failed executions for their callers, and on the dashboard).
+   */
+  readonly rejectedExecutions?: cloudwatch.IMetric;
   /** The three steps, in order, with their display names. */
   readonly steps: ReadonlyArray<{
     readonly name: string;
@@ -79,6 +84,11 @@ function filled(id: string): string {
   return `FILL(${id}, 0)`;
 }
 
+/** `count` less the `expected` part of it, never below 0 (missing periods as 0). */
+function withoutExpected(count: string, expected: string): string {
+  return `IF(${filled(count)} > ${filled(expected)}, ${filled(count)} - ${filled(expected)}, 0)`;
+}
+
 /** The alarms, created in `scope`, all notifying `topic` (alarm and OK) when given. */
 export function createAlarms(scope: Construct, w: MonitoredWorkflow, topic?: sns.ITopic): {
   executions: cloudwatch.Alarm;
@@ -90,13 +100,14 @@ export function createAlarms(scope: Construct, w: MonitoredWorkflow, topic?: sns
   const executions = new cloudwatch.Alarm(scope, 'ExecutionsAlarm', {
     alarmDescription: 'Support case executions failed, timed out or were aborted: see the README\'s Runbook (from the alarm to the failed case).',
     metric: new cloudwatch.MathExpression({
-      expression: `${filled('failed')} + ${filled('timedOut')} + ${filled('aborted')}`,
+      expression: `${w.rejectedExecutions ? withoutExpected('failed', 'rejected') : filled('failed')} + ${filled('timedOut')} + ${filled('aborted')}`,
       label: 'Failed, timed-out and aborted executions',
       period: MONITORING_PERIOD,
       usingMetrics: {
         failed: w.stateMachine.metricFailed(sum),
         timedOut: w.stateMachine.metricTimedOut(sum),
         aborted: w.stateMachine.metricAborted(sum),
+        ...(w.rejectedExecutions ? { rejected: w.rejectedExecutions } : {}),
       },
     }),
     threshold: ALARM_SETTINGS.executions.threshold,
@@ -124,7 +135,7 @@ export function createAlarms(scope: Construct, w: MonitoredWorkflow, topic?: sns
       // A point only where the function was invoked (invocations is never filled): a period whose
       // data is late has no point yet, rather than a filled one.
       expression: `IF(invocations > 0, 100 * ${step.expectedErrors
-        ? `IF(${filled('errors')} > ${filled('expected')}, ${filled('errors')} - ${filled('expected')}, 0)`
+        ? withoutExpected('errors', 'expected')
         : filled('errors')} / invocations, 0)`,
       label: `${step.name} errors (% of invocations)`,
       period: MONITORING_PERIOD,
@@ -185,6 +196,7 @@ export function createDashboard(
       sm.metricTimedOut(sum('Timed out')),
       sm.metricAborted(sum('Aborted')),
       sm.metricThrottled(sum('Throttled')),
+      handlerMetric(w.metricsWorkflow, METRIC_NAMES.INVALID_CASE_INPUTS, { label: 'Rejected (invalid input)' }),
     ]),
     graph('Execution time (p50, p99)', [
       sm.metricTime({ statistic: 'p50', period: MONITORING_PERIOD, label: 'p50' }),

@@ -9,6 +9,7 @@ import {
   aws_cloudwatch as cloudwatch,
   aws_dynamodb as dynamodb,
   aws_iam as iam,
+  aws_kms as kms,
   aws_lambda as lambda,
   aws_logs as logs,
   aws_sns as sns,
@@ -16,14 +17,17 @@ import {
   aws_stepfunctions_tasks as tasks,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { caseDataProblems, configureCaseData, createdTableSettings, stateMachineEncryption } from './case-data';
 import { addConfigFile } from './config-file';
 import { EmailTemplate } from './email-template';
 import { EmployeeRoster } from './employee-roster';
 import { AssignCaseFunction } from './handlers/assign-case-function';
 import { OpenCaseFunction } from './handlers/open-case-function';
 import { SendEmailFunction } from './handlers/send-email-function';
+import { configureLinkHosts, linkHostsProblems } from './link-hosts';
 import { createAlarms, createDashboard, handlerMetric, MonitoredWorkflow } from './monitoring';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
+import { recipientsCondition } from './recipients';
 import { sendEmailStatement, sesAccessProblems } from './ses-access';
 import { METRIC_NAMES, METRICS_ENV, CASE_TABLE_PARTITION_KEY, CaseErrorName, CaseStatus, CONFIG_FILES, EmailStatus, ENV, RECORD_SENT, isValidEmailAddress, STATE_NAMES } from './shared/contract';
 import { checkEmailTemplate, checkSenderName } from './shared/email-template';
@@ -110,6 +114,36 @@ export interface SupportCaseWorkflowProps {
   readonly emailTemplate?: EmailTemplate;
 
   /**
+   * The hosts a case's `link` may point to: exact host names (`tickets.example.com`) or
+   * `*.example.com` for any subdomain of `example.com` (not `example.com` itself); compared
+   * case-insensitively. A case whose link points elsewhere fails Open Case with
+   * `InvalidCaseInput`, before anything is written or sent. At most 50 hosts.
+   *
+   * @default - any host: a link must only be an absolute http(s) URL without a user name or password
+   */
+  readonly linkHosts?: string[];
+
+  /**
+   * A customer-managed KMS key for the case data at rest: the state machine's execution history
+   * and definition (`encryptionConfiguration`), and the case table the construct creates. A
+   * brought `table` keeps its own encryption. The key's policy must let the principals that start
+   * executions or read their history use it (see AWS's "Data at rest encryption in Step Functions").
+   *
+   * @default - AWS-owned keys for the execution history, an AWS-managed key for the table
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * How long a case record is kept once its execution can no longer run: the record expires
+   * `executionTimeout` plus this after its assignment (DynamoDB TTL on the attribute `expiresAt`,
+   * which DynamoDB deletes within a few days of that time). Applies to records written from then
+   * on. On a brought `table`, turn TTL on for `expiresAt` yourself. At least 1 hour.
+   *
+   * @default - records are kept until you delete them
+   */
+  readonly closedCaseRetention?: Duration;
+
+  /**
    * The table that holds one record per case.
    *
    * Bring your own table to share it or manage it elsewhere. It must have a partition key
@@ -121,8 +155,8 @@ export interface SupportCaseWorkflowProps {
    * else it gets a synth warning and no grant; the key policy must let IAM policies grant its use
    * (the default key policy does). The workflow writes only the attributes
    * `caseId`, `status`, `employeeId`, `employeeName`, `employeeEmail`, `openedAt`,
-   * `assignedAt`, `updatedAt`, `failureError`, `details` (a map of strings) and the
-   * `email*` / `messageId` attributes.
+   * `assignedAt`, `updatedAt`, `failureError`, `details` (a map of strings), the
+   * `email*` / `messageId` attributes and, with `closedCaseRetention`, `expiresAt`.
    *
    * @default - a table is created: on-demand billing, point-in-time recovery, AWS-managed
    * encryption, removal policy from `tableRemovalPolicy`.
@@ -550,7 +584,7 @@ export class SupportCaseWorkflow extends Construct {
       partitionKey: { name: CASE_TABLE_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      ...createdTableSettings(props),
       removalPolicy: props.tableRemovalPolicy ?? DEFAULTS.tableRemovalPolicy,
     });
     if (props.table) {
@@ -593,6 +627,8 @@ export class SupportCaseWorkflow extends Construct {
       [ENV.TABLE_NAME]: this.table.tableName,
     }));
     props.roster._bind(this.assignCaseFunction);
+    configureLinkHosts(props.linkHosts, [this.openCaseFunction, this.assignCaseFunction]);
+    configureCaseData(this, props, this.assignCaseFunction, executionTimeout);
     this.sendEmailFunction = new SendEmailFunction(this, 'SendEmailFunction', functionProps('SendEmail', {
       [ENV.TABLE_NAME]: this.table.tableName,
       [ENV.SENDER_EMAIL]: props.senderEmail,
@@ -605,7 +641,9 @@ export class SupportCaseWorkflow extends Construct {
     // Least privilege: each function may call exactly what its step calls.
     this.grantTable(this.assignCaseFunction, 'dynamodb:PutItem', 'dynamodb:GetItem');
     this.grantTable(this.sendEmailFunction, 'dynamodb:UpdateItem', 'dynamodb:GetItem');
-    this.sendEmailFunction.addToRolePolicy(sendEmailStatement(this, props));
+    const sendEmail = sendEmailStatement(this, props);
+    for (const [operator, values] of Object.entries(recipientsCondition(props.roster))) sendEmail.addCondition(operator, values);
+    this.sendEmailFunction.addToRolePolicy(sendEmail);
 
     this.openCaseLogGroup = functionLogGroups.OpenCase;
     this.assignCaseLogGroup = functionLogGroups.AssignCase;
@@ -622,6 +660,7 @@ export class SupportCaseWorkflow extends Construct {
       comment: 'Support case workflow: Open Case, Assign Case, Send Email.',
       definitionBody: sfn.DefinitionBody.fromChainable(this.definition(taskTimeout, emailLeaseSeconds(handlerTimeout), emailThrottlePatience)),
       timeout: executionTimeout,
+      encryptionConfiguration: stateMachineEncryption(props),
       tracingEnabled: tracing,
       logs: {
         destination: this.logGroup,
@@ -690,6 +729,14 @@ export class SupportCaseWorkflow extends Construct {
     return handlerMetric(this.metricsWorkflowName, METRIC_NAMES.EMAILS_THROTTLED, props);
   }
 
+  /**
+   * Execution inputs Open Case refused (`InvalidCaseInput`; default: sum over 5 minutes). Those
+   * executions fail for their callers but are left out of the alarms.
+   */
+  public metricInvalidCaseInputs(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return handlerMetric(this.metricsWorkflowName, METRIC_NAMES.INVALID_CASE_INPUTS, props);
+  }
+
   /** Cases newly assigned, all employees (default: sum over 5 minutes). */
   public metricCasesAssigned(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return handlerMetric(this.metricsWorkflowName, METRIC_NAMES.CASES_ASSIGNED, props);
@@ -722,11 +769,14 @@ export class SupportCaseWorkflow extends Construct {
 
   /** The alarms and the dashboard, as the props ask. */
   private monitoring(props: SupportCaseWorkflowProps) {
+    // Inputs Open Case refused: failed executions for their callers, but nothing to page about.
+    const rejected = this.metricInvalidCaseInputs();
     const watched: MonitoredWorkflow = {
       stateMachine: this.stateMachine,
       metricsWorkflow: this.metricsWorkflowName,
+      rejectedExecutions: rejected,
       steps: [
-        { name: STATE_NAMES.OPEN_CASE, id: 'OpenCase', fn: this.openCaseFunction },
+        { name: STATE_NAMES.OPEN_CASE, id: 'OpenCase', fn: this.openCaseFunction, expectedErrors: rejected },
         { name: STATE_NAMES.ASSIGN_CASE, id: 'AssignCase', fn: this.assignCaseFunction },
         {
           name: STATE_NAMES.SEND_EMAIL,
@@ -843,12 +893,17 @@ export class SupportCaseWorkflow extends Construct {
     // which means "$") rather than joining it.
     const openCase = step('OpenCase', STATE_NAMES.OPEN_CASE, this.openCaseFunction, [])
       .addCatch(caseFailed, { errors: [sfn.Errors.ALL] });
+    // A conflicting case (CaseConflict: the input disagrees with the stored case) is someone
+    // else's case: it fails the execution but must not mark that case FAILED.
+    const conflict = { errors: [CaseErrorName.CASE_CONFLICT], resultPath: '$.error' };
     const assignCase = step('AssignCase', STATE_NAMES.ASSIGN_CASE, this.assignCaseFunction, [RETRY.dependency])
+      .addCatch(failureNotRecorded, conflict)
       .addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     const sendEmail = step('SendEmail', STATE_NAMES.SEND_EMAIL, this.sendEmailFunction, [
       RETRY.dependency, emailInProgressRetry(leaseSeconds), throttleRetry(throttlePatience),
     ], sfn.TaskInput.fromObject({ case: sfn.JsonPath.entirePayload, executionId: sfn.JsonPath.executionId }))
       .addCatch(recordSentEmail, { errors: [CaseErrorName.EMAIL_SENT_NOT_RECORDED], resultPath: '$.error' })
+      .addCatch(failureNotRecorded, conflict)
       .addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
     return sfn.Chain.start(openCase).next(assignCase).next(sendEmail);
@@ -877,7 +932,7 @@ export class SupportCaseWorkflow extends Construct {
       stateName: STATE_NAMES.RECORD_SENT_EMAIL,
       comment: 'Records the email SES accepted (SENT, case EMAILED), as Send Email would have.',
       table: this.table,
-      key: caseKey('$.sent.email.result.caseId'),
+      key: caseKey('$.sent.email.caseId'),
       updateExpression: RECORD_SENT.updateExpression,
       conditionExpression: RECORD_SENT.conditionExpression,
       expressionAttributeNames: { '#status': 'status' },
@@ -897,12 +952,31 @@ export class SupportCaseWorkflow extends Construct {
     recordSent.addRetry(RECORD_SENT_RETRY.any);
     // The email went out: the record must not say FAILED, so skip Record Failure.
     recordSent.addCatch(onFailure, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
-    const emailRecorded = new sfn.Pass(this, 'EmailRecorded', {
-      stateName: STATE_NAMES.EMAIL_RECORDED,
-      comment: 'The execution\'s output: what Send Email would have returned.',
-      outputPath: '$.sent.email.result',
+    return unwrapCause.next(readSentEmail).next(recordSent).next(this.sentEmailResult());
+  }
+
+  /**
+   * The execution's output after Record Sent Email: what Send Email would have returned. The error
+   * carries ids only, so the case comes from the state's input, which Send Email checked against the
+   * stored record before it sent (an input that differs is CaseConflict, never sent).
+   */
+  private sentEmailResult(): sfn.IChainable {
+    const result = (withDetails: boolean) => ({
+      'caseId.$': '$.caseId',
+      'employee.$': '$.employee',
+      'messageId.$': '$.sent.email.messageId',
+      'assignedAt.$': '$.assignedAt',
+      'emailedAt.$': '$.sent.email.emailedAt',
+      ...(withDetails ? { 'details.$': '$.details' } : {}),
     });
-    return unwrapCause.next(readSentEmail).next(recordSent).next(emailRecorded);
+    return new sfn.Choice(this, 'EmailRecorded', {
+      stateName: STATE_NAMES.EMAIL_RECORDED,
+      comment: 'The output has details only when the case has any.',
+    })
+      .when(sfn.Condition.isPresent('$.details'), new sfn.Pass(this, 'SentEmailResultWithDetails', {
+        stateName: STATE_NAMES.SENT_EMAIL_RESULT_WITH_DETAILS, parameters: result(true),
+      }))
+      .otherwise(new sfn.Pass(this, 'SentEmailResult', { stateName: STATE_NAMES.SENT_EMAIL_RESULT, parameters: result(false) }));
   }
 }
 
@@ -1014,6 +1088,8 @@ function validateProps(path: string, props: SupportCaseWorkflowProps, resolved: 
   problems.push(...sesAccessProblems(props));
   problems.push(...stateMachineNameProblems(props.stateMachineName));
   problems.push(...validateEmailProps(props));
+  problems.push(...linkHostsProblems(props.linkHosts));
+  problems.push(...caseDataProblems(props));
   if (props.table && props.tableRemovalPolicy !== undefined) {
     problems.push('tableRemovalPolicy: applies only to the table the construct creates; do not set it together with table');
   }

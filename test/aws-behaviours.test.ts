@@ -29,7 +29,11 @@ describe('SES sandbox: sandboxRecipients', () => {
     expect(st.Resource).toEqual([
       identity('support@example.com'), identity('example.com'), identity('ana@example.org'), identity('example.net'),
     ]);
-    expect(st.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'support@example.com' } });
+    // the fixed roster's ses:Recipients condition stays too (least-authority.test.ts)
+    expect(st.Condition).toEqual({
+      'StringEquals': { 'ses:FromAddress': 'support@example.com' },
+      'ForAllValues:StringEqualsIgnoreCase': { 'ses:Recipients': ['ana@example.org'] },
+    });
   });
 
   test('without it, only the sender identities (production access)', () => {

@@ -60,8 +60,9 @@ describe('dashboard', () => {
   test('executions: started, succeeded, failed, timed out, aborted, throttled', () => {
     expect(metricNames('Executions')).toEqual([
       'ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted', 'ExecutionThrottled',
+      'InvalidCaseInputs', // failed executions that do not page (bad-input-alarm.test.ts)
     ]);
-    expect(widget('Executions').metrics.every((m: any[]) => m[0] === 'AWS/States')).toBe(true);
+    expect(widget('Executions').metrics.every((m: any[]) => m[0] === 'AWS/States' || m[1] === 'InvalidCaseInputs')).toBe(true);
   });
 
   test('per-step duration at p50 and p99 and per-step errors, for the three functions', () => {
@@ -137,7 +138,9 @@ describe('alarms', () => {
     const { stack, workflow, template } = topicStack();
     const alarm = alarms(template)[stack.getLogicalId(workflow.executionsAlarm!.node.defaultChild as any)].Properties;
     expect(alarm).toMatchObject({ Threshold: 1, EvaluationPeriods: 2, DatapointsToAlarm: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
-    expect(alarm.Metrics[0].Expression).toBe('FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)');
+    // less the inputs Open Case refused (bad-input-alarm.test.ts)
+    expect(alarm.Metrics[0].Expression)
+      .toBe('IF(FILL(failed, 0) > FILL(rejected, 0), FILL(failed, 0) - FILL(rejected, 0), 0) + FILL(timedOut, 0) + FILL(aborted, 0)');
   });
 
   test('throttled executions alarm: ExecutionThrottled of the state machine, at least one in 5 minutes, described as state transitions', () => {
@@ -166,8 +169,9 @@ describe('alarms', () => {
     for (const [alarmConstruct, fn] of cases) {
       const alarm = alarms(template)[stack.getLogicalId(alarmConstruct.node.defaultChild)].Properties;
       expect(alarm).toMatchObject({ Threshold: 5, EvaluationPeriods: 3, DatapointsToAlarm: 2 });
-      expect(alarm.Metrics[0].Expression).toBe(fn === workflow.sendEmailFunction
-        // SES throttles are Send Email errors by design (the state machine retries them): left out
+      expect(alarm.Metrics[0].Expression).toBe(fn !== workflow.assignCaseFunction
+        // SES throttles are Send Email errors by design (the state machine retries them), and refused
+        // execution inputs Open Case errors: left out
         ? 'IF(invocations > 0, 100 * IF(FILL(errors, 0) > FILL(expected, 0), FILL(errors, 0) - FILL(expected, 0), 0) / invocations, 0)'
         : 'IF(invocations > 0, 100 * FILL(errors, 0) / invocations, 0)');
       const fnDims = [{ Name: 'FunctionName', Value: ref(stack, fn) }];

@@ -92,3 +92,8 @@ export function emailThrottled(context?: MetricContext): void {
 export function caseAssigned(employeeId: string, context?: MetricContext): void {
   emit(METRIC_NAMES.CASES_ASSIGNED, context, employeeId);
 }
+
+/** Open Case refused an execution input (`InvalidCaseInput`). */
+export function caseInputRejected(context?: MetricContext): void {
+  emit(METRIC_NAMES.INVALID_CASE_INPUTS, context);
+}

@@ -39,6 +39,10 @@ describe('the default policy (sender identity only)', () => {
     expect(authorizeSend(statements, send({}))).toEqual({ allowed: true, denied: [] });
     expect(authorizeSend(statements, send({ from: 'other@example.com', verifiedIdentities: ['other@example.com'] })).allowed).toBe(false);
   });
+  test('production: a recipient outside the fixed roster is refused (ses:Recipients), whatever its case', () => {
+    expect(authorizeSend(statements, send({ recipients: ['ANA@example.org'] })).allowed).toBe(true);
+    expect(authorizeSend(statements, send({ recipients: ['mallory@evil.example'], verifiedIdentities: [SENDER] })).allowed).toBe(false);
+  });
   test('a sender verified through its domain is allowed too', () => {
     expect(authorizeSend(statements, send({ verifiedIdentities: ['example.com'] })).allowed).toBe(true);
   });
@@ -50,7 +54,11 @@ describe('the default policy (sender identity only)', () => {
 });
 
 describe('with sandboxRecipients', () => {
-  const statements = statementsFor({ sandboxRecipients: ['ana@example.org', 'example.net'] });
+  // A roster of three, so that ses:Recipients (the fixed roster's addresses) allows each recipient here.
+  const statements = statementsFor({
+    roster: EmployeeRoster.fromEmployees(['ana@example.org', 'bo@example.net', 'cy@example.io'].map((email, i) => ({ id: `e${i}`, name: `E${i}`, email }))),
+    sandboxRecipients: ['ana@example.org', 'example.net'],
+  });
   test('sandbox: a listed recipient identity (address or domain) is allowed, another is not', () => {
     expect(authorizeSend(statements, send({ sandbox: true })).allowed).toBe(true);
     expect(authorizeSend(statements, send({ sandbox: true, recipients: ['bo@example.net'], verifiedIdentities: [SENDER, 'example.net'] })).allowed).toBe(true);
