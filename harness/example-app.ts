@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_lambda as lambda, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { EmailTemplate, Employee, EmployeeRoster, SupportCaseWorkflow } from '../src';
 import { ROSTER_TABLE_PARTITION_KEY } from '../src/shared/contract';
 
@@ -54,6 +54,8 @@ export interface ExampleOptions {
   readonly roster?: Employee[];
   /** The email template (default `EXAMPLE_EMAIL_TEMPLATE`). */
   readonly emailTemplate?: EmailTemplate;
+  /** The functions' application log level (the construct's `logLevel`). */
+  readonly logLevel?: lambda.ApplicationLogLevel;
 }
 
 export function buildExampleApp(outdir: string, options: ExampleOptions = {}): { app: App; stack: Stack } {
@@ -75,6 +77,7 @@ export function buildExampleApp(outdir: string, options: ExampleOptions = {}): {
       replyToAddresses: EXAMPLE_REPLY_TO,
       emailTemplate: options.emailTemplate ?? EXAMPLE_EMAIL_TEMPLATE,
       workflowType: options.workflowType,
+      logLevel: options.logLevel,
     });
   }
   return { app, stack };

@@ -41,7 +41,9 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand, ScanCommand, UpdateItemCommand, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { CfnTemplate, SynthesizedExample } from './example-app';
+import { EVENTS_PER_TASK_ATTEMPT, ExecutionHistory, HISTORY_LIMIT_ERROR, STANDARD_HISTORY_EVENT_LIMIT } from './execution-history';
 import { hashedRandom, LambdaInvocation } from './fault-proxy';
+import { LambdaLogs } from './lambda-logs';
 import { LocalAws } from './local-aws';
 import { ACCOUNT, REGION, TemplateResolver } from './template-resolver';
 import { REQUEST_TIMEOUTS } from '../src/handlers/request-timeouts.lambda-shared';
@@ -68,6 +70,7 @@ const { StateMachine } = require('aws-local-stepfunctions') as {
 
 /** The part of aws-local-stepfunctions' execution handle the runner uses. */
 interface LocalExecution {
+  readonly abort: () => void;
   readonly result: Promise<unknown>;
   readonly eventLogs: AsyncIterable<{ type: string; state?: { name: string } }>;
 }
@@ -143,6 +146,8 @@ interface Sandbox {
   readonly key: readonly (string | number)[];
   /** `Math.random` draws made so far by this invocation. */
   draws: number;
+  /** Where the invocation's output lines go (Lambda's log pipeline), when the run emulates it. */
+  readonly log?: (line: string) => void;
 }
 /** The invocation a piece of handler code runs for (through every await and I/O callback). */
 const sandboxes = new AsyncLocalStorage<Sandbox>();
@@ -177,6 +182,27 @@ function guardRequestsOfStoppedSandboxes(): void {
   syncBuiltinESMExports();
 }
 
+let outputRouted = false;
+/**
+ * Sends what an invocation writes to stdout/stderr to its sandbox's `log` (Lambda's log
+ * pipeline, see LambdaLogs) instead of the process's own streams; outside such an invocation
+ * nothing changes.
+ */
+function routeOutputOfSandboxes(): void {
+  if (outputRouted) return;
+  outputRouted = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    const original = stream.write.bind(stream);
+    stream.write = ((chunk: string | Uint8Array, ...rest: any[]) => {
+      const log = sandboxes.getStore()?.log;
+      if (!log) return (original as any)(chunk, ...rest);
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      for (const line of text.split('\n')) if (line !== '') log(line);
+      return true;
+    }) as typeof stream.write;
+  }
+}
+
 /** Lambda's default function timeout, when the template gives none. */
 const LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3;
 /** Step Functions' Task timeout when the definition gives none (99999999 s). */
@@ -189,8 +215,21 @@ export interface LocalWorkflowOptions {
   readonly aws: LocalAws;
   /** Endpoints the handlers use (for example a fault proxy); default: the local servers. */
   readonly endpoints?: { readonly dynamodb?: string; readonly ses?: string };
-  /** Handler log level (`LOG_LEVEL`). Default `OFF`, so runs of many cases stay readable. */
+  /** Handler log level (`LOG_LEVEL`). Default `OFF`, so runs of many cases stay readable. Ignored with `lambdaLogs`. */
   readonly logLevel?: string;
+  /**
+   * Emulate Lambda's logging: each function gets `AWS_LAMBDA_LOG_LEVEL` from its template's
+   * `LoggingConfig` (and no `LOG_LEVEL`), and what its invocations write goes through Lambda's
+   * log-level filter into this collector (not to the process's stdout), where the metrics are
+   * extracted from the lines that passed.
+   */
+  readonly lambdaLogs?: LambdaLogs;
+  /**
+   * Events a Standard execution's history may hold before the execution fails (see
+   * harness/execution-history.ts). Default STANDARD_HISTORY_EVENT_LIMIT, AWS's quota; none for
+   * Express. A test may lower it to reach it in a few steps (the counting is the same).
+   */
+  readonly historyEventLimit?: number;
   readonly lambdaFaults?: LambdaFaultInjector;
   /**
    * How much faster than AWS time the run goes (see the module's doc). Default
@@ -233,6 +272,8 @@ export interface ExecutionOutcome {
   /** Retries per state (each one a billed state transition on Standard). */
   readonly retriesByState: Record<string, number>;
   readonly durationMs: number;
+  /** Events the execution's history holds, counted as Step Functions would (see harness/execution-history.ts). */
+  readonly historyEvents?: number;
 }
 
 
@@ -501,6 +542,8 @@ export class LocalWorkflow {
     const [smId] = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
     if (!smId) throw new Error('the template has no state machine');
     const definition = JSON.parse(resolver.resolve(template.Resources[smId].Properties.DefinitionString));
+    const express = template.Resources[smId].Properties.StateMachineType === 'EXPRESS';
+    const historyEventLimit = express ? undefined : options.historyEventLimit ?? STANDARD_HISTORY_EVENT_LIMIT;
     const timeScale = options.timeScale ?? DEFAULT_TIME_SCALE;
     if (!(timeScale > 0)) throw new Error(`timeScale must be positive, got ${timeScale}`);
     const allowanceMs = options.realTimeAllowanceMs ?? DEFAULT_REAL_TIME_ALLOWANCE_MS;
@@ -525,7 +568,12 @@ export class LocalWorkflow {
     }
 
     // One process plays every function: their environments are merged (they must agree).
-    const env: Record<string, string> = { ...sdkEnv, LOG_LEVEL: options.logLevel ?? 'OFF' };
+    const env: Record<string, string> = { ...sdkEnv, ...(options.lambdaLogs ? {} : { LOG_LEVEL: options.logLevel ?? 'OFF' }) };
+    // Only one of the two settings of the level may be left by an earlier run in this process.
+    delete process.env[options.lambdaLogs ? 'LOG_LEVEL' : 'AWS_LAMBDA_LOG_LEVEL'];
+    if (options.lambdaLogs) routeOutputOfSandboxes();
+    /** Each function's application log level (Lambda's filter), when the run emulates Lambda's logging. */
+    const appLogLevels = new Map<string, string>();
     const assetFiles = new Map<string, string>();
     /** Each function's `Timeout`, in seconds of AWS time. */
     const timeouts = new Map<string, number>();
@@ -535,6 +583,12 @@ export class LocalWorkflow {
       const assetPath = resource.Metadata?.['aws:asset:path'];
       if (!assetPath) continue;
       const vars = resolver.resolve(resource.Properties.Environment?.Variables ?? {}) as Record<string, string>;
+      const logging = resource.Properties.LoggingConfig;
+      if (options.lambdaLogs && logging?.LogFormat === 'JSON') {
+        // Lambda sets AWS_LAMBDA_LOG_LEVEL from the application log level (JSON format only).
+        appLogLevels.set(id, logging.ApplicationLogLevel ?? 'INFO');
+        vars.AWS_LAMBDA_LOG_LEVEL = logging.ApplicationLogLevel ?? 'INFO';
+      }
       for (const [k, value] of Object.entries(vars)) {
         // Durations the functions get from the construct run in scaled time too.
         const seconds = isSecondsEnvVar(k) && value !== '' && Number.isFinite(Number(value)) ? Number(value) / timeScale : undefined;
@@ -612,7 +666,14 @@ export class LocalWorkflow {
         let taskTimer: NodeJS.Timeout | undefined;
         const timeoutError = sandboxTimedOut(timeoutSeconds);
         const taskTimeoutError = Object.assign(new Error('States.Timeout'), { name: 'States.Timeout' });
-        const sandbox: Sandbox = { stopped: false, key: [invocation?.execution ?? '', stateName, invocation?.attempt ?? 0], draws: 0 };
+        const lambdaLogs = options.lambdaLogs;
+        const sandbox: Sandbox = {
+          stopped: false,
+          key: [invocation?.execution ?? '', stateName, invocation?.attempt ?? 0],
+          draws: 0,
+          // Text format: no filter (Lambda filters only JSON-format logs).
+          log: lambdaLogs && ((line) => lambdaLogs.write(fnId, appLogLevels.get(fnId) ?? 'TRACE', line)),
+        };
         const timedOut = new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
             sandbox.stopped = true;
@@ -662,7 +723,7 @@ export class LocalWorkflow {
     const machine = new StateMachine(scaled, { validationOptions: { noValidate: true } });
     return new LocalWorkflow(
       definition, machine, handlers, fullJitter, options.jitterSeed, timeScale, directClient, caseTable, tables, resolver.physicalName(smId),
-      running, fired,
+      running, fired, historyEventLimit,
     );
   }
 
@@ -687,6 +748,8 @@ export class LocalWorkflow {
     private readonly running: ReadonlySet<Promise<unknown>>,
     /** Bounds on real work that fired so far (see BoundsFired). */
     public readonly boundsFired: Readonly<BoundsFired>,
+    /** Events an execution's history may hold (undefined: no limit, Express). */
+    private readonly historyEventLimit: number | undefined,
   ) {}
 
   /**
@@ -711,12 +774,19 @@ export class LocalWorkflow {
     const executionId = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${this.stateMachineName}:${name}`;
     // Each Task learns its execution and attempt (for seeded Lambda faults).
     const attempts: Record<string, number> = {};
+    // Past the history's limit the execution fails as a whole: it is aborted here, so its outcome
+    // is decided; the runner then unwinds what is left of its path at once (its waits end on
+    // abort) with every Task refused, so that no Retry or Catch reaches AWS-like work.
+    const history = new ExecutionHistory(this.historyEventLimit, () => execution.abort());
+    const refused = () => Promise.reject(Object.assign(new Error(history.cause()), { name: HISTORY_LIMIT_ERROR }));
     const taskResourceLocalHandlers = Object.fromEntries(Object.entries(this.handlers).map(([stateName, bound]) => [
       stateName,
-      (taskInput: Json) => bound(taskInput, { execution: name, attempt: (attempts[stateName] = (attempts[stateName] ?? 0) + 1) }),
+      (taskInput: Json) => (history.add(EVENTS_PER_TASK_ATTEMPT)
+        ? bound(taskInput, { execution: name, attempt: (attempts[stateName] = (attempts[stateName] ?? 0) + 1) })
+        : refused()),
     ]));
     const retryIntervalOverrides = this.jitterSeed === undefined ? {} : seededJitterOverrides(this.jitterSeed, name, this.fullJitter);
-    const execution = this.machine.run(input, {
+    const execution: LocalExecution = this.machine.run(input, {
       overrides: { taskResourceLocalHandlers, retryIntervalOverrides },
       context: {
         Execution: { Id: executionId, Name: name, Input: input, StartTime: new Date(started).toISOString() },
@@ -734,6 +804,7 @@ export class LocalWorkflow {
     const retriesByState: Record<string, number> = {};
     const events = (async () => {
       for await (const event of execution.eventLogs) {
+        if (event.type === 'StateEntered' || event.type === 'StateExited') history.add(1);
         if (event.type === 'StateEntered') statesEntered.push(event.state!.name);
         if (event.type === 'StateRetried') {
           retries++;
@@ -744,11 +815,15 @@ export class LocalWorkflow {
     try {
       const output = await execution.result;
       await events;
-      return { name, status: 'SUCCEEDED', output, statesEntered, retries, retriesByState, durationMs: Date.now() - started };
+      history.add(1);
+      return { name, status: 'SUCCEEDED', output, statesEntered, retries, retriesByState, durationMs: Date.now() - started, historyEvents: history.events };
     } catch (err) {
       await events.catch(() => undefined);
+      history.add(1);
+      const counted = { statesEntered, retries, retriesByState, durationMs: Date.now() - started, historyEvents: history.events };
+      if (history.limitReached) return { name, status: 'FAILED', error: HISTORY_LIMIT_ERROR, cause: history.cause(), ...counted };
       if ((err as Error).name === 'ExecutionTimeoutError') {
-        return { name, status: 'TIMED_OUT', error: 'States.Timeout', cause: 'the execution ran past its TimeoutSeconds', statesEntered, retries, retriesByState, durationMs: Date.now() - started };
+        return { name, status: 'TIMED_OUT', error: 'States.Timeout', cause: 'the execution ran past its TimeoutSeconds', ...counted };
       }
       const cause = (err as any)?.cause;
       return {
@@ -756,10 +831,7 @@ export class LocalWorkflow {
         status: 'FAILED',
         error: cause?.name ?? (err as Error).name,
         cause: cause?.message ?? (err as Error).message,
-        statesEntered,
-        retries,
-        retriesByState,
-        durationMs: Date.now() - started,
+        ...counted,
       };
     }
   }

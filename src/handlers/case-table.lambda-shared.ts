@@ -19,7 +19,7 @@ import {
 import { parseCaseRecord, toItem } from './case-logic.lambda-shared';
 import { ConfigurationError, rethrowAwsError } from './errors.lambda-shared';
 import { REQUEST_TIMEOUTS } from './request-timeouts.lambda-shared';
-import { CASE_TABLE_PARTITION_KEY, CaseRecord, CaseStatus, EmailStatus, ENV, RECORD_SENT } from '../shared/contract';
+import { AssignedCase, CASE_DETAIL_LIMITS, CASE_TABLE_PARTITION_KEY, CaseDetails, CaseRecord, CaseStatus, EmailStatus, ENV, RECORD_SENT } from '../shared/contract';
 
 
 /** One client per function instance (module scope: created at cold start, reused). */
@@ -65,16 +65,20 @@ export class CaseTable {
    * Claims a free email (PENDING or UNCERTAIN) for one attempt. `emailClaimedFrom` keeps the
    * status the claim replaced: it decides whether a possible email of this attempt is a resend.
    */
-  async claimEmail(caseId: string, claim: Claim): Promise<WriteOutcome> {
+  async claimEmail(caseId: string, claim: Claim, expected: AssignedCase): Promise<WriteOutcome> {
+    const match = matchesCase(expected);
     return this.update(caseId, 'claiming the email', {
       UpdateExpression: 'SET emailClaimedFrom = emailStatus, emailStatus = :sending, emailOwner = :owner, emailAttemptId = :attempt,'
         + ' emailClaimedAt = :now, updatedAt = :now',
-      ConditionExpression: 'attribute_exists(#pk) AND emailStatus IN (:pending, :uncertain)',
-      ExpressionAttributeNames: { '#pk': CASE_TABLE_PARTITION_KEY },
+      // Only the case the input names, as stored: an input naming another recipient or other
+      // content changes nothing (the caller tells the conflict from the record returned).
+      ConditionExpression: `attribute_exists(#pk) AND emailStatus IN (:pending, :uncertain) AND ${match.condition}`,
+      ExpressionAttributeNames: { '#pk': CASE_TABLE_PARTITION_KEY, ...match.names },
       ExpressionAttributeValues: {
         ...claimValues(claim),
         ':pending': { S: EmailStatus.PENDING },
         ':uncertain': { S: EmailStatus.UNCERTAIN },
+        ...match.values,
       },
       ReturnValues: 'ALL_OLD',
     });
@@ -165,6 +169,37 @@ function claimValues(claim: Claim): Item {
     ':attempt': { S: claim.attemptId },
     ':now': { S: claim.now.toISOString() },
   };
+}
+
+/**
+ * A condition that holds only for the record of `c` as stored: same assignee, same times, same
+ * details (a detail the case does not have must be absent from the record too).
+ */
+function matchesCase(c: AssignedCase): { condition: string; names: Record<string, string>; values: Item } {
+  const terms = ['employeeId = :m_id', 'employeeName = :m_name', 'employeeEmail = :m_email', 'openedAt = :m_opened', 'assignedAt = :m_assigned'];
+  const names: Record<string, string> = { '#m_details': 'details' };
+  const values: Item = {
+    ':m_id': { S: c.employee.id },
+    ':m_name': { S: c.employee.name },
+    ':m_email': { S: c.employee.email },
+    ':m_opened': { S: c.openedAt },
+    ':m_assigned': { S: c.assignedAt },
+  };
+  if (!c.details) {
+    terms.push('attribute_not_exists(#m_details)');
+  } else {
+    for (const field of Object.keys(CASE_DETAIL_LIMITS) as (keyof CaseDetails)[]) {
+      names[`#m_${field}`] = field;
+      const value = c.details[field];
+      if (value === undefined) {
+        terms.push(`attribute_not_exists(#m_details.#m_${field})`);
+      } else {
+        terms.push(`#m_details.#m_${field} = :m_${field}`);
+        values[`:m_${field}`] = { S: value };
+      }
+    }
+  }
+  return { condition: `(${terms.join(' AND ')})`, names, values };
 }
 
 function key(caseId: string): Item {

@@ -6,9 +6,19 @@ import { CaseErrorName, SentEmail } from '../shared/contract';
  */
 export abstract class CaseError extends Error {
   protected constructor(name: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    // An error's message reaches the execution history and the logs: no address in it, even one
+    // quoted by a dependency (SES names unverified recipients in its refusals).
+    super(withoutAddresses(message), options);
     this.name = name;
   }
+}
+
+/** Anything shaped like an email address. */
+const ADDRESS = /[^\s@<>"'(),;:[\]]+@[^\s@<>"'(),;:[\]]+/g;
+
+/** `text` with every email address replaced by `<address>`. */
+export function withoutAddresses(text: string): string {
+  return text.replace(ADDRESS, '<address>');
 }
 
 /** Bad execution input or step input. Never retried. */
@@ -64,9 +74,9 @@ export class UnrecognizedCaseRecordError extends CaseError {
 }
 
 /**
- * SES accepted the email but the handler could not record it. The message is JSON (`SentEmail`)
- * so that the state machine can record it itself: Step Functions passes a Lambda error's message on
- * as `errorMessage` inside the error's `Cause`.
+ * SES accepted the email but the handler could not record it. The message is JSON (`SentEmail`:
+ * ids and times, no personal data) so that the state machine can record it itself: Step Functions
+ * passes a Lambda error's message on as `errorMessage` inside the error's `Cause`.
  */
 export class EmailSentNotRecordedError extends CaseError {
   constructor(sent: SentEmail, cause: unknown) {
@@ -94,6 +104,19 @@ export class EmailSendInProgressError extends CaseError {
     super(
       CaseErrorName.EMAIL_SEND_IN_PROGRESS,
       `the email of case ${JSON.stringify(caseId)} is being sent by ${owner ?? 'another execution'}`,
+    );
+  }
+}
+
+/**
+ * The step's input disagrees with the stored record of its case (`fields` names what differs,
+ * never the values). Never retried: nothing was written or sent.
+ */
+export class CaseConflictError extends CaseError {
+  constructor(caseId: string, fields: readonly string[], what: string) {
+    super(
+      CaseErrorName.CASE_CONFLICT,
+      `case ${JSON.stringify(caseId)} is stored with another ${fields.join(', ')}: ${what}; nothing was written or sent`,
     );
   }
 }

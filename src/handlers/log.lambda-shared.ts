@@ -10,6 +10,8 @@
  * else `AWS_LAMBDA_LOG_LEVEL` (what Lambda sets from the function's application log level),
  * else `INFO`.
  */
+import { withoutAddresses } from './errors.lambda-shared';
+
 const LEVELS = { TRACE: 5, DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40, FATAL: 50, OFF: 100 } as const;
 type Level = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
@@ -44,8 +46,9 @@ export function beginInvocation(context?: InvocationContext): Invocation {
   return { requestId: context?.awsRequestId, coldStart };
 }
 
+/** An error as log fields; addresses in its message (a dependency may quote one) are replaced. */
 function errorFields(err: unknown): Record<string, unknown> {
-  return err instanceof Error ? { errorName: err.name, errorMessage: err.message } : { error: String(err) };
+  return err instanceof Error ? { errorName: err.name, errorMessage: withoutAddresses(err.message) } : { error: withoutAddresses(String(err)) };
 }
 
 function threshold(): number {

@@ -16,10 +16,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
-import { claimedFromOf, composeCaseEmail, emailClaimState, parseSendEmailInput, resendsAfterPossibleSend, resultFromRecord } from './case-logic.lambda-shared';
+import { assignmentFromRecord, caseConflicts, claimedFromOf, composeCaseEmail, emailClaimState, parseSendEmailInput, resendsAfterPossibleSend, resultFromRecord } from './case-logic.lambda-shared';
 import { CaseTable, caseTableName, Claim, WriteOutcome } from './case-table.lambda-shared';
 import { readConfigFile } from './config-file.lambda-shared';
-import { CaseNotFoundError, ConfigurationError, DailyQuotaExceededError, EmailRejectedError, EmailSendInProgressError, EmailSentNotRecordedError, EmailThrottledError, isTransientAwsError, mayHaveBeenSent, rethrowAwsError, sesQuotaRefusal } from './errors.lambda-shared';
+import { CaseConflictError, CaseNotFoundError, ConfigurationError, DailyQuotaExceededError, EmailRejectedError, EmailSendInProgressError, EmailSentNotRecordedError, EmailThrottledError, isTransientAwsError, mayHaveBeenSent, rethrowAwsError, sesQuotaRefusal } from './errors.lambda-shared';
 import { beginInvocation, caseLogger, CaseLogger, InvocationContext } from './log.lambda-shared';
 import { emailResent, emailSent, emailThrottled, MetricContext } from './metrics.lambda-shared';
 import { REQUEST_TIMEOUTS } from './request-timeouts.lambda-shared';
@@ -83,22 +83,36 @@ function senderSettings(sender: string): { source: string; replyTo?: string[] } 
   return { source: formatSender(sender, process.env[ENV.SENDER_NAME]), replyTo: replyTo?.length ? replyTo : undefined };
 }
 
-/** This attempt holds the claim; `claimedFrom` and `resendsBefore` decide how a possible email is counted. */
+/**
+ * This attempt holds the claim; `claimedFrom` and `resendsBefore` decide how a possible email is
+ * counted. `record` is the case as stored: the email is built from it, never from the input.
+ */
 interface Held {
   readonly kind: 'held';
+  readonly record: CaseRecord;
   readonly claimedFrom: EmailStatusValue;
   readonly resendsBefore: number;
 }
 type Acquired = Held | { readonly kind: 'alreadySent'; readonly record: CaseRecord };
 
-function heldFrom(record: Pick<CaseRecord, 'emailClaimedFrom' | 'emailStatus' | 'emailAmbiguousResends'>, claimedFrom?: EmailStatusValue): Held {
-  return { kind: 'held', claimedFrom: claimedFrom ?? claimedFromOf(record), resendsBefore: record.emailAmbiguousResends ?? 0 };
+function heldFrom(record: CaseRecord, claimedFrom?: EmailStatusValue): Held {
+  return { kind: 'held', record, claimedFrom: claimedFrom ?? claimedFromOf(record), resendsBefore: record.emailAmbiguousResends ?? 0 };
 }
 
-/** Claims the email for this attempt, or finds it sent; throws while another live attempt holds it. */
-async function acquire(cfg: Config, caseId: string, claim: Claim, log: CaseLogger): Promise<Acquired> {
+/** Refuses an input that disagrees with the stored record (another recipient, other content). */
+function checkAgainstRecord(c: AssignedCase, record: CaseRecord): void {
+  const fields = caseConflicts(c, record);
+  if (fields.length > 0) throw new CaseConflictError(c.caseId, fields, 'Send Email sends only the stored case to its assignee');
+}
+
+/**
+ * Claims the email for this attempt, or finds it sent; throws while another live attempt holds
+ * it. The claim applies only to the record of the case the input names, as stored.
+ */
+async function acquire(cfg: Config, c: AssignedCase, claim: Claim, log: CaseLogger): Promise<Acquired> {
+  const caseId = c.caseId;
   try {
-    let outcome = await cfg.table.claimEmail(caseId, claim);
+    let outcome = await cfg.table.claimEmail(caseId, claim, c);
     // A few rounds: between our read and our write another attempt may move the record on.
     for (let round = 1; ; round++) {
       if (outcome.applied) {
@@ -108,25 +122,26 @@ async function acquire(cfg: Config, caseId: string, claim: Claim, log: CaseLogge
       }
       const record = outcome.current;
       if (!record) throw new CaseNotFoundError(caseId);
+      checkAgainstRecord(c, record);
       const state = emailClaimState(record, claim.attemptId, claim.now, cfg.leaseSeconds);
       if (state.kind === 'sent') return { kind: 'alreadySent', record };
       // Our own claim: the first answer was lost and the SDK wrote it again.
       if (state.kind === 'ours') return heldFrom(record);
       if (state.kind === 'held' || round >= 3) throw new EmailSendInProgressError(caseId, state.kind === 'held' ? state.owner : record.emailOwner);
       if (state.kind === 'free') {
-        outcome = await cfg.table.claimEmail(caseId, claim);
+        outcome = await cfg.table.claimEmail(caseId, claim, c);
         continue;
       }
       // Abandoned: its attempt may have sent the email, which counts as a possible send.
       const resends = resendsAfterPossibleSend(claimedFromOf(record), record.emailAmbiguousResends ?? 0);
       log.warn('taking over an email claim whose lease ran out; its attempt may have sent the email', { abandonedOwner: record.emailOwner });
       outcome = await cfg.table.takeOverEmail(caseId, record.emailAttemptId!, claim, resends);
-      if (outcome.applied) return { kind: 'held', claimedFrom: EmailStatus.UNCERTAIN, resendsBefore: resends };
+      if (outcome.applied) return { kind: 'held', record, claimedFrom: EmailStatus.UNCERTAIN, resendsBefore: resends };
     }
   } catch (err) {
     // A failed write may still have written our claim (lost answers): give it back now rather
     // than leave it for a lease takeover, which would have to count a possible email.
-    if (!(err instanceof EmailSendInProgressError || err instanceof CaseNotFoundError)) {
+    if (!(err instanceof EmailSendInProgressError || err instanceof CaseNotFoundError || err instanceof CaseConflictError)) {
       await endClaim(cfg, caseId, claim.attemptId, { notSent: true }, log);
     }
     throw err;
@@ -172,8 +187,8 @@ async function sendFailed(
 }
 
 /** Records the sent email; if that is not possible now, hands it to the state machine to record. */
-async function recordSent(cfg: Config, sent: SentEmail, log: CaseLogger): Promise<CaseResult> {
-  const caseId = sent.result.caseId;
+async function recordSent(cfg: Config, sent: SentEmail, result: CaseResult, log: CaseLogger): Promise<CaseResult> {
+  const caseId = sent.caseId;
   let outcome: WriteOutcome;
   try {
     outcome = await cfg.table.recordSent(caseId, { ...sent, resends: Number(sent.emailAmbiguousResends) });
@@ -183,7 +198,7 @@ async function recordSent(cfg: Config, sent: SentEmail, log: CaseLogger): Promis
   }
   if (outcome.applied) {
     log.info('email sent', { messageId: sent.messageId });
-    return sent.result;
+    return result;
   }
   const current = outcome.current;
   if (current?.emailStatus === EmailStatus.SENT) {
@@ -208,7 +223,7 @@ export async function handler(event: unknown, context?: InvocationContext): Prom
   const sender = senderSettings(cfg.sender);
   const claim: Claim = { owner: executionId, attemptId: randomUUID(), now: new Date() };
 
-  const acquired = await acquire(cfg, c.caseId, claim, log);
+  const acquired = await acquire(cfg, c, claim, log);
   if (acquired.kind === 'alreadySent') {
     log.info('email already sent; nothing to do', { messageId: acquired.record.messageId });
     return resultFromRecord(acquired.record);
@@ -217,7 +232,8 @@ export async function handler(event: unknown, context?: InvocationContext): Prom
     log.warn('an earlier attempt ended without a known outcome; sending again (at-least-once, counted)');
   }
 
-  const email = composeCaseEmail(c, emailTemplates);
+  // The stored case, to its stored assignee: the input only named it (and matched it).
+  const email = composeCaseEmail(assignmentFromRecord(acquired.record), emailTemplates);
   let messageId: string;
   try {
     const out = await ses.send(
@@ -245,10 +261,10 @@ export async function handler(event: unknown, context?: InvocationContext): Prom
 
   const emailedAt = new Date().toISOString();
   return recordSent(cfg, {
+    caseId: c.caseId,
     messageId,
     attemptId: claim.attemptId,
     emailedAt,
     emailAmbiguousResends: String(resendsAfterPossibleSend(acquired.claimedFrom, acquired.resendsBefore)),
-    result: { caseId: c.caseId, employee: c.employee, messageId, assignedAt: c.assignedAt, emailedAt, ...(c.details ? { details: c.details } : {}) },
-  }, log);
+  }, resultFromRecord(acquired.record, { messageId, emailedAt }), log);
 }
