@@ -43,6 +43,7 @@ import { CreateTableCommand, DynamoDBClient, PutItemCommand, ScanCommand, Update
 import type { CfnTemplate, SynthesizedExample } from './example-app';
 import { hashedRandom, LambdaInvocation } from './fault-proxy';
 import { LocalAws } from './local-aws';
+import { nodeProcess, nodeRequire } from './node-realm';
 import { ACCOUNT, REGION, TemplateResolver } from './template-resolver';
 import { REQUEST_TIMEOUTS } from '../src/handlers/request-timeouts.lambda-shared';
 
@@ -81,7 +82,8 @@ type BoundTask = (input: Json, invocation: LambdaInvocation) => Promise<Json>;
 
 /**
  * Decides whether the Lambda service fails an invocation: returns the error name, or nothing.
- * A name prefixed `after:` fails it after the handler ran to completion (its answer is lost).
+ * A name prefixed `after:` fails it after the handler ran to completion, whether it returned or
+ * threw (its answer, result or error, is lost).
  * `invocation` says which execution and which attempt of the state it is (for seeded decisions
  * that do not depend on arrival order).
  */
@@ -258,8 +260,6 @@ function localLayers(template: CfnTemplate, assemblyDir: string): (value: string
 }
 
 let loads = 0;
-/** Where each loaded bundle finds its scaled timers. */
-const SCALED_TIMERS = '__supportCaseHarnessTimers';
 
 /**
  * The handlers' timers that bound real I/O: their SDK clients' connection and request timeouts
@@ -348,27 +348,26 @@ export interface BoundsFired {
  * seeded (see seededMath).
  */
 function loadFresh(file: string, clock: BundleClock): unknown {
-  const key = `${process.pid}-${++loads}`;
-  const copy = join(dirname(file), `index.load-${key}.js`);
-  const registry = ((globalThis as any)[SCALED_TIMERS] ??= {}) as Record<string, { setTimeout: typeof setTimeout; Math: Math }>;
+  const copy = join(dirname(file), `index.load-${process.pid}-${++loads}.js`);
   const onBoundFired = () => {
     clock.fired.requestTimeouts++;
   };
-  registry[key] = {
+  const own = {
     setTimeout: scaledSetTimeout(clock.timeScale, clock.allowanceMs, clock.ioBoundMs, onBoundFired),
     Math: seededMath(clock.randomSeed),
   };
-  // A module-level `var` shadows the global in the whole bundle; after a "use strict" directive, which must stay first.
-  const own = `globalThis[${JSON.stringify(SCALED_TIMERS)}][${JSON.stringify(key)}]`;
-  const prelude = `var setTimeout = ${own}.setTimeout, Math = ${own}.Math;`;
+  // The copy exports a function that runs the bundle with its own `setTimeout`, `Math` and
+  // `module`; a "use strict" directive stays first (of the function's body).
   const code = readFileSync(file, 'utf8');
   const directive = /^(["'])use strict\1;?/.exec(code)?.[0] ?? '';
-  writeFileSync(copy, `${directive}${prelude}${code.slice(directive.length)}`);
+  writeFileSync(copy, `module.exports = function (__own) {${directive}var setTimeout = __own.setTimeout, Math = __own.Math;`
+    + `var module = { exports: {} }, exports = module.exports;\n${code.slice(directive.length)}\nreturn module.exports;\n};\n`);
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(copy);
+    // Node's own loader, not a test runner's: the bundle runs in Node's realm (see node-realm.ts).
+    return (nodeRequire(copy) as (own: unknown) => unknown)(own);
   } finally {
     unlinkSync(copy);
+    if (nodeRequire.cache) delete nodeRequire.cache[copy];
   }
 }
 
@@ -487,7 +486,8 @@ function sandboxTimedOut(timeoutSeconds: number): Error {
 
 /** Lambda's view of a thrown error: `Error` is the error's name, `Cause` a JSON document. */
 function lambdaError(err: unknown): Error {
-  const e = err instanceof Error ? err : new Error(String(err));
+  // The bundles' errors come from Node's realm, which may not be this module's: no `instanceof`.
+  const e = err && typeof err === 'object' && 'name' in err && 'message' in err ? err as Error : new Error(String(err));
   const out = new Error(JSON.stringify({ errorType: e.name, errorMessage: e.message }));
   out.name = e.name;
   return out;
@@ -545,7 +545,9 @@ export class LocalWorkflow {
       assetFiles.set(id, require.resolve(join(assemblyDir, assetPath, resource.Properties.Handler.split('.')[0])));
       timeouts.set(id, Number(resource.Properties.Timeout ?? LAMBDA_DEFAULT_TIMEOUT_SECONDS));
     }
+    // The bundles run in Node's realm (see node-realm.ts), and read its environment.
     Object.assign(process.env, env);
+    Object.assign(nodeProcess.env, env);
     // Load each asset now, with the environment in place: a fresh module (and fresh SDK
     // clients, built with this run's endpoints) per LocalWorkflow, like a cold start.
     const functions = new Map<string, SandboxPool>();
@@ -640,6 +642,8 @@ export class LocalWorkflow {
           out = await Promise.race([invoked, timedOut]);
         } catch (err) {
           if (err === timeoutError || err === taskTimeoutError) throw err;
+          // Lambda can lose the answer of a failed invocation as well as a succeeded one's.
+          if (fault) throw serviceFault(fault.slice('after:'.length), 'after the handler failed');
           throw lambdaError(err);
         } finally {
           clearTimeout(timer);

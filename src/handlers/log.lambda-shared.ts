@@ -44,8 +44,16 @@ export function beginInvocation(context?: InvocationContext): Invocation {
   return { requestId: context?.awsRequestId, coldStart };
 }
 
+/** An error's name and message, and for an AWS SDK error its network code and HTTP status (when it has them). */
 function errorFields(err: unknown): Record<string, unknown> {
-  return err instanceof Error ? { errorName: err.name, errorMessage: err.message } : { error: String(err) };
+  if (!(err instanceof Error)) return { error: String(err) };
+  const { code, $metadata } = err as { code?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  return {
+    errorName: err.name,
+    errorMessage: err.message,
+    ...(typeof code === 'string' ? { errorCode: code } : {}),
+    ...(typeof $metadata?.httpStatusCode === 'number' ? { httpStatusCode: $metadata.httpStatusCode } : {}),
+  };
 }
 
 function threshold(): number {

@@ -2,7 +2,8 @@
  * Model-based test of the email protocol (issue 8): random sequences of per-request faults —
  * lost SES answers, SES throttles, 5xx and rejections, DynamoDB 5xx, throttles, resets and lost
  * write answers, requests carried out but never answered (the handler's request timeout ends
- * them), Lambda faults before or after a handler ran (lost answer, killed function) and
+ * them), answers cut mid-body (a request carried out, or refused, whose answer breaks off), Lambda
+ * faults before or after a handler ran (lost answer of a succeeded or failed invocation, killed function) and
  * a second execution of the same case starting at any point — run through the synthesized
  * workflow and the bundled handlers against the local servers, in scaled (not zeroed) time.
  *
@@ -53,20 +54,21 @@ const dynamodbFault = fc.record({
   service: fc.constant<Service>('dynamodb'),
   operation: fc.constantFrom('PutItem', 'UpdateItem', 'GetItem'),
   skip: fc.nat(4),
-  kind: fc.constantFrom('server-error', 'throttle', 'reset', 'lost-answer', 'no-answer'),
+  kind: fc.constantFrom('server-error', 'throttle', 'reset', 'lost-answer', 'no-answer', 'cut-answer', 'cut-refusal'),
   count: fc.integer({ min: 1, max: 4 }),
 });
 const sesFault = fc.record({
   service: fc.constant<Service>('ses'),
   operation: fc.constant('SendEmail'),
   skip: fc.nat(2),
-  kind: fc.constantFrom('lost-answer', 'lost-answer', 'no-answer', 'throttle', 'server-error', 'reset', 'reject'),
+  kind: fc.constantFrom('lost-answer', 'lost-answer', 'no-answer', 'throttle', 'server-error', 'reset', 'reject', 'cut-answer', 'cut-refusal'),
   count: fc.integer({ min: 1, max: 3 }),
 });
 const lambdaFault = fc.record({
   state: fc.constantFrom('Open Case', 'Assign Case', 'Send Email', 'Send Email'),
   attempt: fc.integer({ min: 1, max: 4 }),
-  fault: fc.constantFrom('Lambda.ServiceException', 'after:Lambda.ServiceException', 'after:Lambda.Unknown'),
+  // `after:` faults lose the answer of a succeeded or a failed invocation alike.
+  fault: fc.constantFrom('Lambda.ServiceException', 'after:Lambda.ServiceException', 'after:Lambda.ClientExecutionTimeoutException', 'after:Lambda.Unknown'),
 });
 const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   requests: fc.array(fc.oneof(dynamodbFault, sesFault, sesFault), { maxLength: 5 }),
