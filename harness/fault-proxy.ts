@@ -214,7 +214,9 @@ function answerWithError(service: Service, kind: 'throttle' | 'server-error' | '
  * Sends the status line, the headers (with the whole body's length) and half the body, then
  * resets the connection: an answer cut mid-body.
  */
-function answerCut(req: IncomingMessage, res: ServerResponse, status: number, headers: http.IncomingHttpHeaders | http.OutgoingHttpHeaders, body: Buffer): void {
+function answerCut(
+  req: IncomingMessage, res: ServerResponse, status: number, headers: http.IncomingHttpHeaders | http.OutgoingHttpHeaders, body: Buffer,
+): void {
   const { 'transfer-encoding': _chunked, 'content-length': _length, ...rest } = headers as Record<string, unknown>;
   res.writeHead(status, { ...rest, 'content-length': String(body.length) } as http.OutgoingHttpHeaders);
   res.write(body.subarray(0, Math.max(1, Math.floor(body.length / 2))), () => req.socket.destroy());

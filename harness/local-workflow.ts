@@ -76,7 +76,7 @@ interface LocalExecution {
 const DYNAMODB_UPDATE_ITEM = 'arn:aws:states:::dynamodb:updateItem';
 
 type Json = any;
-type TaskHandler = (input: Json, context?: { awsRequestId: string }) => Promise<Json>;
+type TaskHandler = (input: Json, context?: { awsRequestId: string; getRemainingTimeInMillis(): number }) => Promise<Json>;
 /** A bound Task: its input, and which execution and which attempt of the state this is. */
 type BoundTask = (input: Json, invocation: LambdaInvocation) => Promise<Json>;
 
@@ -631,7 +631,10 @@ export class LocalWorkflow {
         });
         try {
           // Lambda hands the handler a JSON copy and returns a JSON copy.
-          const invoked = sandboxes.run(sandbox, () => handler(JSON.parse(JSON.stringify(input ?? null)), { awsRequestId: randomUUID() }));
+          // Lambda's context: the time left, in AWS time, before this invocation is stopped.
+          const stopsAt = Date.now() + (timeoutSeconds * 1000) / timeScale + allowanceMs;
+          const context = { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => Math.max(0, (stopsAt - Date.now()) * timeScale) };
+          const invoked = sandboxes.run(sandbox, () => handler(JSON.parse(JSON.stringify(input ?? null)), context));
           running.add(invoked);
           // The environment is free again once its handler is over (a stopped one finishes its requests in flight first).
           const forget = () => {

@@ -38,12 +38,13 @@ export function caseTableName(): string {
 export type WriteOutcome = { readonly applied: true; readonly old?: CaseRecord } | { readonly applied: false; readonly current?: CaseRecord };
 
 export class CaseTable {
-  constructor(private readonly tableName: string) {}
+  /** `abortSignal`: the invocation's deadline (see deadline.lambda-shared.ts), bounding every request. */
+  constructor(private readonly tableName: string, private readonly abortSignal?: AbortSignal) {}
 
   /** The case record (consistent read), or undefined when the case has none. */
   async get(caseId: string): Promise<CaseRecord | undefined> {
     try {
-      const { Item } = await dynamodb.send(new GetItemCommand({ TableName: this.tableName, Key: key(caseId), ConsistentRead: true }));
+      const { Item } = await dynamodb.send(new GetItemCommand({ TableName: this.tableName, Key: key(caseId), ConsistentRead: true }), this.options());
       return Item ? parseCaseRecord(caseId, Item) : undefined;
     } catch (err) {
       return rethrowAwsError(err, 'reading the case record');
@@ -58,7 +59,7 @@ export class CaseTable {
       ConditionExpression: 'attribute_not_exists(#pk)',
       ExpressionAttributeNames: { '#pk': CASE_TABLE_PARTITION_KEY },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    })));
+    }), this.options()));
   }
 
   /**
@@ -136,7 +137,11 @@ export class CaseTable {
       Key: key(caseId),
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       ...input,
-    })));
+    }), this.options()));
+  }
+
+  private options(): { abortSignal?: AbortSignal } {
+    return this.abortSignal ? { abortSignal: this.abortSignal } : {};
   }
 
   private async conditional(caseId: string, what: string, write: () => Promise<{ Attributes?: Item }>): Promise<WriteOutcome> {

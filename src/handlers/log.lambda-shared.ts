@@ -23,6 +23,8 @@ export interface CaseLogger {
 /** The part of Lambda's context object the logs use. */
 export interface InvocationContext {
   readonly awsRequestId?: string;
+  /** Lambda's: milliseconds left before the invocation is stopped (see deadline.lambda-shared.ts). */
+  getRemainingTimeInMillis?(): number;
 }
 
 /** One invocation of a handler: its request id and whether it is the first of this instance. */
