@@ -94,33 +94,11 @@ export const DEFAULT_TIME_SCALE = 20;
 /** Default real time added to each scaled bound on a handler's work (see the module's doc). */
 export const DEFAULT_REAL_TIME_ALLOWANCE_MS = 1000;
 /**
- * Default number of function invocations running at once. On AWS every concurrent invocation has
- * a sandbox (and CPU) of its own; here they share this process's CPU, so a burst of thousands of
- * executions would make every invocation slow and time out. Invocations beyond this wait for a
- * slot first, and a function's timeout counts from the moment it gets one (a Task's timeout,
- * enforced by the runner, still counts the wait).
+ * Lambda's default account concurrency (per Region): invocations beyond it are throttled
+ * (`Lambda.TooManyRequestsException`, which the state machine retries), never queued
+ * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html).
  */
-export const DEFAULT_MAX_CONCURRENT_INVOCATIONS = 25;
-
-/** A counting semaphore. */
-function slots(size: number): { acquire(): Promise<void>; release(): void } {
-  let free = size;
-  const waiting: Array<() => void> = [];
-  return {
-    acquire: () => {
-      if (free > 0) {
-        free--;
-        return Promise.resolve();
-      }
-      return new Promise<void>((resolve) => waiting.push(resolve));
-    },
-    release: () => {
-      const next = waiting.shift();
-      if (next) next();
-      else free++;
-    },
-  };
-}
+export const DEFAULT_ACCOUNT_CONCURRENCY = 1000;
 
 /**
  * Environment variables holding durations in seconds that the construct passes to its
@@ -179,6 +157,12 @@ function guardRequestsOfStoppedSandboxes(): void {
   syncBuiltinESMExports();
 }
 
+/**
+ * Share of the real-time allowance kept out of the time a handler is told it has left (see
+ * `getRemainingTimeInMillis` below): real time for the work a handler does after its deadline.
+ */
+export const DEADLINE_RESERVE_SHARE = 0.25;
+
 /** Lambda's default function timeout, when the template gives none. */
 const LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3;
 /** Step Functions' Task timeout when the definition gives none (99999999 s). */
@@ -205,8 +189,13 @@ export interface LocalWorkflowOptions {
    * Default DEFAULT_REAL_TIME_ALLOWANCE_MS.
    */
   readonly realTimeAllowanceMs?: number;
-  /** Function invocations running at once (see DEFAULT_MAX_CONCURRENT_INVOCATIONS). */
-  readonly maxConcurrentInvocations?: number;
+  /**
+   * Function invocations that may run at once, as the account's concurrency on Lambda: each runs
+   * at once in an instance of its own; one more is throttled (`Lambda.TooManyRequestsException`).
+   * Default DEFAULT_ACCOUNT_CONCURRENCY. (A machine that cannot keep up is given a slower
+   * `timeScale`, not a queue.)
+   */
+  readonly accountConcurrency?: number;
   /**
    * Seed of the randomness that decides timing: the runner's retry jitter (JitterStrategy FULL),
    * each jittered wait then a hash of (seed, execution, state, retrier, n-th use), and the
@@ -559,7 +548,8 @@ export class LocalWorkflow {
     const handlers: Record<string, BoundTask> = {};
     /** Lambda Tasks whose timeout the binding enforces (see below). */
     const slotTimedTasks = new Set<string>();
-    const invocationSlots = slots(options.maxConcurrentInvocations ?? DEFAULT_MAX_CONCURRENT_INVOCATIONS);
+    const accountConcurrency = options.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY;
+    let invocationsRunning = 0;
     /** Invocations still running, including stopped ones finishing their requests in flight. */
     const running = new Set<Promise<unknown>>();
     /** Per state, which retriers jitter (JitterStrategy FULL): the ones whose jitter can be seeded. */
@@ -587,8 +577,7 @@ export class LocalWorkflow {
       const fn = fnId && functions.get(fnId);
       if (!fn) throw new Error(`state ${stateName}: no local binding for ${state.Resource}`);
       const timeoutSeconds = timeouts.get(fnId)!;
-      // The Task's own timeout, counted here from the moment the invocation gets a slot (the
-      // runner's would count the wait for one); the runner is given no timeout for this Task.
+      // The Task's own timeout, enforced here with the function's (the runner is given none for this Task).
       const taskTimeoutMs = state.TimeoutSecondsPath === undefined
         ? Math.min(((state.TimeoutSeconds ?? TASK_DEFAULT_TIMEOUT_SECONDS) * 1000) / timeScale + allowanceMs, MAX_TIMER_SECONDS * 1000)
         : undefined;
@@ -602,12 +591,15 @@ export class LocalWorkflow {
         // invocation fails with Sandbox.Timedout and a late result is discarded. (Locally the
         // handler cannot be frozen, so its remaining requests still go out; on AWS the ones
         // already in flight would.)
-        await invocationSlots.acquire();
+        if (invocationsRunning >= accountConcurrency) {
+          throw serviceFault('Lambda.TooManyRequestsException', `(account concurrency ${accountConcurrency} in use)`);
+        }
+        invocationsRunning++;
         // A cold start, if there is one, happens before the timeout's clock starts (see sandboxPool).
         const handler = fn.take();
         let released = false;
         const release = () => {
-          if (!released) invocationSlots.release();
+          if (!released) invocationsRunning--;
           released = true;
         };
         let timer: NodeJS.Timeout | undefined;
@@ -631,9 +623,12 @@ export class LocalWorkflow {
         });
         try {
           // Lambda hands the handler a JSON copy and returns a JSON copy.
-          // Lambda's context: the time left, in AWS time, before this invocation is stopped.
+          // Lambda's context: the time left, in AWS time, before this invocation is stopped. A
+          // handler keeps a margin of it to end its work and say what it did; that work is real
+          // work (unscalable), so a share of the allowance is reserved for it in real time.
           const stopsAt = Date.now() + (timeoutSeconds * 1000) / timeScale + allowanceMs;
-          const context = { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => Math.max(0, (stopsAt - Date.now()) * timeScale) };
+          const remaining = () => Math.max(0, (stopsAt - allowanceMs * DEADLINE_RESERVE_SHARE - Date.now()) * timeScale);
+          const context = { awsRequestId: randomUUID(), getRemainingTimeInMillis: remaining };
           const invoked = sandboxes.run(sandbox, () => handler(JSON.parse(JSON.stringify(input ?? null)), context));
           running.add(invoked);
           // The environment is free again once its handler is over (a stopped one finishes its requests in flight first).

@@ -172,8 +172,10 @@ export interface SupportCaseWorkflowProps {
    * set this above that for the largest burst you expect (10,000 cases at 1 email/s need about
    * 2 h 47 min). Throttled sends are retried with full jitter and a backoff capped at 5 seconds,
    * so waiting executions keep SES busy without a stampede. The worst case of the retries is
-   * twice this, and must fit in `executionTimeout`. SES's daily quota is not waited for: it
-   * fails at once with `DailyQuotaExceeded`.
+   * twice this, and must fit in `executionTimeout`. Every retry writes events to a Standard
+   * execution's history, capped by Step Functions at 25,000: synth refuses a patience whose worst
+   * case passes 20,000 (about 4 h 30 min with the other retries as they are). SES's daily quota is
+   * not waited for: it fails at once with `DailyQuotaExceeded`.
    *
    * @default Duration.hours(3) for Standard, Duration.seconds(90) for Express
    */

@@ -88,13 +88,17 @@ export class CaseTable {
   async takeOverEmail(caseId: string, abandonedAttemptId: string, claim: Claim, resends: number): Promise<WriteOutcome> {
     return this.update(caseId, 'taking over the email claim', {
       UpdateExpression: 'SET emailClaimedFrom = :uncertain, emailStatus = :sending, emailOwner = :owner, emailAttemptId = :attempt,'
-        + ' emailClaimedAt = :now, updatedAt = :now, emailAmbiguousResends = :resends',
+        + ' emailClaimedAt = :now, updatedAt = :now, emailAmbiguousResends = :resends,'
+        // How often the case's claim was taken over (for people and for the demo's summary).
+        + ' emailTakeovers = if_not_exists(emailTakeovers, :zero) + :one',
       ConditionExpression: 'emailStatus = :sending AND emailAttemptId = :abandoned',
       ExpressionAttributeValues: {
         ...claimValues(claim),
         ':uncertain': { S: EmailStatus.UNCERTAIN },
         ':abandoned': { S: abandonedAttemptId },
         ':resends': { N: String(resends) },
+        ':zero': { N: '0' },
+        ':one': { N: '1' },
       },
     });
   }
