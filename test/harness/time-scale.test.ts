@@ -112,11 +112,28 @@ afterEach(async () => {
 interface MoreOptions {
   readonly jitterSeed?: number;
   readonly initBusyMs?: number;
+  readonly accountConcurrency?: number;
 }
 const create = (def: object, timeScale: number, lambdaFaults?: LambdaFaultInjector, realTimeAllowanceMs = 0, more: MoreOptions = {}) =>
   LocalWorkflow.create({
-    synthesized: example(def, dir, more.initBusyMs), aws, timeScale, lambdaFaults, realTimeAllowanceMs, jitterSeed: more.jitterSeed,
+    synthesized: example(def, dir, more.initBusyMs),
+    aws,
+    timeScale,
+    lambdaFaults,
+    realTimeAllowanceMs,
+    jitterSeed: more.jitterSeed,
+    accountConcurrency: more.accountConcurrency,
   });
+
+test('concurrency as on Lambda: every invocation runs at once in its own instance, up to the account concurrency; one more is throttled, none queued', async () => {
+  const workflow = await create(definition(), 20, undefined, 1000, { accountConcurrency: 30 });
+  // 40 executions at once, each invocation 2 s of AWS time (100 ms real).
+  const outcomes = await Promise.all(Array.from({ length: 40 }, () => workflow.run({ sleepSeconds: 2 })));
+  expect(outcomes.map((o) => o.error ?? o.status).sort()).toEqual([...Array(10).fill('WorkFailed'), ...Array(30).fill('SUCCEEDED')].sort());
+  const records = await workflow.records();
+  expect(records).toEqual([expect.objectContaining({ failed: { S: 'Lambda.TooManyRequestsException' } })]);
+  expect(outcomes.filter((o) => o.status === 'FAILED')).toHaveLength(10);
+});
 
 test('scaleDefinition divides every duration, keeps backoff rates and jitter, fills AWS defaults', () => {
   const def = {
