@@ -87,9 +87,10 @@ function captureTakeovers(): { takeovers: Map<string, number>; unknownSends: Map
       const text = String(chunk);
       if (text.startsWith('{')) { // the handlers' JSON lines: read, not shown
         for (const line of text.split('\n')) {
-          // A send the invocation's deadline aborted: SES may not have seen it, the handler cannot know.
-          const aborted = line.includes('SES gave no definite answer') && line.includes('"errorName":"AbortError"');
-          const counter = line.includes('taking over an email claim') ? takeovers : aborted ? unknownSends : undefined;
+          // A send given up with no answer at all (no HTTP status: the invocation's deadline, a
+          // request timeout of a loaded machine): SES may not have seen it, the handler cannot know.
+          const unanswered = line.includes('SES gave no definite answer') && !line.includes('"httpStatusCode"');
+          const counter = line.includes('taking over an email claim') ? takeovers : unanswered ? unknownSends : undefined;
           if (!counter) continue;
           const caseId = JSON.parse(line).caseId as string;
           counter.set(caseId, (counter.get(caseId) ?? 0) + 1);
@@ -165,8 +166,8 @@ async function runModel(workflowType: sfn.StateMachineType, runs: number, seed: 
       if (sent.length > 1 + counted) problems.push(`${sent.length} emails but ${counted} counted resends`);
       // Possible emails: SendEmail requests SES did not surely refuse (sent, or no definite answer:
       // whether injected or a request timeout of a loaded machine); or, as the handler saw them,
-      // the emails sent and the sends the invocation's deadline aborted (possibly before SES had
-      // all of the request: SES never saw it, the handler cannot know). Only a takeover of a claim whose attempt died before sending can
+      // the emails sent and the sends given up with no answer (possibly before SES had all of the
+      // request: SES never saw it, the handler cannot know). Only a takeover of a claim whose attempt died before sending can
       // count one more (the README's one over-count).
       const ses = run.proxies.ses!.perCase(caseId).SendEmail ?? { requests: 0, refused: 0 };
       const possible = Math.max(ses.requests - ses.refused, sent.length + (capture.unknownSends.get(caseId) ?? 0));
