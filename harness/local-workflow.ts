@@ -534,8 +534,10 @@ export class LocalWorkflow {
       assetFiles.set(id, require.resolve(join(assemblyDir, assetPath, resource.Properties.Handler.split('.')[0])));
       timeouts.set(id, Number(resource.Properties.Timeout ?? LAMBDA_DEFAULT_TIMEOUT_SECONDS));
     }
-    // The bundles run in Node's realm (see node-realm.ts), and read its environment.
+    // The bundles run in Node's realm (see node-realm.ts), and read its environment (under a
+    // test runner, not the test's copy): `restoreEnvironment` gives it back as it was.
     Object.assign(process.env, env);
+    const previousEnv = Object.fromEntries(Object.keys(env).map((k) => [k, nodeProcess.env[k]]));
     Object.assign(nodeProcess.env, env);
     // Load each asset now, with the environment in place: a fresh module (and fresh SDK
     // clients, built with this run's endpoints) per LocalWorkflow, like a cold start.
@@ -664,7 +666,7 @@ export class LocalWorkflow {
     const machine = new StateMachine(scaled, { validationOptions: { noValidate: true } });
     return new LocalWorkflow(
       definition, machine, handlers, fullJitter, options.jitterSeed, timeScale, directClient, caseTable, tables, resolver.physicalName(smId),
-      running, fired,
+      running, fired, previousEnv,
     );
   }
 
@@ -689,6 +691,8 @@ export class LocalWorkflow {
     private readonly running: ReadonlySet<Promise<unknown>>,
     /** Bounds on real work that fired so far (see BoundsFired). */
     public readonly boundsFired: Readonly<BoundsFired>,
+    /** The values the run's environment replaced in Node's own `process.env`. */
+    private readonly previousEnv: Record<string, string | undefined>,
   ) {}
 
   /**
@@ -699,6 +703,17 @@ export class LocalWorkflow {
     const deadline = Date.now() + maxMs;
     while (this.running.size > 0 && Date.now() < deadline) {
       await Promise.race([Promise.allSettled([...this.running]), new Promise((resolve) => setTimeout(resolve, 100))]);
+    }
+  }
+
+  /**
+   * Gives Node's own environment back as it was before this workflow (the bundles read it):
+   * under a test runner, later test files of the same worker would otherwise inherit it.
+   */
+  restoreEnvironment(): void {
+    for (const [k, v] of Object.entries(this.previousEnv)) {
+      if (v === undefined) delete nodeProcess.env[k];
+      else nodeProcess.env[k] = v;
     }
   }
 

@@ -104,7 +104,10 @@ beforeEach(async () => {
   aws = await startLocalAws();
   dir = mkdtempSync(join(tmpdir(), 'time-scale-'));
 });
+/** Workflows created by a test: their environment is given back after it (see restoreEnvironment). */
+const created: LocalWorkflow[] = [];
 afterEach(async () => {
+  created.splice(0).forEach((w) => w.restoreEnvironment());
   await aws.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -114,8 +117,8 @@ interface MoreOptions {
   readonly initBusyMs?: number;
   readonly accountConcurrency?: number;
 }
-const create = (def: object, timeScale: number, lambdaFaults?: LambdaFaultInjector, realTimeAllowanceMs = 0, more: MoreOptions = {}) =>
-  LocalWorkflow.create({
+const create = async (def: object, timeScale: number, lambdaFaults?: LambdaFaultInjector, realTimeAllowanceMs = 0, more: MoreOptions = {}) => {
+  const workflow = await LocalWorkflow.create({
     synthesized: example(def, dir, more.initBusyMs),
     aws,
     timeScale,
@@ -124,6 +127,9 @@ const create = (def: object, timeScale: number, lambdaFaults?: LambdaFaultInject
     jitterSeed: more.jitterSeed,
     accountConcurrency: more.accountConcurrency,
   });
+  created.push(workflow);
+  return workflow;
+};
 
 test('concurrency as on Lambda: every invocation runs at once in its own instance, up to the account concurrency; one more is throttled, none queued', async () => {
   const workflow = await create(definition(), 20, undefined, 1000, { accountConcurrency: 30 });
