@@ -19,7 +19,7 @@ import {
 import { parseCaseRecord, toItem } from './case-logic.lambda-shared';
 import { ConfigurationError, rethrowAwsError } from './errors.lambda-shared';
 import { REQUEST_TIMEOUTS } from './request-timeouts.lambda-shared';
-import { CASE_TABLE_PARTITION_KEY, CaseRecord, CaseStatus, EmailStatus, ENV, RECORD_SENT } from '../shared/contract';
+import { CASE_TABLE_PARTITION_KEY, CaseRecord, CaseStatus, EmailStatus, EmailStatusValue, ENV, RECORD_SENT } from '../shared/contract';
 
 
 /** One client per function instance (module scope: created at cold start, reused). */
@@ -83,18 +83,21 @@ export class CaseTable {
 
   /**
    * Takes over the claim of an attempt that is over (lease run out). That attempt may have sent
-   * the email, so the new claim replaces UNCERTAIN, and the counted resends become `resends`.
+   * the email, so the new claim replaces UNCERTAIN (or `claimedFrom`, when it surely did not
+   * send), and the counted resends become `resends`.
    */
-  async takeOverEmail(caseId: string, abandonedAttemptId: string, claim: Claim, resends: number): Promise<WriteOutcome> {
+  async takeOverEmail(
+    caseId: string, abandonedAttemptId: string, claim: Claim, resends: number, claimedFrom: EmailStatusValue = EmailStatus.UNCERTAIN,
+  ): Promise<WriteOutcome> {
     return this.update(caseId, 'taking over the email claim', {
-      UpdateExpression: 'SET emailClaimedFrom = :uncertain, emailStatus = :sending, emailOwner = :owner, emailAttemptId = :attempt,'
+      UpdateExpression: 'SET emailClaimedFrom = :claimedFrom, emailStatus = :sending, emailOwner = :owner, emailAttemptId = :attempt,'
         + ' emailClaimedAt = :now, updatedAt = :now, emailAmbiguousResends = :resends,'
         // How often the case's claim was taken over (for people and for the demo's summary).
         + ' emailTakeovers = if_not_exists(emailTakeovers, :zero) + :one',
       ConditionExpression: 'emailStatus = :sending AND emailAttemptId = :abandoned',
       ExpressionAttributeValues: {
         ...claimValues(claim),
-        ':uncertain': { S: EmailStatus.UNCERTAIN },
+        ':claimedFrom': { S: claimedFrom },
         ':abandoned': { S: abandonedAttemptId },
         ':resends': { N: String(resends) },
         ':zero': { N: '0' },

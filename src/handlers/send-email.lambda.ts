@@ -124,11 +124,16 @@ async function acquire(cfg: Config, caseId: string, claim: Claim, log: CaseLogge
         outcome = await cfg.table.claimEmail(caseId, claim);
         continue;
       }
-      // Abandoned: its attempt may have sent the email, which counts as a possible send.
-      const resends = resendsAfterPossibleSend(claimedFromOf(record), record.emailAmbiguousResends ?? 0);
-      log.warn('taking over an email claim whose lease ran out; its attempt may have sent the email', { abandonedOwner: record.emailOwner });
-      outcome = await cfg.table.takeOverEmail(caseId, record.emailAttemptId!, claim, resends);
-      if (outcome.applied) return { kind: 'held', claimedFrom: EmailStatus.UNCERTAIN, resendsBefore: resends };
+      // Abandoned: its attempt may have sent the email, which counts as a possible send; unless
+      // it ran in this instance and surely sent nothing (its release failed).
+      const before = record.emailAmbiguousResends ?? 0;
+      const sentNothing = record.emailAttemptId !== undefined && attemptsThatSentNothing.has(record.emailAttemptId);
+      const claimedFrom = sentNothing ? claimedFromOf(record) : EmailStatus.UNCERTAIN;
+      const resends = sentNothing ? before : resendsAfterPossibleSend(claimedFromOf(record), before);
+      log.warn(sentNothing ? 'reclaiming the email claim of an earlier attempt in this instance, which sent nothing'
+        : 'taking over an email claim whose lease ran out; its attempt may have sent the email', { abandonedOwner: record.emailOwner });
+      outcome = await cfg.table.takeOverEmail(caseId, record.emailAttemptId!, claim, resends, claimedFrom);
+      if (outcome.applied) return { kind: 'held', claimedFrom, resendsBefore: resends };
     }
   } catch (err) {
     // A failed write may still have written our claim (lost answers): give it back now rather
@@ -139,6 +144,14 @@ async function acquire(cfg: Config, caseId: string, claim: Claim, log: CaseLogge
     throw err;
   }
 }
+
+/**
+ * Attempts of this instance that surely sent nothing but could not release their claim: the
+ * next attempt, if it runs here, takes such a claim over without counting a possible email.
+ * (Memory of this instance only: elsewhere, a takeover counts one, to be safe.) Bounded.
+ */
+const attemptsThatSentNothing = new Set<string>();
+const SENT_NOTHING_MEMORY = 1000;
 
 /** Rounds of a claim's release (each one the SDK's attempts), while the deadline leaves time for one more. */
 const END_CLAIM_ROUNDS = 3;
@@ -155,6 +168,10 @@ async function endClaim(cfg: Config, caseId: string, attemptId: string, outcome:
       return;
     } catch (err) {
       if (round < END_CLAIM_ROUNDS && cfg.deadline.allows(REQUEST_TIMEOUTS.requestTimeout)) continue;
+      if ('notSent' in outcome) {
+        if (attemptsThatSentNothing.size >= SENT_NOTHING_MEMORY) attemptsThatSentNothing.clear();
+        attemptsThatSentNothing.add(attemptId);
+      }
       log.warn('could not end the email claim; it is taken over once this attempt is surely over', { err });
       return;
     }

@@ -54,4 +54,7 @@ test('a release that cannot be made: the same execution\'s next attempt takes it
   // out the 81 s lease would take three.
   expect(outcome.retriesByState['Send Email']).toBe(2);
   expect(await run.aws.emails()).toHaveLength(1);
+  // The earlier attempt surely sent nothing (SES throttled it), and the retry ran in the same
+  // instance, which remembers that: no possible email is counted.
+  expect(Number((await run.workflow.records())[0].emailAmbiguousResends?.N ?? 0)).toBe(0);
 }));
