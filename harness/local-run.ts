@@ -159,6 +159,7 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
       await workflow.settle();
       await Promise.all([dynamodb?.stop(), ses?.stop()]);
       await aws.stop();
+      workflow.restoreEnvironment();
       // A cloud assembly this run synthesized itself is a temporary folder: remove it.
       if (ownSynth) rmSync(synthesized.assemblyDir, { recursive: true, force: true });
     },

@@ -45,6 +45,7 @@ import { EVENTS_PER_TASK_ATTEMPT, ExecutionHistory, HISTORY_LIMIT_ERROR, STANDAR
 import { hashedRandom, LambdaInvocation } from './fault-proxy';
 import { LambdaLogs } from './lambda-logs';
 import { LocalAws } from './local-aws';
+import { nodeProcess, nodeRequire } from './node-realm';
 import { ACCOUNT, REGION, TemplateResolver } from './template-resolver';
 import { REQUEST_TIMEOUTS } from '../src/handlers/request-timeouts.lambda-shared';
 
@@ -78,13 +79,14 @@ interface LocalExecution {
 const DYNAMODB_UPDATE_ITEM = 'arn:aws:states:::dynamodb:updateItem';
 
 type Json = any;
-type TaskHandler = (input: Json, context?: { awsRequestId: string }) => Promise<Json>;
+type TaskHandler = (input: Json, context?: { awsRequestId: string; getRemainingTimeInMillis(): number }) => Promise<Json>;
 /** A bound Task: its input, and which execution and which attempt of the state this is. */
 type BoundTask = (input: Json, invocation: LambdaInvocation) => Promise<Json>;
 
 /**
  * Decides whether the Lambda service fails an invocation: returns the error name, or nothing.
- * A name prefixed `after:` fails it after the handler ran to completion (its answer is lost).
+ * A name prefixed `after:` fails it after the handler ran to completion, whether it returned or
+ * threw (its answer, result or error, is lost).
  * `invocation` says which execution and which attempt of the state it is (for seeded decisions
  * that do not depend on arrival order).
  */
@@ -95,33 +97,11 @@ export const DEFAULT_TIME_SCALE = 20;
 /** Default real time added to each scaled bound on a handler's work (see the module's doc). */
 export const DEFAULT_REAL_TIME_ALLOWANCE_MS = 1000;
 /**
- * Default number of function invocations running at once. On AWS every concurrent invocation has
- * a sandbox (and CPU) of its own; here they share this process's CPU, so a burst of thousands of
- * executions would make every invocation slow and time out. Invocations beyond this wait for a
- * slot first, and a function's timeout counts from the moment it gets one (a Task's timeout,
- * enforced by the runner, still counts the wait).
+ * Lambda's default account concurrency (per Region): invocations beyond it are throttled
+ * (`Lambda.TooManyRequestsException`, which the state machine retries), never queued
+ * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html).
  */
-export const DEFAULT_MAX_CONCURRENT_INVOCATIONS = 25;
-
-/** A counting semaphore. */
-function slots(size: number): { acquire(): Promise<void>; release(): void } {
-  let free = size;
-  const waiting: Array<() => void> = [];
-  return {
-    acquire: () => {
-      if (free > 0) {
-        free--;
-        return Promise.resolve();
-      }
-      return new Promise<void>((resolve) => waiting.push(resolve));
-    },
-    release: () => {
-      const next = waiting.shift();
-      if (next) next();
-      else free++;
-    },
-  };
-}
+export const DEFAULT_ACCOUNT_CONCURRENCY = 1000;
 
 /**
  * Environment variables holding durations in seconds that the construct passes to its
@@ -202,6 +182,11 @@ function routeOutputOfSandboxes(): void {
     }) as typeof stream.write;
   }
 }
+/**
+ * Share of the real-time allowance kept out of the time a handler is told it has left (see
+ * `getRemainingTimeInMillis` below): real time for the work a handler does after its deadline.
+ */
+export const DEADLINE_RESERVE_SHARE = 0.25;
 
 /** Lambda's default function timeout, when the template gives none. */
 const LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3;
@@ -242,8 +227,13 @@ export interface LocalWorkflowOptions {
    * Default DEFAULT_REAL_TIME_ALLOWANCE_MS.
    */
   readonly realTimeAllowanceMs?: number;
-  /** Function invocations running at once (see DEFAULT_MAX_CONCURRENT_INVOCATIONS). */
-  readonly maxConcurrentInvocations?: number;
+  /**
+   * Function invocations that may run at once, as the account's concurrency on Lambda: each runs
+   * at once in an instance of its own; one more is throttled (`Lambda.TooManyRequestsException`).
+   * Default DEFAULT_ACCOUNT_CONCURRENCY. (A machine that cannot keep up is given a slower
+   * `timeScale`, not a queue.)
+   */
+  readonly accountConcurrency?: number;
   /**
    * Seed of the randomness that decides timing: the runner's retry jitter (JitterStrategy FULL),
    * each jittered wait then a hash of (seed, execution, state, retrier, n-th use), and the
@@ -299,8 +289,6 @@ function localLayers(template: CfnTemplate, assemblyDir: string): (value: string
 }
 
 let loads = 0;
-/** Where each loaded bundle finds its scaled timers. */
-const SCALED_TIMERS = '__supportCaseHarnessTimers';
 
 /**
  * The handlers' timers that bound real I/O: their SDK clients' connection and request timeouts
@@ -389,27 +377,26 @@ export interface BoundsFired {
  * seeded (see seededMath).
  */
 function loadFresh(file: string, clock: BundleClock): unknown {
-  const key = `${process.pid}-${++loads}`;
-  const copy = join(dirname(file), `index.load-${key}.js`);
-  const registry = ((globalThis as any)[SCALED_TIMERS] ??= {}) as Record<string, { setTimeout: typeof setTimeout; Math: Math }>;
+  const copy = join(dirname(file), `index.load-${process.pid}-${++loads}.js`);
   const onBoundFired = () => {
     clock.fired.requestTimeouts++;
   };
-  registry[key] = {
+  const own = {
     setTimeout: scaledSetTimeout(clock.timeScale, clock.allowanceMs, clock.ioBoundMs, onBoundFired),
     Math: seededMath(clock.randomSeed),
   };
-  // A module-level `var` shadows the global in the whole bundle; after a "use strict" directive, which must stay first.
-  const own = `globalThis[${JSON.stringify(SCALED_TIMERS)}][${JSON.stringify(key)}]`;
-  const prelude = `var setTimeout = ${own}.setTimeout, Math = ${own}.Math;`;
+  // The copy exports a function that runs the bundle with its own `setTimeout`, `Math` and
+  // `module`; a "use strict" directive stays first (of the function's body).
   const code = readFileSync(file, 'utf8');
   const directive = /^(["'])use strict\1;?/.exec(code)?.[0] ?? '';
-  writeFileSync(copy, `${directive}${prelude}${code.slice(directive.length)}`);
+  writeFileSync(copy, `module.exports = function (__own) {${directive}var setTimeout = __own.setTimeout, Math = __own.Math;`
+    + `var module = { exports: {} }, exports = module.exports;\n${code.slice(directive.length)}\nreturn module.exports;\n};\n`);
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(copy);
+    // Node's own loader, not a test runner's: the bundle runs in Node's realm (see node-realm.ts).
+    return (nodeRequire(copy) as (own: unknown) => unknown)(own);
   } finally {
     unlinkSync(copy);
+    if (nodeRequire.cache) delete nodeRequire.cache[copy];
   }
 }
 
@@ -528,7 +515,8 @@ function sandboxTimedOut(timeoutSeconds: number): Error {
 
 /** Lambda's view of a thrown error: `Error` is the error's name, `Cause` a JSON document. */
 function lambdaError(err: unknown): Error {
-  const e = err instanceof Error ? err : new Error(String(err));
+  // The bundles' errors come from Node's realm, which may not be this module's: no `instanceof`.
+  const e = err && typeof err === 'object' && 'name' in err && 'message' in err ? err as Error : new Error(String(err));
   const out = new Error(JSON.stringify({ errorType: e.name, errorMessage: e.message }));
   out.name = e.name;
   return out;
@@ -599,7 +587,11 @@ export class LocalWorkflow {
       assetFiles.set(id, require.resolve(join(assemblyDir, assetPath, resource.Properties.Handler.split('.')[0])));
       timeouts.set(id, Number(resource.Properties.Timeout ?? LAMBDA_DEFAULT_TIMEOUT_SECONDS));
     }
+    // The bundles run in Node's realm (see node-realm.ts), and read its environment (under a
+    // test runner, not the test's copy): `restoreEnvironment` gives it back as it was.
     Object.assign(process.env, env);
+    const previousEnv = Object.fromEntries(Object.keys(env).map((k) => [k, nodeProcess.env[k]]));
+    Object.assign(nodeProcess.env, env);
     // Load each asset now, with the environment in place: a fresh module (and fresh SDK
     // clients, built with this run's endpoints) per LocalWorkflow, like a cold start.
     const functions = new Map<string, SandboxPool>();
@@ -611,7 +603,8 @@ export class LocalWorkflow {
     const handlers: Record<string, BoundTask> = {};
     /** Lambda Tasks whose timeout the binding enforces (see below). */
     const slotTimedTasks = new Set<string>();
-    const invocationSlots = slots(options.maxConcurrentInvocations ?? DEFAULT_MAX_CONCURRENT_INVOCATIONS);
+    const accountConcurrency = options.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY;
+    let invocationsRunning = 0;
     /** Invocations still running, including stopped ones finishing their requests in flight. */
     const running = new Set<Promise<unknown>>();
     /** Per state, which retriers jitter (JitterStrategy FULL): the ones whose jitter can be seeded. */
@@ -639,8 +632,7 @@ export class LocalWorkflow {
       const fn = fnId && functions.get(fnId);
       if (!fn) throw new Error(`state ${stateName}: no local binding for ${state.Resource}`);
       const timeoutSeconds = timeouts.get(fnId)!;
-      // The Task's own timeout, counted here from the moment the invocation gets a slot (the
-      // runner's would count the wait for one); the runner is given no timeout for this Task.
+      // The Task's own timeout, enforced here with the function's (the runner is given none for this Task).
       const taskTimeoutMs = state.TimeoutSecondsPath === undefined
         ? Math.min(((state.TimeoutSeconds ?? TASK_DEFAULT_TIMEOUT_SECONDS) * 1000) / timeScale + allowanceMs, MAX_TIMER_SECONDS * 1000)
         : undefined;
@@ -654,12 +646,15 @@ export class LocalWorkflow {
         // invocation fails with Sandbox.Timedout and a late result is discarded. (Locally the
         // handler cannot be frozen, so its remaining requests still go out; on AWS the ones
         // already in flight would.)
-        await invocationSlots.acquire();
+        if (invocationsRunning >= accountConcurrency) {
+          throw serviceFault('Lambda.TooManyRequestsException', `(account concurrency ${accountConcurrency} in use)`);
+        }
+        invocationsRunning++;
         // A cold start, if there is one, happens before the timeout's clock starts (see sandboxPool).
         const handler = fn.take();
         let released = false;
         const release = () => {
-          if (!released) invocationSlots.release();
+          if (!released) invocationsRunning--;
           released = true;
         };
         let timer: NodeJS.Timeout | undefined;
@@ -690,7 +685,13 @@ export class LocalWorkflow {
         });
         try {
           // Lambda hands the handler a JSON copy and returns a JSON copy.
-          const invoked = sandboxes.run(sandbox, () => handler(JSON.parse(JSON.stringify(input ?? null)), { awsRequestId: randomUUID() }));
+          // Lambda's context: the time left, in AWS time, before this invocation is stopped. A
+          // handler keeps a margin of it to end its work and say what it did; that work is real
+          // work (unscalable), so a share of the allowance is reserved for it in real time.
+          const stopsAt = Date.now() + (timeoutSeconds * 1000) / timeScale + allowanceMs;
+          const remaining = () => Math.max(0, (stopsAt - allowanceMs * DEADLINE_RESERVE_SHARE - Date.now()) * timeScale);
+          const context = { awsRequestId: randomUUID(), getRemainingTimeInMillis: remaining };
+          const invoked = sandboxes.run(sandbox, () => handler(JSON.parse(JSON.stringify(input ?? null)), context));
           running.add(invoked);
           // The environment is free again once its handler is over (a stopped one finishes its requests in flight first).
           const forget = () => {
@@ -701,6 +702,8 @@ export class LocalWorkflow {
           out = await Promise.race([invoked, timedOut]);
         } catch (err) {
           if (err === timeoutError || err === taskTimeoutError) throw err;
+          // Lambda can lose the answer of a failed invocation as well as a succeeded one's.
+          if (fault) throw serviceFault(fault.slice('after:'.length), 'after the handler failed');
           throw lambdaError(err);
         } finally {
           clearTimeout(timer);
@@ -723,7 +726,7 @@ export class LocalWorkflow {
     const machine = new StateMachine(scaled, { validationOptions: { noValidate: true } });
     return new LocalWorkflow(
       definition, machine, handlers, fullJitter, options.jitterSeed, timeScale, directClient, caseTable, tables, resolver.physicalName(smId),
-      running, fired, historyEventLimit,
+      running, fired, historyEventLimit, previousEnv,
     );
   }
 
@@ -750,6 +753,8 @@ export class LocalWorkflow {
     public readonly boundsFired: Readonly<BoundsFired>,
     /** Events an execution's history may hold (undefined: no limit, Express). */
     private readonly historyEventLimit: number | undefined,
+    /** The values the run's environment replaced in Node's own `process.env`. */
+    private readonly previousEnv: Record<string, string | undefined>,
   ) {}
 
   /**
@@ -760,6 +765,17 @@ export class LocalWorkflow {
     const deadline = Date.now() + maxMs;
     while (this.running.size > 0 && Date.now() < deadline) {
       await Promise.race([Promise.allSettled([...this.running]), new Promise((resolve) => setTimeout(resolve, 100))]);
+    }
+  }
+
+  /**
+   * Gives Node's own environment back as it was before this workflow (the bundles read it):
+   * under a test runner, later test files of the same worker would otherwise inherit it.
+   */
+  restoreEnvironment(): void {
+    for (const [k, v] of Object.entries(this.previousEnv)) {
+      if (v === undefined) delete nodeProcess.env[k];
+      else nodeProcess.env[k] = v;
     }
   }
 

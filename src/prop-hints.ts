@@ -36,17 +36,26 @@ export interface TimeoutsSet {
   readonly taskTimeout: Duration;
   readonly handlerTimeoutSet: boolean;
   readonly taskTimeoutSet: boolean;
+  /** Seconds of Lambda's init phase, which count against the task but not the function. */
+  readonly initSeconds: number;
 }
 
-/** A task attempt must outlast the function: blames the prop the user set, and names defaults. */
+/**
+ * A task attempt must outlast the function plus its init: blames the prop the user set, and
+ * names defaults.
+ */
 export function taskTimeoutProblem(t: TimeoutsSet): string | undefined {
-  if (t.taskTimeout.toMilliseconds() > t.handlerTimeout.toMilliseconds()) return undefined;
+  const need = t.handlerTimeout.toMilliseconds() / 1000 + t.initSeconds;
+  if (t.taskTimeout.toMilliseconds() / 1000 >= need) return undefined;
   const handler = described(t.handlerTimeout, !t.handlerTimeoutSet);
   const task = described(t.taskTimeout, !t.taskTimeoutSet);
+  const init = `${t.initSeconds} s for Lambda's init, which counts against the task but not the function`;
   if (t.handlerTimeoutSet && !t.taskTimeoutSet) {
-    return `handlerTimeout: ${handler} must be shorter than taskTimeout (${task}): lower handlerTimeout, or set taskTimeout above ${t.handlerTimeout.toHumanString()}`;
+    const most = t.taskTimeout.toMilliseconds() / 1000 - t.initSeconds;
+    return `handlerTimeout: ${handler} plus ${init}, must fit in taskTimeout (${task}): lower handlerTimeout to at most ${most} s,`
+      + ` or set taskTimeout to at least ${need} s`;
   }
-  return `taskTimeout: ${task} must be longer than handlerTimeout (${handler}): raise taskTimeout above ${t.handlerTimeout.toHumanString()}`;
+  return `taskTimeout: ${task} must be at least handlerTimeout (${handler}) plus ${init}: at least ${need} s`;
 }
 
 /** What the throttled-email patience is checked against. */

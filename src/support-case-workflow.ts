@@ -34,6 +34,7 @@ import { METRIC_NAMES, METRICS_ENV, CASE_TABLE_PARTITION_KEY, CaseErrorName, Cas
 import { checkEmailTemplate, checkSenderName } from './shared/email-template';
 import { stateMachineNameProblems } from './state-machine-name';
 import { RequiredTableKey, grantTableKey, tableKeyProblems, warnIfTableKeyUnchecked, warnIfTableKmsKeyUnknown } from './table-access';
+import { handlerBudgetProblems, historyEventProblems, LAMBDA_INIT_SECONDS, leaseWaitProblems } from './workflow-limits';
 
 /** Properties of a `SupportCaseWorkflow`. */
 export interface SupportCaseWorkflowProps {
@@ -226,8 +227,10 @@ export interface SupportCaseWorkflowProps {
    * set this above that for the largest burst you expect (10,000 cases at 1 email/s need about
    * 2 h 47 min). Throttled sends are retried with full jitter and a backoff capped at 5 seconds,
    * so waiting executions keep SES busy without a stampede. The worst case of the retries is
-   * twice this, and must fit in `executionTimeout`. SES's daily quota is not waited for: it
-   * fails at once with `DailyQuotaExceeded`.
+   * twice this, and must fit in `executionTimeout`. Every retry writes events to a Standard
+   * execution's history, capped by Step Functions at 25,000: synth refuses a patience whose worst
+   * case passes 20,000 (about 4 h 30 min with the other retries as they are). SES's daily quota is
+   * not waited for: it fails at once with `DailyQuotaExceeded`.
    *
    * @default Duration.hours(3) for Standard, Duration.seconds(90) for Express
    */
@@ -481,8 +484,11 @@ function emailInProgressRetry(leaseSeconds: number): sfn.RetryProps {
 function emailLeaseSeconds(handlerTimeout: Duration): number {
   const recordSentAttempts = RECORD_SENT_RETRY.any.maxAttempts + 1;
   const recordSentBudget = worstCaseWaitSeconds(RECORD_SENT_RETRY.any) + recordSentAttempts * RECORD_SENT_RETRY.attemptTimeout.toSeconds();
-  return handlerTimeout.toSeconds() + 5 + recordSentBudget;
+  return handlerTimeout.toSeconds() + CLOCK_MARGIN_SECONDS + recordSentBudget;
 }
+
+/** Added to a lease for the clocks of different function instances. */
+const CLOCK_MARGIN_SECONDS = 5;
 
 /** The key the case table must have. */
 const CASE_TABLE_KEY: RequiredTableKey = { propName: 'table', partitionKey: CASE_TABLE_PARTITION_KEY };
@@ -635,6 +641,8 @@ export class SupportCaseWorkflow extends Construct {
       [ENV.SENDER_EMAIL]: props.senderEmail,
       // An email claim older than its lease belongs to an attempt that is over.
       [ENV.EMAIL_LEASE_SECONDS]: String(emailLeaseSeconds(handlerTimeout)),
+      // An earlier attempt of the same execution has stopped by then (its function's timeout, plus a margin for clocks).
+      [ENV.EMAIL_OWN_LEASE_SECONDS]: String(handlerTimeout.toSeconds() + CLOCK_MARGIN_SECONDS),
     }));
     configureEmail(this.sendEmailFunction, props);
     if (props.configurationSetName) this.sendEmailFunction.addEnvironment(ENV.CONFIGURATION_SET, props.configurationSetName);
@@ -655,11 +663,16 @@ export class SupportCaseWorkflow extends Construct {
       removalPolicy: logRemovalPolicy,
     });
 
+    const definition = this.definition(taskTimeout, emailLeaseSeconds(handlerTimeout), emailThrottlePatience);
+    if (workflowType === sfn.StateMachineType.STANDARD) {
+      const states = Object.fromEntries(sfn.State.findReachableStates(definition.startState).map((st) => [st.id, st.toStateJson() as any]));
+      throwIfProblems(this.node.path, historyEventProblems(states, 'emailThrottlePatience'));
+    }
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
       stateMachineType: workflowType,
       comment: 'Support case workflow: Open Case, Assign Case, Send Email.',
-      definitionBody: sfn.DefinitionBody.fromChainable(this.definition(taskTimeout, emailLeaseSeconds(handlerTimeout), emailThrottlePatience)),
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
       timeout: executionTimeout,
       encryptionConfiguration: stateMachineEncryption(props),
       tracingEnabled: tracing,
@@ -1098,13 +1111,25 @@ function validateProps(path: string, props: SupportCaseWorkflowProps, resolved: 
   }
   if (handlerTimeout.toMilliseconds() < 1000) problems.push('handlerTimeout: must be at least 1 second');
   if (handlerTimeout.toMilliseconds() % 1000 !== 0) problems.push(`handlerTimeout: Lambda takes whole seconds, got ${handlerTimeout.toHumanString()}`);
+  problems.push(...handlerBudgetProblems(handlerTimeout));
   const timeoutProblem = taskTimeoutProblem({
     handlerTimeout,
     taskTimeout,
     handlerTimeoutSet: props.handlerTimeout !== undefined,
     taskTimeoutSet: props.taskTimeout !== undefined,
+    initSeconds: LAMBDA_INIT_SECONDS,
   });
   if (timeoutProblem) problems.push(timeoutProblem);
+  if (handlerTimeout.toMilliseconds() % 1000 === 0) {
+    const lease = emailLeaseSeconds(handlerTimeout);
+    const inProgress = emailInProgressRetry(lease);
+    problems.push(...leaseWaitProblems(lease, {
+      intervalSeconds: inProgress.interval!.toSeconds(),
+      backoffRate: inProgress.backoffRate!,
+      maxAttempts: inProgress.maxAttempts!,
+      maxDelaySeconds: inProgress.maxDelay?.toSeconds(),
+    }, taskTimeout, executionTimeout));
+  }
   if (executionTimeout.toMilliseconds() < taskTimeout.toMilliseconds()) {
     problems.push(`${props.executionTimeout ? 'executionTimeout' : 'taskTimeout'}: one task attempt (taskTimeout, ${taskTimeout.toHumanString()})`
       + ` does not fit in the execution timeout (${executionTimeout.toHumanString()})`);
@@ -1137,6 +1162,10 @@ function validateProps(path: string, props: SupportCaseWorkflowProps, resolved: 
   if (props.alarmTopic && props.alarmsEnabled === false) {
     problems.push('alarmTopic: is notified by the alarms, which alarmsEnabled: false leaves out');
   }
+  throwIfProblems(path, problems);
+}
+
+function throwIfProblems(path: string, problems: readonly string[]): void {
   if (problems.length > 0) {
     throw new ValidationError(`Invalid SupportCaseWorkflowProps for ${path}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }

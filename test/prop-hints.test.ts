@@ -65,14 +65,16 @@ describe('senderEmail', () => {
 });
 
 describe('timeouts', () => {
-  test('a handlerTimeout the default taskTimeout does not outlast blames handlerTimeout and names the default', () => {
+  test('a handlerTimeout the default taskTimeout does not outlast (with Lambda\'s init) blames handlerTimeout and names the default', () => {
     expect(errorOf({ handlerTimeout: Duration.seconds(30) }).message).toContain(
-      'handlerTimeout: 30 seconds must be shorter than taskTimeout (30 seconds, the default): lower handlerTimeout, or set taskTimeout above 30 seconds');
+      'handlerTimeout: 30 seconds plus 10 s for Lambda\'s init, which counts against the task but not the function, must fit in taskTimeout'
+      + ' (30 seconds, the default): lower handlerTimeout to at most 20 s, or set taskTimeout to at least 40 s');
   });
 
-  test('a taskTimeout not longer than the default handlerTimeout names that default', () => {
-    expect(errorOf({ taskTimeout: Duration.seconds(10) }).message).toContain(
-      'taskTimeout: 10 seconds must be longer than handlerTimeout (10 seconds, the default): raise taskTimeout above 10 seconds');
+  test('a taskTimeout too short for the default handlerTimeout names that default', () => {
+    expect(errorOf({ taskTimeout: Duration.seconds(15) }).message).toContain(
+      'taskTimeout: 15 seconds must be at least handlerTimeout (10 seconds, the default) plus 10 s for Lambda\'s init, which counts'
+      + ' against the task but not the function: at least 20 s');
   });
 });
 

@@ -1,4 +1,4 @@
-// rosetta-ts-sha256: 8e4423ccf5de0697
+// rosetta-ts-sha256: d6afe5ee17a4c4fc
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
@@ -17,7 +17,7 @@ supportcaseworkflow.NewSupportCaseWorkflow(stack, jsii.String("Support"), &suppo
 	SenderEmail:    jsii.String("support@example.com"),
 	Table:          casesTable,
 	WorkflowType:   awsstepfunctions.StateMachineType_EXPRESS,
-	HandlerTimeout: awscdk.Duration_Seconds(jsii.Number(5)),
-	TaskTimeout:    awscdk.Duration_Seconds(jsii.Number(15)),
+	HandlerTimeout: awscdk.Duration_Seconds(jsii.Number(10)),
+	TaskTimeout:    awscdk.Duration_Seconds(jsii.Number(20)),
 	AlarmTopic:     onCall,
 })

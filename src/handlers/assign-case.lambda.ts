@@ -15,8 +15,9 @@ import { parseLinkHosts } from './case-details.lambda-shared';
 import { assignCase, assignmentFromRecord, caseConflicts, parseExpiresAfter, newCaseRecord, parseOpenedCase, parseRoster, rosterFromItems } from './case-logic.lambda-shared';
 import { CaseTable, caseTableName } from './case-table.lambda-shared';
 import { readConfigFile } from './config-file.lambda-shared';
+import { Deadline } from './deadline.lambda-shared';
 import { CaseConflictError, CaseNotFoundError, isTransientAwsError, rethrowAwsError, RosterUnavailableError } from './errors.lambda-shared';
-import { beginInvocation, caseLogger, InvocationContext } from './log.lambda-shared';
+import { beginInvocation, caseLogger, CaseLogger, InvocationContext } from './log.lambda-shared';
 import { caseAssigned } from './metrics.lambda-shared';
 import { REQUEST_TIMEOUTS } from './request-timeouts.lambda-shared';
 import { AssignedCase, CaseRecord, CONFIG_FILES, ENV, OpenedCase, RosterEmployee } from '../shared/contract';
@@ -27,12 +28,12 @@ const rosterClient = new DynamoDBClient({ requestHandler: REQUEST_TIMEOUTS });
 const DEFAULT_ROSTER_CACHE_SECONDS = 60;
 let cached: { employees: RosterEmployee[]; until: number } | undefined;
 
-async function scanRoster(tableName: string): Promise<RosterEmployee[]> {
+async function scanRoster(tableName: string, abortSignal: AbortSignal): Promise<RosterEmployee[]> {
   const items = [];
   let ExclusiveStartKey: Record<string, any> | undefined;
   try {
     do {
-      const page = await rosterClient.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey }));
+      const page = await rosterClient.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey }), { abortSignal });
       items.push(...(page.Items ?? []));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
@@ -44,7 +45,7 @@ async function scanRoster(tableName: string): Promise<RosterEmployee[]> {
 }
 
 /** The roster: fixed (parsed once) or read from its table (cached for ROSTER_CACHE_SECONDS). */
-async function loadRoster(now: number): Promise<RosterEmployee[]> {
+async function loadRoster(now: number, abortSignal: AbortSignal): Promise<RosterEmployee[]> {
   if (cached && now < cached.until) return cached.employees;
   const rosterTable = process.env[ENV.ROSTER_TABLE_NAME];
   if (!rosterTable) {
@@ -52,7 +53,7 @@ async function loadRoster(now: number): Promise<RosterEmployee[]> {
     return cached.employees;
   }
   const ttl = Number(process.env[ENV.ROSTER_CACHE_SECONDS] ?? DEFAULT_ROSTER_CACHE_SECONDS);
-  const employees = await scanRoster(rosterTable);
+  const employees = await scanRoster(rosterTable, abortSignal);
   cached = { employees, until: now + (Number.isFinite(ttl) && ttl >= 0 ? ttl : DEFAULT_ROSTER_CACHE_SECONDS) * 1000 };
   return employees;
 }
@@ -61,11 +62,20 @@ export async function handler(event: unknown, context?: InvocationContext): Prom
   const invocation = beginInvocation(context);
   const opened = parseOpenedCase(event, { linkHosts: parseLinkHosts(process.env[ENV.LINK_HOSTS]) });
   const log = caseLogger('Assign Case', opened.caseId, invocation);
-  const table = new CaseTable(caseTableName());
+  const deadline = new Deadline(context);
+  try {
+    return await assign(opened, deadline, log, invocation.requestId);
+  } finally {
+    deadline.end();
+  }
+}
+
+async function assign(opened: OpenedCase, deadline: Deadline, log: CaseLogger, requestId?: string): Promise<AssignedCase> {
+  const table = new CaseTable(caseTableName(), deadline.signal);
   const now = new Date();
   let roster: RosterEmployee[];
   try {
-    roster = await loadRoster(now.getTime());
+    roster = await loadRoster(now.getTime(), deadline.signal);
   } catch (err) {
     // A case assigned earlier keeps its assignment even if the roster cannot be read now.
     const existing = await table.get(opened.caseId).catch(() => undefined);
@@ -80,7 +90,7 @@ export async function handler(event: unknown, context?: InvocationContext): Prom
   });
   if (outcome.applied) {
     log.info('case assigned', { employeeId: assigned.employee.id });
-    caseAssigned(assigned.employee.id, { caseId: opened.caseId, requestId: invocation.requestId });
+    caseAssigned(assigned.employee.id, { caseId: opened.caseId, requestId });
     return assigned;
   }
   if (!outcome.current) throw new CaseNotFoundError(opened.caseId); // deleted between the write and the read

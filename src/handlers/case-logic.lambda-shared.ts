@@ -280,12 +280,17 @@ export function caseConflicts(input: OpenedCase | AssignedCase, record: CaseReco
  * - `ours`: SENDING by this very attempt (a retried write of our own claim);
  * - `held`: SENDING by another live attempt: wait;
  * - `abandoned`: SENDING by an attempt whose lease is over (its function was killed): take it over.
+ *   A claim of this same execution (`own.owner`) is over sooner: its attempts run one after the
+ *   other, and an earlier attempt's function has surely stopped `own.leaseSeconds` after its
+ *   claim (the function's timeout plus a margin for clocks).
  */
 export type EmailClaimState =
   | { readonly kind: 'free' | 'sent' | 'ours' | 'abandoned' }
   | { readonly kind: 'held'; readonly owner?: string };
 
-export function emailClaimState(record: CaseRecord, attemptId: string, now: Date, leaseSeconds: number): EmailClaimState {
+export function emailClaimState(
+  record: CaseRecord, attemptId: string, now: Date, leaseSeconds: number, own?: { readonly owner: string; readonly leaseSeconds: number },
+): EmailClaimState {
   switch (record.emailStatus) {
     case EmailStatus.PENDING:
     case EmailStatus.UNCERTAIN:
@@ -295,6 +300,7 @@ export function emailClaimState(record: CaseRecord, attemptId: string, now: Date
     default: // SENDING (parseCaseRecord admits no other value)
       if (record.emailAttemptId === attemptId) return { kind: 'ours' };
       if (leaseExpired(record.emailClaimedAt, now, leaseSeconds)) return { kind: 'abandoned' };
+      if (own && record.emailOwner === own.owner && leaseExpired(record.emailClaimedAt, now, own.leaseSeconds)) return { kind: 'abandoned' };
       return { kind: 'held', owner: record.emailOwner };
   }
 }

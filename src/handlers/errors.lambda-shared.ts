@@ -141,40 +141,67 @@ const THROTTLING_NAMES = new Set([
 /** SES's answer when a send exceeds a quota (HTTP 400, code `Throttling`), told apart by its message. */
 const SES_DAILY_QUOTA_MESSAGE = /daily message quota/i;
 
+/** Node's codes for a connection that failed, at any point of the exchange (before or during the answer). */
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'ECONNABORTED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH',
+  'ENETUNREACH', 'ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR',
+]);
+/** The SDK's names for a request it gave up on (its request timeout, an abort signal). */
+const GAVE_UP_NAMES = new Set(['TimeoutError', 'AbortError', 'RequestTimeout', 'RequestTimeoutException']);
+
+/**
+ * True for a service's error answer that the SDK read and parsed whole: it carries the fault side
+ * (`$fault`) and the HTTP status, and no network failure. Anything else (a connection reset
+ * before or during the answer, an answer cut mid-body or that does not decode, a timeout, an
+ * abort, an error that lost the SDK's fields) says nothing about what the service did.
+ */
+export function isParsedServiceError(err: unknown): boolean {
+  const e = err as SdkErrorShape & { code?: unknown };
+  if (!e || typeof e !== 'object') return false;
+  if (e.$fault !== 'client' && e.$fault !== 'server') return false;
+  if (typeof e.$metadata?.httpStatusCode !== 'number') return false;
+  if (typeof e.code === 'string' && NETWORK_ERROR_CODES.has(e.code)) return false;
+  return !(e.name && GAVE_UP_NAMES.has(e.name));
+}
+
 /**
  * Which SES quota refused a send: `rate` (maximum sending rate: waiting helps), `daily` (daily
- * quota: waiting seconds does not), or undefined for any other outcome.
+ * quota: waiting seconds does not), or undefined for any other outcome (a throttling answer
+ * that did not arrive whole is no refusal: it may not have been one).
  */
 export function sesQuotaRefusal(err: unknown): 'rate' | 'daily' | undefined {
+  if (!isParsedServiceError(err)) return undefined;
   const e = err as SdkErrorShape & { message?: string; Code?: string };
-  const throttled = e?.name === 'Throttling' || e?.name === 'ThrottlingException' || e?.Code === 'Throttling' || e?.$retryable?.throttling === true;
+  const throttled = e.name === 'Throttling' || e.name === 'ThrottlingException' || e.Code === 'Throttling' || e.$retryable?.throttling === true;
   if (!throttled || (e.$metadata?.httpStatusCode ?? 400) >= 500) return undefined;
   return SES_DAILY_QUOTA_MESSAGE.test(e.message ?? '') ? 'daily' : 'rate';
 }
 
 /**
- * True when a failed request may still have been carried out: the service never answered
- * (reset connection, timeout) or answered with a server fault (5xx). A 4xx answer
- * (throttling, validation, rejection) means it was not.
+ * "Was it sent?", one rule: only a parsed service error with a 4xx status (throttling,
+ * validation, rejection) means the request was not carried out. Everything else may have been:
+ * no answer, a reset or cut answer (whatever status it began with), an answer that does not
+ * decode, a timeout or abort, a 5xx.
  */
 export function mayHaveBeenSent(err: unknown): boolean {
-  const status = (err as SdkErrorShape)?.$metadata?.httpStatusCode;
-  return status === undefined || status >= 500;
+  if (!isParsedServiceError(err)) return true;
+  const status = (err as SdkErrorShape).$metadata!.httpStatusCode!;
+  return !(status >= 400 && status < 500);
 }
 
 /**
- * True for failures worth retrying later: throttling, server-side faults and requests the
- * service never answered. Client errors (validation, access denied, conditional check) are not.
+ * True for failures worth retrying later: throttling, server-side faults, and every failure that
+ * is not a parsed service error (network codes, cut or undecodable answers, timeouts). Parsed
+ * client errors (validation, access denied, conditional check) are not.
  */
 export function isTransientAwsError(err: unknown): boolean {
   const e = err as SdkErrorShape;
   if (!e || typeof e !== 'object') return false;
+  if (!isParsedServiceError(e)) return true;
   if (e.$retryable || (e.name && THROTTLING_NAMES.has(e.name))) return true;
   if (e.$fault === 'server') return true;
-  const status = e.$metadata?.httpStatusCode;
-  if (status !== undefined) return status >= 500 || status === 429;
-  // No HTTP status: the SDK never got an answer (reset connection, timeout, DNS).
-  return true;
+  const status = e.$metadata!.httpStatusCode!;
+  return status >= 500 || status === 429;
 }
 
 /**

@@ -28,6 +28,11 @@ export const ENV = {
   CONFIGURATION_SET: 'SES_CONFIGURATION_SET',
   /** Seconds after which an unfinished email claim of another execution may be taken over. */
   EMAIL_LEASE_SECONDS: 'EMAIL_LEASE_SECONDS',
+  /**
+   * Seconds after which an unfinished email claim of an earlier attempt of the same execution
+   * may be taken over (that attempt's function has stopped by then).
+   */
+  EMAIL_OWN_LEASE_SECONDS: 'EMAIL_OWN_LEASE_SECONDS',
   /** Display name shown with the sender address (absent: the bare address). */
   SENDER_NAME: 'SENDER_NAME',
   /** JSON array of reply-to addresses (absent: no Reply-To). */
