@@ -558,7 +558,10 @@ export class LocalWorkflow {
     // One process plays every function: their environments are merged (they must agree).
     const env: Record<string, string> = { ...sdkEnv, ...(options.lambdaLogs ? {} : { LOG_LEVEL: options.logLevel ?? 'OFF' }) };
     // Only one of the two settings of the level may be left by an earlier run in this process.
-    delete process.env[options.lambdaLogs ? 'LOG_LEVEL' : 'AWS_LAMBDA_LOG_LEVEL'];
+    const staleLevel = options.lambdaLogs ? 'LOG_LEVEL' : 'AWS_LAMBDA_LOG_LEVEL';
+    const previousLevel = nodeProcess.env[staleLevel];
+    delete process.env[staleLevel];
+    delete nodeProcess.env[staleLevel];
     if (options.lambdaLogs) routeOutputOfSandboxes();
     /** Each function's application log level (Lambda's filter), when the run emulates Lambda's logging. */
     const appLogLevels = new Map<string, string>();
@@ -590,7 +593,7 @@ export class LocalWorkflow {
     // The bundles run in Node's realm (see node-realm.ts), and read its environment (under a
     // test runner, not the test's copy): `restoreEnvironment` gives it back as it was.
     Object.assign(process.env, env);
-    const previousEnv = Object.fromEntries(Object.keys(env).map((k) => [k, nodeProcess.env[k]]));
+    const previousEnv = { [staleLevel]: previousLevel, ...Object.fromEntries(Object.keys(env).map((k) => [k, nodeProcess.env[k]])) };
     Object.assign(nodeProcess.env, env);
     // Load each asset now, with the environment in place: a fresh module (and fresh SDK
     // clients, built with this run's endpoints) per LocalWorkflow, like a cold start.

@@ -107,7 +107,8 @@ beforeEach(async () => {
 /** Workflows created by a test: their environment is given back after it (see restoreEnvironment). */
 const created: LocalWorkflow[] = [];
 afterEach(async () => {
-  created.splice(0).forEach((w) => w.restoreEnvironment());
+  // Newest first: each workflow gives back what was there before it, an older one's values included.
+  created.splice(0).reverse().forEach((w) => w.restoreEnvironment());
   await aws.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -249,6 +250,7 @@ test("with a seed, a handler's Math.random is a hash of (seed, execution, state,
     try {
       const synthesized = example(definition(), mkdtempSync(join(dir, 'run-')));
       const workflow = await LocalWorkflow.create({ synthesized, aws: own, timeScale: 20, realTimeAllowanceMs: 0, jitterSeed: seed });
+      created.push(workflow);
       return [(await workflow.run({ draws: 3 }, 'case-1')).output, (await workflow.run({ draws: 3 }, 'case-2')).output];
     } finally {
       await own.stop();
