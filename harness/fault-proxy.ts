@@ -28,7 +28,7 @@
  */
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import type { SesSendingLimiter } from './ses-limits';
+import { answerGetSendQuota, SesSendingLimiter, SesSendQuota } from './ses-limits';
 
 export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'lost-answer' | 'no-answer' | 'reject';
 /**
@@ -77,6 +77,8 @@ export interface FaultProxyOptions {
   readonly caseIdOf?: CaseIdExtractor;
   /** SES only: the account's sending limits (rate, daily quota). Default: none. */
   readonly sesLimiter?: SesSendingLimiter;
+  /** SES only: what `GetSendQuota` answers (in the run's scaled time). Default: passed to the server. */
+  readonly sesSendQuota?: SesSendQuota;
 }
 
 export interface FaultProxy {
@@ -239,6 +241,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       const caseId = caseIdOf(operation, body);
       const counts = countFor(caseId, operation);
       counts.requests++;
+      if (options.service === 'ses' && operation === 'GetSendQuota' && options.sesSendQuota) {
+        answerGetSendQuota(res, options.sesSendQuota, options.sesLimiter?.counts.accepted ?? 0);
+        return;
+      }
       const fault = chooseFault(operation, caseId);
       if (fault) injected[fault]++;
       if (fault === 'throttle' || fault === 'server-error' || fault === 'reject') {

@@ -76,6 +76,10 @@ export interface CasePath {
   readonly emails: number;
 }
 
+/** What GetSendQuota answers when the run sets no SES limits: a typical production account (14 emails/s, 50,000 a day). */
+const DEFAULT_QUOTA_RATE = 14;
+const DEFAULT_QUOTA_DAILY = 50000;
+
 export async function startLocalRun(options: LocalRunOptions = {}): Promise<LocalRun> {
   const ownSynth = !options.synthesized;
   const synthesized = options.synthesized ?? synthExample({ workflowType: options.workflowType });
@@ -91,7 +95,11 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
     ? await startFaultProxy({ service: 'dynamodb', target: aws.dynamodbEndpoint, rate, seed, plan: options.dynamodbPlan })
     : undefined;
   const ses = faulty
-    ? await startFaultProxy({ service: 'ses', target: aws.sesEndpoint, rate, seed, plan: options.sesPlan, caseIdOf: options.sesCaseIdOf, sesLimiter })
+    ? await startFaultProxy({
+      service: 'ses', target: aws.sesEndpoint, rate, seed, plan: options.sesPlan, caseIdOf: options.sesCaseIdOf, sesLimiter,
+      // SES's limits as GetSendQuota tells them, in scaled time (R emails/s of AWS time are R × timeScale per real second).
+      sesSendQuota: { maxSendRate: (options.sesRate ?? DEFAULT_QUOTA_RATE) * timeScale, max24HourSend: options.sesDailyQuota ?? DEFAULT_QUOTA_DAILY },
+    })
     : undefined;
   const lambdaInjected: Record<string, number> = {};
   const counted = (injector: LambdaFaultInjector | undefined): LambdaFaultInjector | undefined => injector && ((stateName, invocation) => {
