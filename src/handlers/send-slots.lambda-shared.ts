@@ -55,12 +55,17 @@ export function startedAtOf(event: unknown): string {
   return typeof startedAt === 'string' ? startedAt : '';
 }
 
+const numberOf = (n: string | undefined) => (n === undefined ? undefined : Number(n));
+
+async function readCounter(tableName: string, consistent: boolean): Promise<number | undefined> {
+  const { Item } = await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: COUNTER, ProjectionExpression: NEXT, ConsistentRead: consistent }));
+  return numberOf(Item?.[NEXT]?.N);
+}
+
 /** The counter's `nextSlotAt`, or undefined (no counter, or unreadable: the gate is advice, a failed read lets the case ask SES). */
 export async function readNextSlotAt(tableName: string, log: CaseLogger): Promise<number | undefined> {
   try {
-    const { Item } = await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: COUNTER, ProjectionExpression: NEXT }));
-    const n = Item?.[NEXT]?.N;
-    return n === undefined ? undefined : Number(n);
+    return await readCounter(tableName, false);
   } catch (err) {
     log.warn('could not read the send-slot counter; sending without the gate', { err });
     return undefined;
@@ -91,8 +96,8 @@ export async function reserveSendSlot(tableName: string, now: number, gapMs: num
       return { kind: 'slot', slotAt, nextAt: slotAt + gapMs, behind: false };
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) return rethrowAwsError(err, 'reserving a send slot');
-      const n = err.Item?.[NEXT]?.N;
-      current = n === undefined ? undefined : Number(n);
+      // DynamoDB returns the item with the failure; where it does not (older emulators), read it.
+      current = err.Item ? numberOf(err.Item[NEXT]?.N) : await readCounter(tableName, true);
     }
     const decided = reserveSlot(current, now, gapMs, latest);
     if (decided.kind === 'tooLate' || !decided.behind) {
