@@ -231,6 +231,8 @@ export interface ExecutionOutcome {
   readonly cause?: string;
   /** States entered, in order (retries of a state are not new entries). */
   readonly statesEntered: string[];
+  /** When each of `statesEntered` was entered (real epoch milliseconds). */
+  readonly stateEnteredAtMs?: number[];
   readonly retries: number;
   /** Retries per state (each one a billed state transition on Standard). */
   readonly retriesByState: Record<string, number>;
@@ -740,11 +742,15 @@ export class LocalWorkflow {
       },
     });
     const statesEntered: string[] = [];
+    const stateEnteredAtMs: number[] = [];
     let retries = 0;
     const retriesByState: Record<string, number> = {};
     const events = (async () => {
       for await (const event of execution.eventLogs) {
-        if (event.type === 'StateEntered') statesEntered.push(event.state!.name);
+        if (event.type === 'StateEntered') {
+          statesEntered.push(event.state!.name);
+          stateEnteredAtMs.push(Date.now());
+        }
         if (event.type === 'StateRetried') {
           retries++;
           retriesByState[event.state!.name] = (retriesByState[event.state!.name] ?? 0) + 1;
@@ -754,11 +760,11 @@ export class LocalWorkflow {
     try {
       const output = await execution.result;
       await events;
-      return { name, status: 'SUCCEEDED', output, statesEntered, retries, retriesByState, durationMs: Date.now() - started };
+      return { name, status: 'SUCCEEDED', output, statesEntered, stateEnteredAtMs, retries, retriesByState, durationMs: Date.now() - started };
     } catch (err) {
       await events.catch(() => undefined);
       if ((err as Error).name === 'ExecutionTimeoutError') {
-        return { name, status: 'TIMED_OUT', error: 'States.Timeout', cause: 'the execution ran past its TimeoutSeconds', statesEntered, retries, retriesByState, durationMs: Date.now() - started };
+        return { name, status: 'TIMED_OUT', error: 'States.Timeout', cause: 'the execution ran past its TimeoutSeconds', statesEntered, stateEnteredAtMs, retries, retriesByState, durationMs: Date.now() - started };
       }
       const cause = (err as any)?.cause;
       return {
@@ -767,6 +773,7 @@ export class LocalWorkflow {
         error: cause?.name ?? (err as Error).name,
         cause: cause?.message ?? (err as Error).message,
         statesEntered,
+        stateEnteredAtMs,
         retries,
         retriesByState,
         durationMs: Date.now() - started,

@@ -24,7 +24,7 @@ export interface ModelResult {
   readonly rate: number;
   readonly emailed: number;
   readonly failed: number;
-  /** Emails per second from the first arrival to the last email, ÷ R. */
+  /** Emails per second from the burst's start to the last email, ÷ R. */
   readonly drainRatio: number;
   readonly drainSeconds: number;
   /** Send Email invocations per case (1 on the happy path). */
@@ -49,6 +49,8 @@ export interface ModelResult {
 export interface ModelOptions {
   /** Cases arriving at Send Email per second; default: all within 50 ms. */
   readonly arrivalRate?: number;
+  /** Or each case's arrival at Send Email, in seconds from the burst's start (a measured run's). */
+  readonly arrivalTimes?: readonly number[];
   /** A case fails rather than take a slot later than this after it arrived (emailThrottlePatience). Default 3 h. */
   readonly patienceSeconds?: number;
   /** From the Wait state's end (or a retry) to the SES call. Default 0.1 s. */
@@ -74,6 +76,7 @@ class Load {
 }
 
 function arrivals(cases: number, options: ModelOptions, random: () => number): number[] {
+  if (options.arrivalTimes) return [...options.arrivalTimes];
   const spread = options.arrivalRate ? cases / options.arrivalRate : 0.05;
   return Array.from({ length: cases }, () => random() * spread);
 }
@@ -179,7 +182,7 @@ export function modelPacedBurst(cases: number, rate: number, options: ModelOptio
     throttled++;
     reserve(t, event);
   }
-  return result(cases, rate, load, emailed, Math.min(...times), lastEmail, extra, invocations, throttled, Math.max(...times), maxRounds);
+  return result(cases, rate, load, emailed, 0, lastEmail, extra, invocations, throttled, times.reduce((m, t) => Math.max(m, t), 0), maxRounds);
 }
 
 /** The replaced design: every throttled send retried by Step Functions, 1 s doubling to `capSeconds`, full jitter. */
@@ -212,7 +215,7 @@ export function modelRetryBurst(cases: number, rate: number, capSeconds = 5, opt
     queue.push(t + latency + random() * Math.min(2 ** attempt, capSeconds), attempt + 1);
   }
   const throttled = attempts - cases;
-  return result(cases, rate, load, emailed, Math.min(...times), lastEmail, throttled, attempts, throttled, Math.max(...times), maxRounds);
+  return result(cases, rate, load, emailed, 0, lastEmail, throttled, attempts, throttled, times.reduce((m, t) => Math.max(m, t), 0), maxRounds);
 }
 
 /** The sizes the design record and the bench quote: [cases, SES rate]. */

@@ -3,7 +3,7 @@
  * construct, the Send Email handler and the burst model.
  *
  * One counter item holds `nextAt`, the earliest time the next throttled (or queued) email may go
- * out. A reservation takes the slot `max(nextAt, now + gap)` and moves `nextAt` one gap past it, so
+ * out. A reservation takes the slot `nextAt` (or, with no backlog, ten gaps from now) and moves `nextAt` one gap past it, so
  * reserved slots are spaced `1 / (PACE_FRACTION × R)` apart: SES's bucket refills faster than the
  * slots use it, and a paced send is accepted unless something else spends the account's rate.
  */
@@ -13,6 +13,13 @@ export const PACE_FRACTION = 0.95;
 
 /** Rounds of reserve-wait-send one execution may make before it fails with `EmailThrottled`. */
 export const MAX_SEND_SLOT_ROUNDS = 8;
+
+/**
+ * From a throttle that starts a backlog to its first slot, in gaps: SES's bucket refills for that
+ * long (10 tokens' worth, or its whole second's worth below 10 emails/s). In gaps, not seconds,
+ * so that it scales with time as the gap does.
+ */
+export const FIRST_SLOT_GAPS = 10;
 
 /** Partition key value of the counter item in the case table (no case id can take it: case ids have no `#`). */
 export const SEND_SLOT_COUNTER_KEY = '#send-slots';
@@ -30,14 +37,16 @@ export type Reservation =
 
 /**
  * The reservation a case makes at `now` when the counter says `nextAt` (undefined: no counter
- * yet): the slot is `nextAt`, or one gap from now when the counter is behind the clock; a slot after `latest` (the case's patience) is refused,
+ * yet): the slot is `nextAt`, or `FIRST_SLOT_GAPS` gaps from now when the counter is behind the clock; a slot after `latest` (the case's patience) is refused,
  * and the counter is left alone. `behind`: the counter was behind the clock (no backlog), which
  * takes a second conditional write at the edge.
  */
 export function reserveSlot(nextAt: number | undefined, now: number, gapMs: number, latest: number): Reservation {
   const behind = nextAt === undefined || nextAt < now;
-  // A counter behind the clock means no backlog yet: SES just refused, so its bucket is empty now.
-  const slotAt = behind ? now + gapMs : nextAt;
+  // A counter behind the clock means no backlog yet: SES just refused, so its bucket is empty.
+  // The first slot leaves it a few gaps to refill (SES's bucket holds about a second of its rate),
+  // and that slack absorbs the timing noise of the paced sends for the rest of the backlog.
+  const slotAt = behind ? now + FIRST_SLOT_GAPS * gapMs : nextAt;
   if (slotAt > latest) return { kind: 'tooLate', slotAt };
   return { kind: 'slot', slotAt, nextAt: slotAt + gapMs, behind };
 }

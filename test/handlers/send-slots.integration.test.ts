@@ -103,20 +103,20 @@ const woken = (a: AssignedCase, slot: SendSlot) => ({
 const emailsFor = async (caseId: string) => (await aws.emails()).filter((e) => e.subject.includes(` ${caseId} `));
 
 describe('the send-slot counter', () => {
-  test('behind the clock: the first slot is one gap from now; then slots follow one gap apart', async () => {
+  test('behind the clock: the first slot is ten gaps from now (SES\'s bucket refills); then slots follow one gap apart', async () => {
     const now = Date.now();
     const first = await reserveSendSlot(TABLE, now, 100, now + 60_000);
-    expect(first).toEqual({ kind: 'slot', slotAt: now + 100, nextAt: now + 200, behind: true });
+    expect(first).toEqual({ kind: 'slot', slotAt: now + 1000, nextAt: now + 1100, behind: true });
     const second = await reserveSendSlot(TABLE, now + 1, 100, now + 60_000);
-    expect(second).toMatchObject({ kind: 'slot', slotAt: now + 200, behind: false });
-    expect(await counter()).toBe(now + 300);
+    expect(second).toMatchObject({ kind: 'slot', slotAt: now + 1100, behind: false });
+    expect(await counter()).toBe(now + 1200);
   });
 
   test('concurrent reservations get distinct slots, one gap apart', async () => {
     const now = Date.now();
     const slots = await Promise.all(Array.from({ length: 20 }, () => reserveSendSlot(TABLE, now, 50, now + 60_000)));
     const at = slots.map((s) => s.slotAt).sort((a, b) => a - b);
-    expect(at).toEqual(Array.from({ length: 20 }, (_, i) => now + 50 * (i + 1)));
+    expect(at).toEqual(Array.from({ length: 20 }, (_, i) => now + 10 * 50 + 50 * i));
   });
 
   test('a slot past the latest time is not taken, and the counter is left alone', async () => {
@@ -128,15 +128,17 @@ describe('the send-slot counter', () => {
 });
 
 describe('Send Email, paced', () => {
-  test('SES refuses for its rate: claim given back, a slot one gap (from GetSendQuota\'s rate) ahead, nothing sent; at the slot it sends', async () => {
+  test('SES refuses for its rate: claim given back, a slot ten gaps (at GetSendQuota\'s rate) ahead, nothing sent; at the slot it sends', async () => {
     const a = await assigned();
     sesProxy.inject({ operation: 'SendEmail', kind: 'throttle' });
     const before = Date.now();
     const slot = slotOf(await failure(sendEmail({ case: a, executionId: 'x', startedAt: new Date().toISOString() })));
     expect(slot).toMatchObject({ caseId: a.caseId, round: 1 });
-    const gap = Date.parse(slot.sendAt) - before;
-    expect(gap).toBeGreaterThanOrEqual(slotGapMs(QUOTA_RATE) - 1);
-    expect(gap).toBeLessThan(slotGapMs(QUOTA_RATE) + 1000);
+    const delay = Date.parse(slot.sendAt) - before;
+    expect(delay).toBeGreaterThanOrEqual(10 * slotGapMs(QUOTA_RATE) - 1);
+    expect(delay).toBeLessThan(10 * slotGapMs(QUOTA_RATE) + 1000);
+    // the next slot is one gap later, the gap from GetSendQuota's rate
+    expect(Math.abs(await counter() as number - Date.parse(slot.sendAt) - slotGapMs(QUOTA_RATE))).toBeLessThan(1); // sendAt is whole ms
     expect(sesProxy.requests.GetSendQuota).toBe(1);
     expect(await emailsFor(a.caseId)).toHaveLength(0);
     // woken at its slot, it goes ahead of the backlog it started
