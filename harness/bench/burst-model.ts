@@ -167,7 +167,7 @@ export function modelPacedBurst(cases: number, rate: number, options: ModelOptio
     if (event.round === 0) {
       happyPrefix(load, t);
       read(load, t); // the gate
-      if (hasBacklog(nextAt, t)) {
+      if (hasBacklog(nextAt === undefined ? undefined : { nextAt, gapMs: gap }, t)) {
         reserve(t, event);
         continue;
       }

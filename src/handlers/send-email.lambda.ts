@@ -23,7 +23,7 @@ import { CaseNotFoundError, ConfigurationError, DailyQuotaExceededError, EmailRe
 import { beginInvocation, caseLogger, CaseLogger, InvocationContext } from './log.lambda-shared';
 import { emailQueued, emailResent, emailSent, emailThrottled, MetricContext } from './metrics.lambda-shared';
 import { REQUEST_TIMEOUTS } from './request-timeouts.lambda-shared';
-import { pacingOf, readNextSlotAt, SlotRequest, startedAtOf, waitForSendSlot } from './send-slots.lambda-shared';
+import { pacingOf, readSlotCounter, SlotRequest, startedAtOf, waitForSendSlot } from './send-slots.lambda-shared';
 import { AssignedCase, CaseRecord, CaseResult, EmailStatus, EmailStatusValue, ENV, SentEmail, isValidEmailAddress } from '../shared/contract';
 import { EmailTemplates, formatSender, parseEmailTemplates } from '../shared/email-template';
 import { hasBacklog } from '../shared/send-pacing';
@@ -211,7 +211,7 @@ export async function handler(event: unknown, context?: InvocationContext): Prom
   const slots: SlotRequest = { tableName: caseTableName(), caseId: c.caseId, startedAt: startedAtOf(event), pacing: pacingOf(event), ses, log };
   // The gate: while paced emails wait for their slots, a new case joins them rather than ask SES
   // (it would take the token a paced case was promised). A case woken for its slot goes ahead.
-  if (slots.pacing.round === 0 && hasBacklog(await readNextSlotAt(slots.tableName, log), Date.now())) {
+  if (slots.pacing.round === 0 && hasBacklog(await readSlotCounter(slots.tableName, log), Date.now())) {
     emailQueued(metricContext);
     await waitForSendSlot(slots, 'paced emails are waiting for SES');
   }

@@ -14,12 +14,13 @@ import { CaseError, EmailThrottledError, rethrowAwsError } from './errors.lambda
 import type { CaseLogger } from './log.lambda-shared';
 import { REQUEST_TIMEOUTS } from './request-timeouts.lambda-shared';
 import { CASE_TABLE_PARTITION_KEY, CaseErrorName, ENV, SendSlot } from '../shared/contract';
-import { MAX_SEND_SLOT_ROUNDS, Reservation, reserveSlot, SEND_SLOT_COUNTER_KEY, slotGapMs } from '../shared/send-pacing';
+import { MAX_SEND_SLOT_ROUNDS, Reservation, reserveSlot, SEND_SLOT_COUNTER_KEY, SlotCounter, slotGapMs } from '../shared/send-pacing';
 
 const dynamodb = new DynamoDBClient({ requestHandler: REQUEST_TIMEOUTS });
 const COUNTER = { [CASE_TABLE_PARTITION_KEY]: { S: SEND_SLOT_COUNTER_KEY } };
-/** The counter's attribute: the earliest time (epoch ms) of the next slot. */
+/** The counter's attributes: the earliest time (epoch ms) of the next slot, and the gap between slots (ms). */
 const NEXT = 'nextSlotAt';
+const GAP = 'slotGapMs';
 
 /** The case took a send slot: the state machine waits until `sendAt` and runs Send Email again. */
 export class EmailSlotReservedError extends CaseError {
@@ -57,13 +58,16 @@ export function startedAtOf(event: unknown): string {
 
 const numberOf = (n: string | undefined) => (n === undefined ? undefined : Number(n));
 
-async function readCounter(tableName: string, consistent: boolean): Promise<number | undefined> {
-  const { Item } = await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: COUNTER, ProjectionExpression: NEXT, ConsistentRead: consistent }));
-  return numberOf(Item?.[NEXT]?.N);
+async function readCounter(tableName: string, consistent: boolean): Promise<SlotCounter | undefined> {
+  const { Item } = await dynamodb.send(new GetItemCommand({
+    TableName: tableName, Key: COUNTER, ProjectionExpression: '#next, #gap', ExpressionAttributeNames: { '#next': NEXT, '#gap': GAP }, ConsistentRead: consistent,
+  }));
+  const nextAt = numberOf(Item?.[NEXT]?.N);
+  return nextAt === undefined ? undefined : { nextAt, gapMs: numberOf(Item?.[GAP]?.N) ?? 0 };
 }
 
-/** The counter's `nextSlotAt`, or undefined (no counter, or unreadable: the gate is advice, a failed read lets the case ask SES). */
-export async function readNextSlotAt(tableName: string, log: CaseLogger): Promise<number | undefined> {
+/** The counter, or undefined (no counter, or unreadable: the gate is advice, a failed read lets the case ask SES). */
+export async function readSlotCounter(tableName: string, log: CaseLogger): Promise<SlotCounter | undefined> {
   try {
     return await readCounter(tableName, false);
   } catch (err) {
@@ -85,9 +89,9 @@ export async function reserveSendSlot(tableName: string, now: number, gapMs: num
       const out = await dynamodb.send(new UpdateItemCommand({
         TableName: tableName,
         Key: COUNTER,
-        UpdateExpression: 'SET #next = #next + :gap',
+        UpdateExpression: 'SET #next = #next + :gap, #gap = :gap',
         ConditionExpression: '#next >= :now AND #next <= :latest',
-        ExpressionAttributeNames: { '#next': NEXT },
+        ExpressionAttributeNames: { '#next': NEXT, '#gap': GAP },
         ExpressionAttributeValues: { ':gap': { N: String(gapMs) }, ':now': { N: String(now) }, ':latest': { N: String(latest) } },
         ReturnValues: 'UPDATED_OLD',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -97,7 +101,7 @@ export async function reserveSendSlot(tableName: string, now: number, gapMs: num
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) return rethrowAwsError(err, 'reserving a send slot');
       // DynamoDB returns the item with the failure; where it does not (older emulators), read it.
-      current = err.Item ? numberOf(err.Item[NEXT]?.N) : await readCounter(tableName, true);
+      current = err.Item ? numberOf(err.Item[NEXT]?.N) : (await readCounter(tableName, true))?.nextAt;
     }
     const decided = reserveSlot(current, now, gapMs, latest);
     if (decided.kind === 'tooLate' || !decided.behind) {
@@ -108,10 +112,10 @@ export async function reserveSendSlot(tableName: string, now: number, gapMs: num
       await dynamodb.send(new UpdateItemCommand({
         TableName: tableName,
         Key: COUNTER,
-        UpdateExpression: 'SET #next = :next',
+        UpdateExpression: 'SET #next = :next, #gap = :gap',
         ConditionExpression: 'attribute_not_exists(#next) OR #next < :now',
-        ExpressionAttributeNames: { '#next': NEXT },
-        ExpressionAttributeValues: { ':next': { N: String(decided.nextAt) }, ':now': { N: String(now) } },
+        ExpressionAttributeNames: { '#next': NEXT, '#gap': GAP },
+        ExpressionAttributeValues: { ':next': { N: String(decided.nextAt) }, ':now': { N: String(now) }, ':gap': { N: String(gapMs) } },
       }));
       return decided;
     } catch (err) {

@@ -51,7 +51,17 @@ export function reserveSlot(nextAt: number | undefined, now: number, gapMs: numb
   return { kind: 'slot', slotAt, nextAt: slotAt + gapMs, behind };
 }
 
-/** Whether a case arriving at `now` finds a backlog (and joins it rather than asking SES). */
-export function hasBacklog(nextAt: number | undefined, now: number): boolean {
-  return nextAt !== undefined && nextAt > now;
+/** What the counter item holds: the next slot, and the gap its slots are spaced by. */
+export interface SlotCounter {
+  readonly nextAt: number;
+  readonly gapMs: number;
+}
+
+/**
+ * Whether a case arriving at `now` finds a backlog (and joins it rather than asking SES): slots
+ * are reserved ahead of the clock, or were until a few gaps ago — paced sends may run a little
+ * behind their slots, and a new case asking SES then would take a token one of them needs.
+ */
+export function hasBacklog(counter: SlotCounter | undefined, now: number): boolean {
+  return counter !== undefined && now < counter.nextAt + FIRST_SLOT_GAPS * counter.gapMs;
 }

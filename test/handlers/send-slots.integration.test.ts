@@ -162,6 +162,19 @@ describe('Send Email, paced', () => {
     expect(await emailsFor(a.caseId)).toHaveLength(1);
   });
 
+  test('the gate: paced sends may run a little behind their slots, so a counter fewer than ten gaps behind the clock is still a backlog', async () => {
+    const a = await assigned();
+    const now = Date.now();
+    await direct.send(new PutItemCommand({
+      TableName: TABLE, Item: { caseId: { S: SEND_SLOT_COUNTER_KEY }, nextSlotAt: { N: String(now - 2_000) }, slotGapMs: { N: '1000' } },
+    }));
+    const sends = sesProxy.requests.SendEmail ?? 0;
+    const slot = slotOf(await failure(sendEmail({ case: a, executionId: 'x', startedAt: new Date().toISOString() })));
+    expect(sesProxy.requests.SendEmail ?? 0).toBe(sends);
+    // the counter was behind the clock: the slot is ten gaps (of GetSendQuota's rate) from now
+    expect(Date.parse(slot.sendAt) - now).toBeGreaterThanOrEqual(10 * slotGapMs(QUOTA_RATE) - 1);
+  });
+
   test('a slot beyond the case\'s patience: EmailThrottled at once, nothing sent, no slot taken', async () => {
     const a = await assigned();
     const ahead = Date.now() + 10 * 60_000;
