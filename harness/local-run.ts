@@ -96,7 +96,13 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
     : undefined;
   const ses = faulty
     ? await startFaultProxy({
-      service: 'ses', target: aws.sesEndpoint, rate, seed, plan: options.sesPlan, caseIdOf: options.sesCaseIdOf, sesLimiter,
+      service: 'ses',
+      target: aws.sesEndpoint,
+      rate,
+      seed,
+      plan: options.sesPlan,
+      caseIdOf: options.sesCaseIdOf,
+      sesLimiter,
       // SES's limits as GetSendQuota tells them, in scaled time (R emails/s of AWS time are R × timeScale per real second).
       sesSendQuota: { maxSendRate: (options.sesRate ?? DEFAULT_QUOTA_RATE) * timeScale, max24HourSend: options.sesDailyQuota ?? DEFAULT_QUOTA_DAILY },
     })

@@ -230,7 +230,8 @@ async function main(): Promise<void> {
     const functions = functionConfigs(run.synthesized.template);
     const cost = costModel(functions, warmMs, transitionsPerCase);
     const model10k = modelPacedBurst(10000, cfg.burstRate);
-    const model10kCost = standardCostPer1M(functions, warmMs, { openCase: 1, assignCase: 1, sendEmail: model10k.attemptsPerCase }, 3 + model10k.extraTransitionsPerCase);
+    const model10kInvocations = { openCase: 1, assignCase: 1, sendEmail: model10k.attemptsPerCase };
+    const model10kCost = standardCostPer1M(functions, warmMs, model10kInvocations, 3 + model10k.extraTransitionsPerCase);
 
     // --- Tables --------------------------------------------------------------------------------
     log('\nCold start: median ms from process start to the end of the first invocation (in-child clock)');

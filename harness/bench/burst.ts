@@ -56,6 +56,7 @@ export async function measureBurst(
   sesRate: number,
   timeScale: number,
   warmMs: Record<Step, number>,
+  arrivalRate?: number,
 ): Promise<BurstResult> {
   const run = await startLocalRun({ synthesized, sesRate, timeScale });
   let peakRss = process.memoryUsage().rss;
@@ -66,7 +67,14 @@ export async function measureBurst(
     const ids = Array.from({ length: cases }, (_, i) => `burst-${i + 1}`);
     const started = performance.now();
     const startedEpochMs = Date.now();
-    const outcomes = await run.runMany(ids.map((inputCaseID) => ({ inputCaseID })), cases);
+    // All at once, or started at `arrivalRate` executions per second of AWS time (as Step
+    // Functions' StartExecution quota admits a burst, and as this machine can take it).
+    const outcomes = arrivalRate === undefined
+      ? await run.runMany(ids.map((inputCaseID) => ({ inputCaseID })), cases)
+      : await Promise.all(ids.map(async (inputCaseID, i) => {
+        await new Promise((resolve) => setTimeout(resolve, (i / arrivalRate / timeScale) * 1000));
+        return run.workflow.run({ inputCaseID }, `case-${i + 1}`);
+      }));
     const realSeconds = (performance.now() - started) / 1000;
     const limiter = run.sesLimiter!;
     const last = limiter.lastAcceptedAt();
@@ -116,7 +124,7 @@ export async function measureBurst(
 
 /**
  * One burst alone, with the model beside it:
- *   ts-node --project tsconfig.dev.json --transpile-only harness/bench/burst.ts [--cases N] [--rate R] [--time-scale F]
+ *   ts-node --project tsconfig.dev.json --transpile-only harness/bench/burst.ts [--cases N] [--rate R] [--time-scale F] [--arrival-rate A]
  * (Lambda durations for the cost are nominal here; `npx projen bench` measures them.)
  */
 if (require.main === module) {
@@ -125,10 +133,10 @@ if (require.main === module) {
     const { parseArgs } = require('node:util') as typeof import('node:util');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { synthExample } = require('../example-app') as typeof import('../example-app');
-    const { values } = parseArgs({ options: { 'cases': { type: 'string' }, 'rate': { type: 'string' }, 'time-scale': { type: 'string' } } });
+    const { values } = parseArgs({ options: { 'cases': { type: 'string' }, 'rate': { type: 'string' }, 'time-scale': { type: 'string' }, 'arrival-rate': { type: 'string' } } });
     const synthesized = synthExample();
     const r = await measureBurst(synthesized, Number(values.cases ?? 2000), Number(values.rate ?? 14), Number(values['time-scale'] ?? 1),
-      { openCase: 1, assignCase: 4, sendEmail: 15 });
+      { openCase: 1, assignCase: 4, sendEmail: 15 }, values['arrival-rate'] === undefined ? undefined : Number(values['arrival-rate']));
     const { model, ...run } = r;
     process.stdout.write(JSON.stringify({ run, model: { ...model, peakPerSecondWithArrivals: undefined } }, null, 1) + '\n');
   })();

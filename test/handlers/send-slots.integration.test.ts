@@ -76,8 +76,15 @@ async function assigned(): Promise<AssignedCase> {
   await direct.send(new PutItemCommand({
     TableName: TABLE,
     Item: {
-      caseId: { S: caseId }, status: { S: 'ASSIGNED' }, employeeId: { S: EMPLOYEE.id }, employeeName: { S: EMPLOYEE.name },
-      employeeEmail: { S: EMPLOYEE.email }, openedAt: { S: at }, assignedAt: { S: at }, updatedAt: { S: at }, emailStatus: { S: 'PENDING' },
+      caseId: { S: caseId },
+      status: { S: 'ASSIGNED' },
+      employeeId: { S: EMPLOYEE.id },
+      employeeName: { S: EMPLOYEE.name },
+      employeeEmail: { S: EMPLOYEE.email },
+      openedAt: { S: at },
+      assignedAt: { S: at },
+      updatedAt: { S: at },
+      emailStatus: { S: 'PENDING' },
     },
   }));
   return { caseId, openedAt: at, assignedAt: at, employee: EMPLOYEE };
@@ -98,7 +105,11 @@ const slotOf = (err: Error): SendSlot => {
 };
 /** The case as Send Email gets it after Wait For Send Slot (the Catch's error at `sendSlot`). */
 const woken = (a: AssignedCase, slot: SendSlot) => ({
-  ...a, sendSlot: { Error: CaseErrorName.EMAIL_SLOT_RESERVED, Cause: JSON.stringify({ errorType: CaseErrorName.EMAIL_SLOT_RESERVED, errorMessage: JSON.stringify(slot) }) },
+  ...a,
+  sendSlot: {
+    Error: CaseErrorName.EMAIL_SLOT_RESERVED,
+    Cause: JSON.stringify({ errorType: CaseErrorName.EMAIL_SLOT_RESERVED, errorMessage: JSON.stringify(slot) }),
+  },
 });
 const emailsFor = async (caseId: string) => (await aws.emails()).filter((e) => e.subject.includes(` ${caseId} `));
 
