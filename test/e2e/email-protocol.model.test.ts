@@ -217,8 +217,8 @@ async function runModel(workflowType: sfn.StateMachineType, runs: number, seed: 
     console.log(`model (${workflowType}, seed ${seed}): ${chosen.length} scenarios, ${succeeded} with a succeeded execution, ${resent} with counted resends, `
       + `${waited} waited for a send slot, ${failures.length} broke the model`);
     expect(failures).toEqual([]);
-    // the paced path was exercised: cases waited for slots, and the counter exists
-    if (ONLY === undefined) {
+    // the paced path was exercised (Standard's 500 scenarios throttle enough): cases waited for slots, and the counter exists
+    if (ONLY === undefined && workflowType === sfn.StateMachineType.STANDARD) {
       expect(waited).toBeGreaterThan(0);
       expect(counter?.nextSlotAt?.N).toBeDefined();
     }
