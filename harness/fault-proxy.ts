@@ -29,6 +29,7 @@
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { answerGetSendQuota, SesSendingLimiter, SesSendQuota } from './ses-limits';
+import { SEND_SLOT_COUNTER_KEY } from '../src/shared/send-pacing';
 
 export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'lost-answer' | 'no-answer' | 'reject';
 /**
@@ -220,6 +221,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       return planned.kind === 'pass' ? undefined : normalizeKind(planned.kind);
     }
     if (!options.rate) return undefined;
+    // A random fault is keyed by its request's case and occurrence, so that it does not depend on
+    // timing. The send-slot counter is every case's: the order of its requests is timing's, so
+    // it gets planned faults only.
+    if (caseId === SEND_SLOT_COUNTER_KEY) return undefined;
     const caseKey = caseId ?? NO_CASE;
     const occurrenceKey = `${caseKey}\u0000${operation}`;
     const n = (occurrences.get(occurrenceKey) ?? 0) + 1;

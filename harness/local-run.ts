@@ -76,8 +76,12 @@ export interface CasePath {
   readonly emails: number;
 }
 
-/** What GetSendQuota answers when the run sets no SES limits: a typical production account (14 emails/s, 50,000 a day). */
-const DEFAULT_QUOTA_RATE = 14;
+/**
+ * What GetSendQuota answers when the run sets no SES limits: the emulated SES has no rate limit,
+ * so a rate no burst reaches (a throttle injected as a fault then gets a slot microseconds
+ * away), and a daily quota of a production account.
+ */
+const UNLIMITED_RATE = 1_000_000;
 const DEFAULT_QUOTA_DAILY = 50000;
 
 export async function startLocalRun(options: LocalRunOptions = {}): Promise<LocalRun> {
@@ -104,7 +108,7 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
       caseIdOf: options.sesCaseIdOf,
       sesLimiter,
       // SES's limits as GetSendQuota tells them, in scaled time (R emails/s of AWS time are R × timeScale per real second).
-      sesSendQuota: { maxSendRate: (options.sesRate ?? DEFAULT_QUOTA_RATE) * timeScale, max24HourSend: options.sesDailyQuota ?? DEFAULT_QUOTA_DAILY },
+      sesSendQuota: { maxSendRate: (options.sesRate ?? UNLIMITED_RATE) * timeScale, max24HourSend: options.sesDailyQuota ?? DEFAULT_QUOTA_DAILY },
     })
     : undefined;
   const lambdaInjected: Record<string, number> = {};
