@@ -14,6 +14,9 @@
  *   --burst-time-scale F  time scale of the burst (default 0.5, i.e. AWS time at half speed:
  *                    the arrivals of a burst of thousands of executions load this machine for
  *                    tens of seconds, and the model comparison needs Lambda-like latencies)
+ *   --burst-arrival-rate A  executions started per second of AWS time in the burst (default 30:
+ *                    StartExecution admits a burst at its quota's rate, and this machine takes
+ *                    about 15 new executions per real second beside the paced sends)
  *
  * The figures (see each module for how it is measured):
  *  initVsTutorial    worst over the 3 steps of median cold start (ours) / median cold start
@@ -76,6 +79,7 @@ interface Settings {
   readonly burstCases: number;
   readonly burstRate: number;
   readonly burstTimeScale: number;
+  readonly burstArrivalRate: number;
 }
 
 function settings(): Settings {
@@ -89,6 +93,7 @@ function settings(): Settings {
       'burst-cases': { type: 'string' },
       'burst-rate': { type: 'string' },
       'burst-time-scale': { type: 'string' },
+      'burst-arrival-rate': { type: 'string' },
     },
   });
   const quick = values.quick!;
@@ -116,6 +121,7 @@ function settings(): Settings {
     burstCases: int('burst-cases', values['burst-cases'], quick ? 200 : 2000),
     burstRate: int('burst-rate', values['burst-rate'], 14),
     burstTimeScale: positive('burst-time-scale', values['burst-time-scale'], 0.5),
+    burstArrivalRate: positive('burst-arrival-rate', values['burst-arrival-rate'], 30),
   };
 }
 
@@ -202,9 +208,9 @@ async function main(): Promise<void> {
     log(`  done in ${(msSince(t) / 1000).toFixed(1)} s`);
 
     // --- A burst against SES's sending rate ------------------------------------------------------
-    log(`Burst: ${cfg.burstCases} cases started at once, SES at ${cfg.burstRate} emails/s, time scale ${cfg.burstTimeScale}...`);
+    log(`Burst: ${cfg.burstCases} cases started at ${cfg.burstArrivalRate}/s, SES at ${cfg.burstRate} emails/s, time scale ${cfg.burstTimeScale}...`);
     t = process.hrtime.bigint();
-    const burst = await measureBurst(run.synthesized, cfg.burstCases, cfg.burstRate, cfg.burstTimeScale, warmMs);
+    const burst = await measureBurst(run.synthesized, cfg.burstCases, cfg.burstRate, cfg.burstTimeScale, warmMs, cfg.burstArrivalRate);
     log(`  done in ${(msSince(t) / 1000).toFixed(1)} s: emailed ${burst.emailed}, failed ${burst.failed} ${JSON.stringify(burst.failedByError)}, `
       + `drained in ${burst.drainAwsSeconds.toFixed(0)} s of AWS time, peak RSS ${burst.peakRssMb.toFixed(0)} MB`);
     log(`  Send Email attempts per case ${burst.sendEmailAttemptsPerCase.toFixed(2)} (model, fed the run's arrivals: ${burst.model.attemptsPerCase.toFixed(2)}), `
