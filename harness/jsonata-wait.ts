@@ -7,7 +7,9 @@
  * Wait passes it on).
  *
  * Time: a `Timestamp` is an instant, and the handlers compute theirs from the real clock (their
- * durations come scaled in their environment), so it is waited for as is; `Seconds` are scaled.
+ * durations come scaled in their environment), so it is waited for as is, with its milliseconds
+ * truncated as Step Functions does — to the second of AWS time, that is 1/F real seconds at time
+ * scale F; `Seconds` are scaled.
  * Entering the Task is one state entered, as the Wait is on AWS (one transition).
  */
 import jsonata from 'jsonata';
@@ -60,7 +62,8 @@ export function emulateJsonataWaits(
     handlers[name] = async (input) => {
       let ms = 0;
       if (original.Timestamp !== undefined) {
-        const at = Date.parse(String(await evaluate(original.Timestamp, input)));
+        const resolutionMs = 1000 / timeScale;
+        const at = Math.floor(Date.parse(String(await evaluate(original.Timestamp, input))) / resolutionMs) * resolutionMs;
         if (Number.isNaN(at)) throw Object.assign(new Error(`${name}: Timestamp is not a timestamp`), { name: 'States.QueryEvaluationError' });
         ms = at - Date.now();
       } else if (original.Seconds !== undefined) {

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { handlerMetric, MONITORING_PERIOD } from './monitoring';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
 import { CaseErrorName, ENV, METRIC_NAMES, STATE_NAMES } from './shared/contract';
-import { PACE_FRACTION, slotGapMs } from './shared/send-pacing';
+import { PACE_FRACTION, slotGapMs, WAIT_TIMESTAMP_RESOLUTION_SECONDS } from './shared/send-pacing';
 
 /**
  * Paced sending, the construct's side (docs/design/burst-pacing.md): Send Email's
@@ -46,6 +46,7 @@ export const PACING_INPUT = { startedAt: sfn.JsonPath.stringAt('$$.Execution.Sta
  */
 export function configurePacing(fn: lambda.Function, role: iam.IRole, emailSendRate: number | undefined, patience: Duration): void {
   fn.addEnvironment(ENV.EMAIL_THROTTLE_PATIENCE_SECONDS, String(patience.toSeconds()));
+  fn.addEnvironment(ENV.SEND_SLOT_RESOLUTION_SECONDS, String(WAIT_TIMESTAMP_RESOLUTION_SECONDS));
   if (emailSendRate !== undefined) {
     fn.addEnvironment(ENV.EMAIL_SEND_SLOT_SECONDS, String(slotGapMs(emailSendRate) / 1000));
     return;

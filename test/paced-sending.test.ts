@@ -57,6 +57,8 @@ describe('paced sending (docs/design/burst-pacing.md)', () => {
   test('Send Email learns its patience; without emailSendRate it reads SES\'s rate (ses:GetSendQuota, which has no resource)', () => {
     const env = sendEmailEnv(stack);
     expect(env.EMAIL_THROTTLE_PATIENCE_SECONDS).toBe('10800');
+    // a Wait reads its timestamp to the second: slots are rounded up to it
+    expect(env.SEND_SLOT_RESOLUTION_SECONDS).toBe('1');
     expect(env.EMAIL_SEND_SLOT_SECONDS).toBeUndefined();
     const quota = sendEmailStatements(stack).filter((s) => [s.Action].flat().includes('ses:GetSendQuota'));
     expect(quota).toEqual([{ Action: 'ses:GetSendQuota', Effect: 'Allow', Resource: '*' }]);

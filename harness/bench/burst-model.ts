@@ -8,12 +8,13 @@
  * `modelPacedBurst` follows the construct: Send Email reads the send-slot counter first (the
  * gate); with a backlog, or when SES refuses for its rate, the case reserves a slot (one or two
  * conditional writes, `src/shared/send-pacing.ts`) and its execution waits for it in the Wait
- * state (two transitions: Wait, Send Email again), then sends without the gate.
+ * state (two transitions: Wait, Send Email again; the Wait reads its timestamp to the second, so
+ * the slot is rounded up to one), then sends without the gate.
  * `modelRetryBurst` is the design it replaced (retry on EmailThrottled with full jitter, capped),
  * kept for the comparison in the design record.
  */
 import { EventQueue } from './event-queue';
-import { hasBacklog, MAX_SEND_SLOT_ROUNDS, reserveSlot, slotGapMs } from '../../src/shared/send-pacing';
+import { hasBacklog, MAX_SEND_SLOT_ROUNDS, reserveSlot, slotGapMs, WAIT_TIMESTAMP_RESOLUTION_SECONDS, wakeAt } from '../../src/shared/send-pacing';
 import { seededRandom } from '../fault-proxy';
 
 export type ModelService = 'ses' | 'lambda' | 'dynamodb' | 'stepFunctions';
@@ -158,7 +159,7 @@ export function modelPacedBurst(cases: number, rate: number, options: ModelOptio
     extra += 2;
     load.add('stepFunctions', r.slotAt, 2);
     maxRounds = Math.max(maxRounds, ev.round + 1);
-    queue.push(r.slotAt + latency, { arrived: ev.arrived, round: ev.round + 1 });
+    queue.push(wakeAt(r.slotAt, WAIT_TIMESTAMP_RESOLUTION_SECONDS) + latency, { arrived: ev.arrived, round: ev.round + 1 });
   };
   while (queue.size > 0) {
     const { t, event } = queue.pop();

@@ -14,7 +14,7 @@ import { CaseError, EmailThrottledError, rethrowAwsError } from './errors.lambda
 import type { CaseLogger } from './log.lambda-shared';
 import { REQUEST_TIMEOUTS } from './request-timeouts.lambda-shared';
 import { CASE_TABLE_PARTITION_KEY, CaseErrorName, ENV, SendSlot } from '../shared/contract';
-import { MAX_SEND_SLOT_ROUNDS, Reservation, reserveSlot, SEND_SLOT_COUNTER_KEY, SlotCounter, slotGapMs } from '../shared/send-pacing';
+import { MAX_SEND_SLOT_ROUNDS, Reservation, reserveSlot, SEND_SLOT_COUNTER_KEY, SlotCounter, slotGapMs, WAIT_TIMESTAMP_RESOLUTION_SECONDS, wakeAt } from '../shared/send-pacing';
 
 const dynamodb = new DynamoDBClient({ requestHandler: REQUEST_TIMEOUTS });
 const COUNTER = { [CASE_TABLE_PARTITION_KEY]: { S: SEND_SLOT_COUNTER_KEY } };
@@ -178,7 +178,10 @@ export async function waitForSendSlot(req: SlotRequest, why: string, cause?: unk
   if (reservation.kind === 'tooLate') {
     throw giveUp(`the next send slot (${new Date(reservation.slotAt).toISOString()}) is past the case's patience`);
   }
-  const slot: SendSlot = { caseId: req.caseId, sendAt: new Date(reservation.slotAt).toISOString(), round };
+  // Step Functions' Wait reads the timestamp to the second: rounded up, the case is never woken early.
+  const resolution = Number(process.env[ENV.SEND_SLOT_RESOLUTION_SECONDS] ?? WAIT_TIMESTAMP_RESOLUTION_SECONDS);
+  const sendAt = wakeAt(reservation.slotAt, (Number.isFinite(resolution) ? resolution : WAIT_TIMESTAMP_RESOLUTION_SECONDS) * 1000);
+  const slot: SendSlot = { caseId: req.caseId, sendAt: new Date(sendAt).toISOString(), round };
   req.log.info(`${why}; waiting for a send slot`, { sendAt: slot.sendAt, round });
   throw new EmailSlotReservedError(slot);
 }

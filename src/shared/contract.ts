@@ -45,6 +45,11 @@ export const ENV = {
   EMAIL_SEND_SLOT_SECONDS: 'EMAIL_SEND_SLOT_SECONDS',
   /** Seconds after its execution's start beyond which a case takes no send slot (`emailThrottlePatience`). */
   EMAIL_THROTTLE_PATIENCE_SECONDS: 'EMAIL_THROTTLE_PATIENCE_SECONDS',
+  /**
+   * Resolution of a Wait state's timestamp, in seconds (Step Functions truncates the
+   * milliseconds): a slot's time is rounded up to it, so that no paced send goes early.
+   */
+  SEND_SLOT_RESOLUTION_SECONDS: 'SEND_SLOT_RESOLUTION_SECONDS',
 } as const;
 
 /**

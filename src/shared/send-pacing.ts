@@ -24,6 +24,14 @@ export const FIRST_SLOT_GAPS = 10;
 /** Partition key value of the counter item in the case table (no case id can take it: case ids have no `#`). */
 export const SEND_SLOT_COUNTER_KEY = '#send-slots';
 
+/** Step Functions' Wait state considers a timestamp up to seconds and truncates its milliseconds. */
+export const WAIT_TIMESTAMP_RESOLUTION_SECONDS = 1;
+
+/** The time a slot's case is woken at: the slot rounded up to the Wait state's resolution, so never early. */
+export function wakeAt(slotAt: number, resolutionMs: number): number {
+  return resolutionMs > 0 ? Math.ceil(slotAt / resolutionMs) * resolutionMs : slotAt;
+}
+
 /** Milliseconds between two reserved slots at SES's rate `ratePerSecond`. */
 export function slotGapMs(ratePerSecond: number): number {
   if (!(ratePerSecond > 0)) throw new Error(`the sending rate must be positive, got ${ratePerSecond}`);

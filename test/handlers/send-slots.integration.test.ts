@@ -30,6 +30,7 @@ beforeAll(async () => {
     [ENV.SENDER_EMAIL]: 'support@example.com',
     [ENV.EMAIL_LEASE_SECONDS]: '60',
     [ENV.EMAIL_THROTTLE_PATIENCE_SECONDS]: '3600',
+    [ENV.SEND_SLOT_RESOLUTION_SECONDS]: '1',
     LOG_LEVEL: 'OFF',
   });
   delete process.env[ENV.EMAIL_SEND_SLOT_SECONDS];
@@ -147,9 +148,12 @@ describe('Send Email, paced', () => {
     expect(slot).toMatchObject({ caseId: a.caseId, round: 1 });
     const delay = Date.parse(slot.sendAt) - before;
     expect(delay).toBeGreaterThanOrEqual(10 * slotGapMs(QUOTA_RATE) - 1);
-    expect(delay).toBeLessThan(10 * slotGapMs(QUOTA_RATE) + 1000);
+    expect(delay).toBeLessThan(10 * slotGapMs(QUOTA_RATE) + 2000);
     // the next slot is one gap later, the gap from GetSendQuota's rate
-    expect(Math.abs(await counter() as number - Date.parse(slot.sendAt) - slotGapMs(QUOTA_RATE))).toBeLessThan(1); // sendAt is whole ms
+    // the wake-up time is the slot rounded up to the second (a Wait reads timestamps to the second)
+    expect(Date.parse(slot.sendAt) % 1000).toBe(0);
+    expect(Date.parse(slot.sendAt) - ((await counter())! - slotGapMs(QUOTA_RATE))).toBeGreaterThanOrEqual(0);
+    expect(Date.parse(slot.sendAt) - ((await counter())! - slotGapMs(QUOTA_RATE))).toBeLessThan(1000);
     expect(sesProxy.requests.GetSendQuota).toBe(1);
     expect(await emailsFor(a.caseId)).toHaveLength(0);
     // woken at its slot, it goes ahead of the backlog it started
@@ -163,7 +167,8 @@ describe('Send Email, paced', () => {
     await setCounter(at);
     const sends = sesProxy.requests.SendEmail ?? 0;
     const slot = slotOf(await failure(sendEmail({ case: a, executionId: 'x', startedAt: new Date().toISOString() })));
-    expect(slot).toEqual({ caseId: a.caseId, sendAt: new Date(at).toISOString(), round: 1 });
+    // woken at the slot rounded up to the second: never early (Step Functions truncates a Wait's milliseconds)
+    expect(slot).toEqual({ caseId: a.caseId, sendAt: new Date(Math.ceil(at / 1000) * 1000).toISOString(), round: 1 });
     expect(sesProxy.requests.SendEmail ?? 0).toBe(sends);
     const { Item } = await direct.send(new GetItemCommand({ TableName: TABLE, Key: { caseId: { S: a.caseId } }, ConsistentRead: true }));
     expect(Item).toMatchObject({ emailStatus: { S: 'PENDING' } });
