@@ -106,7 +106,8 @@ export interface SupportCaseWorkflowProps {
    * `kms:Decrypt` and `kms:DescribeKey` through DynamoDB only. The workflow writes only the attributes
    * `caseId`, `status`, `employeeId`, `employeeName`, `employeeEmail`, `openedAt`,
    * `assignedAt`, `updatedAt`, `failureError`, `details` (a map of strings) and the
-   * `email*` / `messageId` attributes.
+   * `email*` / `messageId` attributes, plus one item of its own: `caseId` `#send-slots` (no case
+   * id can take it), the send-slot counter of paced sending (`nextSlotAt`, `slotGapMs`).
    *
    * @default - a table is created: on-demand billing, point-in-time recovery, AWS-managed
    * encryption, removal policy from `tableRemovalPolicy`.
