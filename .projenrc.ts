@@ -48,6 +48,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       externals: [],
       sourcemap: false,
       minify: true,
+      // index.meta.json next to each bundle: which packages went in (read by audit:bundles).
+      metafile: true,
       // The SDK's ES module builds tree-shake far better (bundles ~40 % smaller, measured by
       // harness/bench/bundle-variants.ts); the output stays CommonJS.
       mainFields: ['module', 'main'],
@@ -115,7 +117,7 @@ project.package.addEngine('node', '>= 20.0.0');
 // The npm tarball is an allowlist (package.json "files"): a stray file in the working tree cannot
 // end up in it. test/package-contents.test.ts checks `npm pack --dry-run` against the expected set.
 // npm always adds package.json, README.md and LICENSE.
-project.package.addField('files', ['lib/**/*.js', 'lib/**/*.d.ts', 'assets/**', '.jsii', 'API.md']);
+project.package.addField('files', ['lib/**/*.js', 'lib/**/*.d.ts', 'assets/**/index.js', 'assets/bundled-packages.json', '.jsii', 'API.md']);
 // Construct and handlers meet only through the contract (src/shared/): the construct imports from
 // src/handlers/ nothing but the generated *-function.ts classes, and the handlers import no
 // construct code. Code shared by handlers only is named *.lambda-shared.ts: bundled by esbuild
@@ -192,6 +194,16 @@ project.postCompileTask.exec('jsii-rosetta extract --strict');
 // The demo and the benchmarks run TypeScript straight from src/ and harness/ (ts-node,
 // transpile only); they need the bundled Lambda assets first.
 const tsNode = 'ts-node --project tsconfig.dev.json --transpile-only';
+
+// The packages bundled into the Lambda assets are run-time code that `npm audit` never sees (they are
+// dev dependencies here). audit:bundles records their versions in assets/bundled-packages.json (shipped
+// in the package) and checks them with `npm audit` against the registry's advisories; where the
+// registry does not answer, it says so and the build goes on (harness/bundle-audit.ts).
+const auditBundles = project.addTask('audit:bundles', {
+  description: 'Record the packages bundled into the Lambda assets (assets/bundled-packages.json) and audit them against the registry\'s advisories',
+  exec: `${tsNode} ${HARNESS_DIR}/bundle-audit.ts`,
+});
+project.preCompileTask.spawn(auditBundles);
 
 const bench = project.addTask('bench', {
   description: 'Benchmarks: cold start vs the tutorial\'s handlers, bundle sizes, transitions, orchestration overhead, synth time, cost',

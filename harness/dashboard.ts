@@ -63,8 +63,9 @@ function describeMetric(metric: Json[]): string {
 function describeAlarm(resources: CfnTemplate['Resources'], logicalId: string): string {
   const props = resources[logicalId]?.Properties;
   if (!props) return logicalId;
-  const math = (props.Metrics ?? []).find((m: Json) => m.Expression);
-  const what = math ? (math.Label ?? math.Expression) : props.MetricName;
+  // An expression, or one metric given as a query (a metric with a label is), or a plain metric.
+  const query = (props.Metrics ?? []).find((m: Json) => m.ReturnData !== false);
+  const what = query ? (query.Label ?? query.Expression ?? query.MetricStat?.Metric?.MetricName) : props.MetricName;
   const comparison = String(props.ComparisonOperator ?? '').startsWith('GreaterThanOrEqual') ? '≥' : props.ComparisonOperator;
   const periods = props.DatapointsToAlarm ? `${props.DatapointsToAlarm} of ${props.EvaluationPeriods}` : String(props.EvaluationPeriods);
   return `${what} ${comparison} ${props.Threshold} (${periods} × 5 min)`;

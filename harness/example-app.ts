@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_lambda as lambda, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { EmailTemplate, Employee, EmployeeRoster, SupportCaseWorkflow } from '../src';
 import { ROSTER_TABLE_PARTITION_KEY } from '../src/shared/contract';
 
@@ -52,6 +52,8 @@ export interface ExampleOptions {
   readonly rosterTable?: boolean;
   /** The fixed roster (default `EXAMPLE_ROSTER`). */
   readonly roster?: Employee[];
+  /** The functions' application log level (the construct's `logLevel`). */
+  readonly logLevel?: lambda.ApplicationLogLevel;
 }
 
 export function buildExampleApp(outdir: string, options: ExampleOptions = {}): { app: App; stack: Stack } {
@@ -73,6 +75,7 @@ export function buildExampleApp(outdir: string, options: ExampleOptions = {}): {
       replyToAddresses: EXAMPLE_REPLY_TO,
       emailTemplate: EXAMPLE_EMAIL_TEMPLATE,
       workflowType: options.workflowType,
+      logLevel: options.logLevel,
     });
   }
   return { app, stack };

@@ -15,6 +15,11 @@
  *   connection stays open, silent, until the client gives up (its request timeout). The
  *   random mix keeps `lost-answer`, whose cost in time does not depend on the client's timeout.
  * - `reject` (SES, planned only): SES refuses the email for good (`MessageRejected`).
+ * - `cut-answer`: the request IS carried out, and its answer (2xx, or the server's own 4xx such
+ *   as a failed condition) is cut mid-body: the status line and headers arrive, half the body,
+ *   then the connection resets. The client has the status but no whole answer.
+ * - `cut-refusal`: the proxy answers with the service's throttling error (4xx, the request is
+ *   NOT carried out) and cuts that answer mid-body: the client cannot tell it was a refusal.
  *
  * Faults come either from an explicit plan (the first N matching requests, matched by
  * operation and optionally by case id), or from a seeded random rate. A random decision
@@ -31,7 +36,7 @@ import { AddressInfo } from 'node:net';
 import { answerGetSendQuota, SesSendingLimiter, SesSendQuota } from './ses-limits';
 import { SEND_SLOT_COUNTER_KEY } from '../src/shared/send-pacing';
 
-export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'lost-answer' | 'no-answer' | 'reject';
+export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'lost-answer' | 'no-answer' | 'reject' | 'cut-answer' | 'cut-refusal';
 /**
  * A planned entry is a fault, or `pass`: let the matching request through (to aim later faults
  * at later requests). `drop-after-write` is the former name of `lost-answer`.
@@ -41,8 +46,8 @@ export type Service = 'dynamodb' | 'ses';
 
 /** The kinds a random fault is drawn from, per service (`lost-answer` only for writes). */
 export const FAULT_KINDS: Record<Service, FaultKind[]> = {
-  dynamodb: ['throttle', 'server-error', 'reset', 'lost-answer'],
-  ses: ['throttle', 'server-error', 'reset', 'lost-answer'],
+  dynamodb: ['throttle', 'server-error', 'reset', 'lost-answer', 'cut-answer', 'cut-refusal'],
+  ses: ['throttle', 'server-error', 'reset', 'lost-answer', 'cut-answer', 'cut-refusal'],
 };
 
 /** Operations that change something: the only ones a random `lost-answer` hits. */
@@ -183,16 +188,41 @@ export function answerSesError(res: ServerResponse, status: number, type: string
   res.end(`<ErrorResponse><Error><Type>${type}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`);
 }
 
-function answerWithError(service: Service, kind: 'throttle' | 'server-error' | 'reject', res: ServerResponse): void {
+/** The proxy's own error answer: status, headers and body. */
+function errorAnswer(service: Service, kind: 'throttle' | 'server-error' | 'reject'): { status: number; headers: http.OutgoingHttpHeaders; body: string } {
   const status = kind === 'server-error' ? 500 : 400;
   if (service === 'dynamodb') {
     const type = kind === 'throttle' ? 'ThrottlingException' : 'InternalServerError';
-    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'fault-proxy' });
-    res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: `injected ${kind}` }));
-    return;
+    return {
+      status,
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'fault-proxy' },
+      body: JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: `injected ${kind}` }),
+    };
   }
   const [type, code] = { 'throttle': ['Sender', 'Throttling'], 'server-error': ['Receiver', 'InternalFailure'], 'reject': ['Sender', 'MessageRejected'] }[kind];
-  answerSesError(res, status, type, code, `injected ${kind}`);
+  return {
+    status,
+    headers: { 'content-type': 'text/xml', 'x-amzn-requestid': 'fault-proxy' },
+    body: `<ErrorResponse><Error><Type>${type}</Type><Code>${code}</Code><Message>injected ${kind}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`,
+  };
+}
+
+function answerWithError(service: Service, kind: 'throttle' | 'server-error' | 'reject', res: ServerResponse): void {
+  const { status, headers, body } = errorAnswer(service, kind);
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+/**
+ * Sends the status line, the headers (with the whole body's length) and half the body, then
+ * resets the connection: an answer cut mid-body.
+ */
+function answerCut(
+  req: IncomingMessage, res: ServerResponse, status: number, headers: http.IncomingHttpHeaders | http.OutgoingHttpHeaders, body: Buffer,
+): void {
+  const { 'transfer-encoding': _chunked, 'content-length': _length, ...rest } = headers as Record<string, unknown>;
+  res.writeHead(status, { ...rest, 'content-length': String(body.length) } as http.OutgoingHttpHeaders);
+  res.write(body.subarray(0, Math.max(1, Math.floor(body.length / 2))), () => req.socket.destroy());
 }
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
@@ -201,7 +231,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const caseIdOf = options.caseIdOf ?? (options.service === 'dynamodb' ? dynamodbCaseId : sesCaseIdFromSubject());
   type Planned = PlannedFault & { left: number };
   const plan: Planned[] = (options.plan ?? []).map((p) => ({ ...p, left: p.count ?? 1 }));
-  const injected: Record<FaultKind, number> = { 'throttle': 0, 'server-error': 0, 'reset': 0, 'lost-answer': 0, 'no-answer': 0, 'reject': 0 };
+  const injected: Record<FaultKind, number> = {
+    'throttle': 0, 'server-error': 0, 'reset': 0, 'lost-answer': 0, 'no-answer': 0, 'reject': 0, 'cut-answer': 0, 'cut-refusal': 0,
+  };
   const requests: Record<string, number> = {};
   /** Occurrences of each (case, operation) so far: the n in a random decision's key. */
   const occurrences = new Map<string, number>();
@@ -261,6 +293,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         req.socket.destroy();
         return;
       }
+      if (fault === 'cut-refusal') { // not counted as refused: the client cannot know it was one
+        const { status, headers, body: answer } = errorAnswer(options.service, 'throttle');
+        answerCut(req, res, status, headers, Buffer.from(answer));
+        return;
+      }
       // The account's sending limits apply to the requests that reach SES.
       const refusal = options.sesLimiter && WRITE_OPERATIONS.ses.has(operation) ? options.sesLimiter.take() : undefined;
       if (refusal) {
@@ -280,6 +317,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
               return;
             }
             if (fault === 'no-answer') return; // the connection stays open and silent
+            if (fault === 'cut-answer') {
+              answerCut(req, res, up.statusCode ?? 502, up.headers, Buffer.concat(parts));
+              return;
+            }
             res.writeHead(up.statusCode ?? 502, up.headers);
             res.end(Buffer.concat(parts));
           });

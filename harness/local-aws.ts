@@ -5,6 +5,7 @@
  */
 import type { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { nodeProcess } from './node-realm';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite') as (opts: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
@@ -58,6 +59,7 @@ export const LOCAL_SDK_BASE_ENV: Record<string, string> = {
 
 // The harness's own clients run on Node 20 too: keep the SDK's Node-version notice out of the output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+nodeProcess.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export async function startLocalAws(): Promise<LocalAws> {
   const ddb = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });

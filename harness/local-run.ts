@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { synthExample, SynthesizedExample } from './example-app';
 import { CaseIdExtractor, FaultProxy, lambdaFaultInjector, PlannedFault, startFaultProxy } from './fault-proxy';
+import { LambdaLogs } from './lambda-logs';
 import { LocalAws, startLocalAws } from './local-aws';
 import { DEFAULT_TIME_SCALE, ExecutionOutcome, LambdaFaultInjector, LocalWorkflow } from './local-workflow';
 import { SesSendingLimiter, sesSendingLimiter } from './ses-limits';
@@ -38,6 +39,10 @@ export interface LocalRunOptions {
   readonly lambdaFaults?: LambdaFaultInjector;
   readonly workflowType?: sfn.StateMachineType;
   readonly logLevel?: string;
+  /** Emulate Lambda's logging (log-level filter, metrics from what passes it): see LocalWorkflowOptions. */
+  readonly lambdaLogs?: LambdaLogs;
+  /** Events a Standard execution's history may hold (see LocalWorkflowOptions). Default AWS's 25,000. */
+  readonly historyEventLimit?: number;
   /** Reuse a synthesized example instead of synthesizing again. */
   readonly synthesized?: SynthesizedExample;
 }
@@ -122,6 +127,8 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
     aws,
     endpoints: { dynamodb: dynamodb?.endpoint, ses: ses?.endpoint },
     logLevel: options.logLevel,
+    lambdaLogs: options.lambdaLogs,
+    historyEventLimit: options.historyEventLimit,
     lambdaFaults: counted(options.lambdaFaults ?? (rate > 0 ? lambdaFaultInjector(rate, seed) : undefined)),
     timeScale,
     realTimeAllowanceMs: options.realTimeAllowanceMs,
@@ -167,6 +174,7 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
       await workflow.settle();
       await Promise.all([dynamodb?.stop(), ses?.stop()]);
       await aws.stop();
+      workflow.restoreEnvironment();
       // A cloud assembly this run synthesized itself is a temporary folder: remove it.
       if (ownSynth) rmSync(synthesized.assemblyDir, { recursive: true, force: true });
     },

@@ -41,9 +41,12 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand, ScanCommand, UpdateItemCommand, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { CfnTemplate, SynthesizedExample } from './example-app';
+import { EVENTS_PER_TASK_ATTEMPT, ExecutionHistory, HISTORY_LIMIT_ERROR, STANDARD_HISTORY_EVENT_LIMIT } from './execution-history';
 import { hashedRandom, LambdaInvocation } from './fault-proxy';
 import { emulateJsonataWaits } from './jsonata-wait';
+import { LambdaLogs } from './lambda-logs';
 import { LocalAws } from './local-aws';
+import { nodeProcess, nodeRequire } from './node-realm';
 import { ACCOUNT, REGION, TemplateResolver } from './template-resolver';
 import { REQUEST_TIMEOUTS } from '../src/handlers/request-timeouts.lambda-shared';
 import { SEND_SLOT_COUNTER_KEY } from '../src/shared/send-pacing';
@@ -70,6 +73,7 @@ const { StateMachine } = require('aws-local-stepfunctions') as {
 
 /** The part of aws-local-stepfunctions' execution handle the runner uses. */
 interface LocalExecution {
+  readonly abort: () => void;
   readonly result: Promise<unknown>;
   readonly eventLogs: AsyncIterable<{ type: string; state?: { name: string } }>;
 }
@@ -77,13 +81,14 @@ interface LocalExecution {
 const DYNAMODB_UPDATE_ITEM = 'arn:aws:states:::dynamodb:updateItem';
 
 type Json = any;
-type TaskHandler = (input: Json, context?: { awsRequestId: string }) => Promise<Json>;
+type TaskHandler = (input: Json, context?: { awsRequestId: string; getRemainingTimeInMillis(): number }) => Promise<Json>;
 /** A bound Task: its input, and which execution and which attempt of the state this is. */
 type BoundTask = (input: Json, invocation: LambdaInvocation) => Promise<Json>;
 
 /**
  * Decides whether the Lambda service fails an invocation: returns the error name, or nothing.
- * A name prefixed `after:` fails it after the handler ran to completion (its answer is lost).
+ * A name prefixed `after:` fails it after the handler ran to completion, whether it returned or
+ * threw (its answer, result or error, is lost).
  * `invocation` says which execution and which attempt of the state it is (for seeded decisions
  * that do not depend on arrival order).
  */
@@ -94,33 +99,11 @@ export const DEFAULT_TIME_SCALE = 20;
 /** Default real time added to each scaled bound on a handler's work (see the module's doc). */
 export const DEFAULT_REAL_TIME_ALLOWANCE_MS = 1000;
 /**
- * Default number of function invocations running at once. On AWS every concurrent invocation has
- * a sandbox (and CPU) of its own; here they share this process's CPU, so a burst of thousands of
- * executions would make every invocation slow and time out. Invocations beyond this wait for a
- * slot first, and a function's timeout counts from the moment it gets one (a Task's timeout,
- * enforced by the runner, still counts the wait).
+ * Lambda's default account concurrency (per Region): invocations beyond it are throttled
+ * (`Lambda.TooManyRequestsException`, which the state machine retries), never queued
+ * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html).
  */
-export const DEFAULT_MAX_CONCURRENT_INVOCATIONS = 25;
-
-/** A counting semaphore. */
-function slots(size: number): { acquire(): Promise<void>; release(): void } {
-  let free = size;
-  const waiting: Array<() => void> = [];
-  return {
-    acquire: () => {
-      if (free > 0) {
-        free--;
-        return Promise.resolve();
-      }
-      return new Promise<void>((resolve) => waiting.push(resolve));
-    },
-    release: () => {
-      const next = waiting.shift();
-      if (next) next();
-      else free++;
-    },
-  };
-}
+export const DEFAULT_ACCOUNT_CONCURRENCY = 1000;
 
 /**
  * Environment variables holding durations in seconds that the construct passes to its
@@ -145,6 +128,8 @@ interface Sandbox {
   readonly key: readonly (string | number)[];
   /** `Math.random` draws made so far by this invocation. */
   draws: number;
+  /** Where the invocation's output lines go (Lambda's log pipeline), when the run emulates it. */
+  readonly log?: (line: string) => void;
 }
 /** The invocation a piece of handler code runs for (through every await and I/O callback). */
 const sandboxes = new AsyncLocalStorage<Sandbox>();
@@ -179,6 +164,32 @@ function guardRequestsOfStoppedSandboxes(): void {
   syncBuiltinESMExports();
 }
 
+let outputRouted = false;
+/**
+ * Sends what an invocation writes to stdout/stderr to its sandbox's `log` (Lambda's log
+ * pipeline, see LambdaLogs) instead of the process's own streams; outside such an invocation
+ * nothing changes.
+ */
+function routeOutputOfSandboxes(): void {
+  if (outputRouted) return;
+  outputRouted = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    const original = stream.write.bind(stream);
+    stream.write = ((chunk: string | Uint8Array, ...rest: any[]) => {
+      const log = sandboxes.getStore()?.log;
+      if (!log) return (original as any)(chunk, ...rest);
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      for (const line of text.split('\n')) if (line !== '') log(line);
+      return true;
+    }) as typeof stream.write;
+  }
+}
+/**
+ * Share of the real-time allowance kept out of the time a handler is told it has left (see
+ * `getRemainingTimeInMillis` below): real time for the work a handler does after its deadline.
+ */
+export const DEADLINE_RESERVE_SHARE = 0.25;
+
 /** Lambda's default function timeout, when the template gives none. */
 const LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3;
 /** Step Functions' Task timeout when the definition gives none (99999999 s). */
@@ -191,8 +202,21 @@ export interface LocalWorkflowOptions {
   readonly aws: LocalAws;
   /** Endpoints the handlers use (for example a fault proxy); default: the local servers. */
   readonly endpoints?: { readonly dynamodb?: string; readonly ses?: string };
-  /** Handler log level (`LOG_LEVEL`). Default `OFF`, so runs of many cases stay readable. */
+  /** Handler log level (`LOG_LEVEL`). Default `OFF`, so runs of many cases stay readable. Ignored with `lambdaLogs`. */
   readonly logLevel?: string;
+  /**
+   * Emulate Lambda's logging: each function gets `AWS_LAMBDA_LOG_LEVEL` from its template's
+   * `LoggingConfig` (and no `LOG_LEVEL`), and what its invocations write goes through Lambda's
+   * log-level filter into this collector (not to the process's stdout), where the metrics are
+   * extracted from the lines that passed.
+   */
+  readonly lambdaLogs?: LambdaLogs;
+  /**
+   * Events a Standard execution's history may hold before the execution fails (see
+   * harness/execution-history.ts). Default STANDARD_HISTORY_EVENT_LIMIT, AWS's quota; none for
+   * Express. A test may lower it to reach it in a few steps (the counting is the same).
+   */
+  readonly historyEventLimit?: number;
   readonly lambdaFaults?: LambdaFaultInjector;
   /**
    * How much faster than AWS time the run goes (see the module's doc). Default
@@ -205,8 +229,13 @@ export interface LocalWorkflowOptions {
    * Default DEFAULT_REAL_TIME_ALLOWANCE_MS.
    */
   readonly realTimeAllowanceMs?: number;
-  /** Function invocations running at once (see DEFAULT_MAX_CONCURRENT_INVOCATIONS). */
-  readonly maxConcurrentInvocations?: number;
+  /**
+   * Function invocations that may run at once, as the account's concurrency on Lambda: each runs
+   * at once in an instance of its own; one more is throttled (`Lambda.TooManyRequestsException`).
+   * Default DEFAULT_ACCOUNT_CONCURRENCY. (A machine that cannot keep up is given a slower
+   * `timeScale`, not a queue.)
+   */
+  readonly accountConcurrency?: number;
   /**
    * Seed of the randomness that decides timing: the runner's retry jitter (JitterStrategy FULL),
    * each jittered wait then a hash of (seed, execution, state, retrier, n-th use), and the
@@ -237,6 +266,8 @@ export interface ExecutionOutcome {
   /** Retries per state (each one a billed state transition on Standard). */
   readonly retriesByState: Record<string, number>;
   readonly durationMs: number;
+  /** Events the execution's history holds, counted as Step Functions would (see harness/execution-history.ts). */
+  readonly historyEvents?: number;
 }
 
 
@@ -262,8 +293,6 @@ function localLayers(template: CfnTemplate, assemblyDir: string): (value: string
 }
 
 let loads = 0;
-/** Where each loaded bundle finds its scaled timers. */
-const SCALED_TIMERS = '__supportCaseHarnessTimers';
 
 /**
  * The handlers' timers that bound real I/O: their SDK clients' connection and request timeouts
@@ -352,27 +381,26 @@ export interface BoundsFired {
  * seeded (see seededMath).
  */
 function loadFresh(file: string, clock: BundleClock): unknown {
-  const key = `${process.pid}-${++loads}`;
-  const copy = join(dirname(file), `index.load-${key}.js`);
-  const registry = ((globalThis as any)[SCALED_TIMERS] ??= {}) as Record<string, { setTimeout: typeof setTimeout; Math: Math }>;
+  const copy = join(dirname(file), `index.load-${process.pid}-${++loads}.js`);
   const onBoundFired = () => {
     clock.fired.requestTimeouts++;
   };
-  registry[key] = {
+  const own = {
     setTimeout: scaledSetTimeout(clock.timeScale, clock.allowanceMs, clock.ioBoundMs, onBoundFired),
     Math: seededMath(clock.randomSeed),
   };
-  // A module-level `var` shadows the global in the whole bundle; after a "use strict" directive, which must stay first.
-  const own = `globalThis[${JSON.stringify(SCALED_TIMERS)}][${JSON.stringify(key)}]`;
-  const prelude = `var setTimeout = ${own}.setTimeout, Math = ${own}.Math;`;
+  // The copy exports a function that runs the bundle with its own `setTimeout`, `Math` and
+  // `module`; a "use strict" directive stays first (of the function's body).
   const code = readFileSync(file, 'utf8');
   const directive = /^(["'])use strict\1;?/.exec(code)?.[0] ?? '';
-  writeFileSync(copy, `${directive}${prelude}${code.slice(directive.length)}`);
+  writeFileSync(copy, `module.exports = function (__own) {${directive}var setTimeout = __own.setTimeout, Math = __own.Math;`
+    + `var module = { exports: {} }, exports = module.exports;\n${code.slice(directive.length)}\nreturn module.exports;\n};\n`);
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(copy);
+    // Node's own loader, not a test runner's: the bundle runs in Node's realm (see node-realm.ts).
+    return (nodeRequire(copy) as (own: unknown) => unknown)(own);
   } finally {
     unlinkSync(copy);
+    if (nodeRequire.cache) delete nodeRequire.cache[copy];
   }
 }
 
@@ -491,7 +519,8 @@ function sandboxTimedOut(timeoutSeconds: number): Error {
 
 /** Lambda's view of a thrown error: `Error` is the error's name, `Cause` a JSON document. */
 function lambdaError(err: unknown): Error {
-  const e = err instanceof Error ? err : new Error(String(err));
+  // The bundles' errors come from Node's realm, which may not be this module's: no `instanceof`.
+  const e = err && typeof err === 'object' && 'name' in err && 'message' in err ? err as Error : new Error(String(err));
   const out = new Error(JSON.stringify({ errorType: e.name, errorMessage: e.message }));
   out.name = e.name;
   return out;
@@ -505,6 +534,8 @@ export class LocalWorkflow {
     const [smId] = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
     if (!smId) throw new Error('the template has no state machine');
     const definition = JSON.parse(resolver.resolve(template.Resources[smId].Properties.DefinitionString));
+    const express = template.Resources[smId].Properties.StateMachineType === 'EXPRESS';
+    const historyEventLimit = express ? undefined : options.historyEventLimit ?? STANDARD_HISTORY_EVENT_LIMIT;
     const timeScale = options.timeScale ?? DEFAULT_TIME_SCALE;
     if (!(timeScale > 0)) throw new Error(`timeScale must be positive, got ${timeScale}`);
     // The runner plays JSONPath only: JSONata Wait states run as harness Tasks (jsonata-wait.ts).
@@ -532,7 +563,12 @@ export class LocalWorkflow {
     }
 
     // One process plays every function: their environments are merged (they must agree).
-    const env: Record<string, string> = { ...sdkEnv, LOG_LEVEL: options.logLevel ?? 'OFF' };
+    const env: Record<string, string> = { ...sdkEnv, ...(options.lambdaLogs ? {} : { LOG_LEVEL: options.logLevel ?? 'OFF' }) };
+    // Only one of the two settings of the level may be left by an earlier run in this process.
+    delete process.env[options.lambdaLogs ? 'LOG_LEVEL' : 'AWS_LAMBDA_LOG_LEVEL'];
+    if (options.lambdaLogs) routeOutputOfSandboxes();
+    /** Each function's application log level (Lambda's filter), when the run emulates Lambda's logging. */
+    const appLogLevels = new Map<string, string>();
     const assetFiles = new Map<string, string>();
     /** Each function's `Timeout`, in seconds of AWS time. */
     const timeouts = new Map<string, number>();
@@ -542,6 +578,12 @@ export class LocalWorkflow {
       const assetPath = resource.Metadata?.['aws:asset:path'];
       if (!assetPath) continue;
       const vars = resolver.resolve(resource.Properties.Environment?.Variables ?? {}) as Record<string, string>;
+      const logging = resource.Properties.LoggingConfig;
+      if (options.lambdaLogs && logging?.LogFormat === 'JSON') {
+        // Lambda sets AWS_LAMBDA_LOG_LEVEL from the application log level (JSON format only).
+        appLogLevels.set(id, logging.ApplicationLogLevel ?? 'INFO');
+        vars.AWS_LAMBDA_LOG_LEVEL = logging.ApplicationLogLevel ?? 'INFO';
+      }
       for (const [k, value] of Object.entries(vars)) {
         // Durations the functions get from the construct run in scaled time too.
         const seconds = isSecondsEnvVar(k) && value !== '' && Number.isFinite(Number(value)) ? Number(value) / timeScale : undefined;
@@ -552,7 +594,11 @@ export class LocalWorkflow {
       assetFiles.set(id, require.resolve(join(assemblyDir, assetPath, resource.Properties.Handler.split('.')[0])));
       timeouts.set(id, Number(resource.Properties.Timeout ?? LAMBDA_DEFAULT_TIMEOUT_SECONDS));
     }
+    // The bundles run in Node's realm (see node-realm.ts), and read its environment (under a
+    // test runner, not the test's copy): `restoreEnvironment` gives it back as it was.
     Object.assign(process.env, env);
+    const previousEnv = Object.fromEntries(Object.keys(env).map((k) => [k, nodeProcess.env[k]]));
+    Object.assign(nodeProcess.env, env);
     // Load each asset now, with the environment in place: a fresh module (and fresh SDK
     // clients, built with this run's endpoints) per LocalWorkflow, like a cold start.
     const functions = new Map<string, SandboxPool>();
@@ -564,7 +610,8 @@ export class LocalWorkflow {
     const handlers: Record<string, BoundTask> = {};
     /** Lambda Tasks whose timeout the binding enforces (see below). */
     const slotTimedTasks = new Set<string>();
-    const invocationSlots = slots(options.maxConcurrentInvocations ?? DEFAULT_MAX_CONCURRENT_INVOCATIONS);
+    const accountConcurrency = options.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY;
+    let invocationsRunning = 0;
     /** Invocations still running, including stopped ones finishing their requests in flight. */
     const running = new Set<Promise<unknown>>();
     /** Per state, which retriers jitter (JitterStrategy FULL): the ones whose jitter can be seeded. */
@@ -596,8 +643,7 @@ export class LocalWorkflow {
       const fn = fnId && functions.get(fnId);
       if (!fn) throw new Error(`state ${stateName}: no local binding for ${state.Resource}`);
       const timeoutSeconds = timeouts.get(fnId)!;
-      // The Task's own timeout, counted here from the moment the invocation gets a slot (the
-      // runner's would count the wait for one); the runner is given no timeout for this Task.
+      // The Task's own timeout, enforced here with the function's (the runner is given none for this Task).
       const taskTimeoutMs = state.TimeoutSecondsPath === undefined
         ? Math.min(((state.TimeoutSeconds ?? TASK_DEFAULT_TIMEOUT_SECONDS) * 1000) / timeScale + allowanceMs, MAX_TIMER_SECONDS * 1000)
         : undefined;
@@ -611,19 +657,29 @@ export class LocalWorkflow {
         // invocation fails with Sandbox.Timedout and a late result is discarded. (Locally the
         // handler cannot be frozen, so its remaining requests still go out; on AWS the ones
         // already in flight would.)
-        await invocationSlots.acquire();
+        if (invocationsRunning >= accountConcurrency) {
+          throw serviceFault('Lambda.TooManyRequestsException', `(account concurrency ${accountConcurrency} in use)`);
+        }
+        invocationsRunning++;
         // A cold start, if there is one, happens before the timeout's clock starts (see sandboxPool).
         const handler = fn.take();
         let released = false;
         const release = () => {
-          if (!released) invocationSlots.release();
+          if (!released) invocationsRunning--;
           released = true;
         };
         let timer: NodeJS.Timeout | undefined;
         let taskTimer: NodeJS.Timeout | undefined;
         const timeoutError = sandboxTimedOut(timeoutSeconds);
         const taskTimeoutError = Object.assign(new Error('States.Timeout'), { name: 'States.Timeout' });
-        const sandbox: Sandbox = { stopped: false, key: [invocation?.execution ?? '', stateName, invocation?.attempt ?? 0], draws: 0 };
+        const lambdaLogs = options.lambdaLogs;
+        const sandbox: Sandbox = {
+          stopped: false,
+          key: [invocation?.execution ?? '', stateName, invocation?.attempt ?? 0],
+          draws: 0,
+          // Text format: no filter (Lambda filters only JSON-format logs).
+          log: lambdaLogs && ((line) => lambdaLogs.write(fnId, appLogLevels.get(fnId) ?? 'TRACE', line)),
+        };
         const timedOut = new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
             sandbox.stopped = true;
@@ -640,7 +696,13 @@ export class LocalWorkflow {
         });
         try {
           // Lambda hands the handler a JSON copy and returns a JSON copy.
-          const invoked = sandboxes.run(sandbox, () => handler(JSON.parse(JSON.stringify(input ?? null)), { awsRequestId: randomUUID() }));
+          // Lambda's context: the time left, in AWS time, before this invocation is stopped. A
+          // handler keeps a margin of it to end its work and say what it did; that work is real
+          // work (unscalable), so a share of the allowance is reserved for it in real time.
+          const stopsAt = Date.now() + (timeoutSeconds * 1000) / timeScale + allowanceMs;
+          const remaining = () => Math.max(0, (stopsAt - allowanceMs * DEADLINE_RESERVE_SHARE - Date.now()) * timeScale);
+          const context = { awsRequestId: randomUUID(), getRemainingTimeInMillis: remaining };
+          const invoked = sandboxes.run(sandbox, () => handler(JSON.parse(JSON.stringify(input ?? null)), context));
           running.add(invoked);
           // The environment is free again once its handler is over (a stopped one finishes its requests in flight first).
           const forget = () => {
@@ -651,6 +713,8 @@ export class LocalWorkflow {
           out = await Promise.race([invoked, timedOut]);
         } catch (err) {
           if (err === timeoutError || err === taskTimeoutError) throw err;
+          // Lambda can lose the answer of a failed invocation as well as a succeeded one's.
+          if (fault) throw serviceFault(fault.slice('after:'.length), 'after the handler failed');
           throw lambdaError(err);
         } finally {
           clearTimeout(timer);
@@ -674,7 +738,7 @@ export class LocalWorkflow {
     const machine = new StateMachine(scaled, { validationOptions: { noValidate: true } });
     return new LocalWorkflow(
       definition, machine, handlers, fullJitter, options.jitterSeed, timeScale, directClient, caseTable, tables, resolver.physicalName(smId),
-      running, fired,
+      running, fired, historyEventLimit, previousEnv,
     );
   }
 
@@ -699,6 +763,10 @@ export class LocalWorkflow {
     private readonly running: ReadonlySet<Promise<unknown>>,
     /** Bounds on real work that fired so far (see BoundsFired). */
     public readonly boundsFired: Readonly<BoundsFired>,
+    /** Events an execution's history may hold (undefined: no limit, Express). */
+    private readonly historyEventLimit: number | undefined,
+    /** The values the run's environment replaced in Node's own `process.env`. */
+    private readonly previousEnv: Record<string, string | undefined>,
   ) {}
 
   /**
@@ -709,6 +777,17 @@ export class LocalWorkflow {
     const deadline = Date.now() + maxMs;
     while (this.running.size > 0 && Date.now() < deadline) {
       await Promise.race([Promise.allSettled([...this.running]), new Promise((resolve) => setTimeout(resolve, 100))]);
+    }
+  }
+
+  /**
+   * Gives Node's own environment back as it was before this workflow (the bundles read it):
+   * under a test runner, later test files of the same worker would otherwise inherit it.
+   */
+  restoreEnvironment(): void {
+    for (const [k, v] of Object.entries(this.previousEnv)) {
+      if (v === undefined) delete nodeProcess.env[k];
+      else nodeProcess.env[k] = v;
     }
   }
 
@@ -723,12 +802,19 @@ export class LocalWorkflow {
     const executionId = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${this.stateMachineName}:${name}`;
     // Each Task learns its execution and attempt (for seeded Lambda faults).
     const attempts: Record<string, number> = {};
+    // Past the history's limit the execution fails as a whole: it is aborted here, so its outcome
+    // is decided; the runner then unwinds what is left of its path at once (its waits end on
+    // abort) with every Task refused, so that no Retry or Catch reaches AWS-like work.
+    const history = new ExecutionHistory(this.historyEventLimit, () => execution.abort());
+    const refused = () => Promise.reject(Object.assign(new Error(history.cause()), { name: HISTORY_LIMIT_ERROR }));
     const taskResourceLocalHandlers = Object.fromEntries(Object.entries(this.handlers).map(([stateName, bound]) => [
       stateName,
-      (taskInput: Json) => bound(taskInput, { execution: name, attempt: (attempts[stateName] = (attempts[stateName] ?? 0) + 1) }),
+      (taskInput: Json) => (history.add(EVENTS_PER_TASK_ATTEMPT)
+        ? bound(taskInput, { execution: name, attempt: (attempts[stateName] = (attempts[stateName] ?? 0) + 1) })
+        : refused()),
     ]));
     const retryIntervalOverrides = this.jitterSeed === undefined ? {} : seededJitterOverrides(this.jitterSeed, name, this.fullJitter);
-    const execution = this.machine.run(input, {
+    const execution: LocalExecution = this.machine.run(input, {
       overrides: { taskResourceLocalHandlers, retryIntervalOverrides },
       context: {
         Execution: { Id: executionId, Name: name, Input: input, StartTime: new Date(started).toISOString() },
@@ -747,6 +833,7 @@ export class LocalWorkflow {
     const retriesByState: Record<string, number> = {};
     const events = (async () => {
       for await (const event of execution.eventLogs) {
+        if (event.type === 'StateEntered' || event.type === 'StateExited') history.add(1);
         if (event.type === 'StateEntered') {
           statesEntered.push(event.state!.name);
           stateEnteredAtMs.push(Date.now());
@@ -760,11 +847,15 @@ export class LocalWorkflow {
     try {
       const output = await execution.result;
       await events;
-      return { name, status: 'SUCCEEDED', output, statesEntered, stateEnteredAtMs, retries, retriesByState, durationMs: Date.now() - started };
+      history.add(1);
+      return { name, status: 'SUCCEEDED', output, statesEntered, stateEnteredAtMs, retries, retriesByState, durationMs: Date.now() - started, historyEvents: history.events };
     } catch (err) {
       await events.catch(() => undefined);
+      history.add(1);
+      const counted = { statesEntered, stateEnteredAtMs, retries, retriesByState, durationMs: Date.now() - started, historyEvents: history.events };
+      if (history.limitReached) return { name, status: 'FAILED', error: HISTORY_LIMIT_ERROR, cause: history.cause(), ...counted };
       if ((err as Error).name === 'ExecutionTimeoutError') {
-        return { name, status: 'TIMED_OUT', error: 'States.Timeout', cause: 'the execution ran past its TimeoutSeconds', statesEntered, stateEnteredAtMs, retries, retriesByState, durationMs: Date.now() - started };
+        return { name, status: 'TIMED_OUT', error: 'States.Timeout', cause: 'the execution ran past its TimeoutSeconds', ...counted };
       }
       const cause = (err as any)?.cause;
       return {
@@ -772,11 +863,7 @@ export class LocalWorkflow {
         status: 'FAILED',
         error: cause?.name ?? (err as Error).name,
         cause: cause?.message ?? (err as Error).message,
-        statesEntered,
-        stateEnteredAtMs,
-        retries,
-        retriesByState,
-        durationMs: Date.now() - started,
+        ...counted,
       };
     }
   }

@@ -18,6 +18,8 @@ export interface BatchSummary {
   readonly duplicates: number;
   /** Cases whose email was sent again after an attempt ended with an unknown SES outcome. */
   readonly ambiguous: number;
+  /** Email claims taken over after their lease or own-attempt lease ran out (sum of `emailTakeovers`). */
+  readonly takeovers: number;
   /** Resends counted on the records (sum of `emailAmbiguousResends`). */
   readonly resends: number;
   /** Cases with more emails than 1 + the resends counted on their record: must be 0. */
@@ -55,6 +57,7 @@ export async function summarize(
   let duplicates = 0;
   let ambiguous = 0;
   let resends = 0;
+  let takeovers = 0;
   let uncounted = 0;
   let unemailed = 0;
   let misaddressed = 0;
@@ -69,6 +72,7 @@ export async function summarize(
     if (emails.length > 1 + counted) uncounted++;
     for (const r of records) {
       if (Number(r.emailAmbiguousResends?.N ?? 0) > 0) ambiguous++;
+      takeovers += Number(r.emailTakeovers?.N ?? 0);
       perEmployee[r.employeeId.S] = (perEmployee[r.employeeId.S] ?? 0) + 1;
       misaddressed += emails.filter((e) => !e.destination.to.includes(r.employeeEmail.S)).length;
     }
@@ -81,6 +85,7 @@ export async function summarize(
     records: [...recordsByCase.values()].reduce((n, list) => n + list.length, 0),
     duplicates,
     ambiguous,
+    takeovers,
     resends,
     uncounted,
     unemailed,
@@ -91,5 +96,5 @@ export async function summarize(
 
 /** The demo's last line. */
 export function summaryLine(s: BatchSummary): string {
-  return `summary: cases=${s.cases} succeeded=${s.succeeded} failed=${s.failed} emails=${s.emails} records=${s.records} duplicates=${s.duplicates} ambiguous=${s.ambiguous} resends=${s.resends} uncounted=${s.uncounted}`;
+  return `summary: cases=${s.cases} succeeded=${s.succeeded} failed=${s.failed} emails=${s.emails} records=${s.records} duplicates=${s.duplicates} ambiguous=${s.ambiguous} takeovers=${s.takeovers} resends=${s.resends} uncounted=${s.uncounted}`;
 }

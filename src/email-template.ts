@@ -10,8 +10,9 @@
  * detail. An unknown placeholder, a `{{` without `}}` (or the reverse) or an unclosed
  * section fails synth with an error naming the prop and the placeholder.
  *
- * Case data cannot inject markup or headers: values are HTML-escaped in the HTML body, and
- * line breaks and other control characters become spaces in the subject (which is cut at 250
+ * Case data cannot inject markup, headers or lines: values are HTML-escaped in the HTML body
+ * (and allowed only where escaping protects them), line breaks become spaces in the text body,
+ * and line breaks and other control characters become spaces in the subject (which is cut at 250
  * characters). Bidirectional override controls are removed from values everywhere.
  *
  * The defaults (today's wording): subject `New support case {{caseId}} is assigned to you`;
@@ -105,15 +106,18 @@ export interface EmailTemplate {
   readonly subject?: string;
 
   /**
-   * Plain-text body template. Values are inserted as they are.
+   * Plain-text body template. Values are inserted as they are, except that line breaks in a
+   * value become one space (a value cannot forge lines of the email).
    *
    * @default - today's text: greeting, case id and opening time, the details if any, next steps
    */
   readonly text?: string;
 
   /**
-   * HTML body template. Values are HTML-escaped (also safe inside quoted attributes:
-   * `<a href="{{link}}">`; `link` is always an http(s) URL).
+   * HTML body template. Values are HTML-escaped, which protects them in element text and in
+   * quoted attributes (`title="{{title}}"`). Synth refuses a value anywhere else: an unquoted
+   * attribute, a URL attribute (`href`, `src`...) other than `"{{link}}"` as the whole value
+   * (`link` is always an http(s) URL), `style`, `on...` handlers, `srcdoc`, `<script>`, `<style>`.
    *
    * @default - today's HTML: greeting, case id and opening time, the details if any, next steps
    */

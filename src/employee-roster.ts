@@ -1,14 +1,18 @@
-import { Duration, Token, aws_dynamodb as dynamodb, aws_lambda as lambda } from 'aws-cdk-lib';
+import { Annotations, Duration, Token, aws_dynamodb as dynamodb, aws_lambda as lambda } from 'aws-cdk-lib';
 import { addConfigFile } from './config-file';
 import { isValidEmailAddress, CONFIG_FILES, ENV, ROSTER_TABLE_PARTITION_KEY, RosterEmployee } from './shared/contract';
-import { grantTableKey, tableKeyProblems, warnIfTableKeyUnchecked } from './table-access';
+import { grantTableKey, tableKeyProblems, warnIfTableKeyUnchecked, warnIfTableKmsKeyUnknown } from './table-access';
 
 /** An employee who can be assigned support cases. */
 export interface Employee {
   /**
-   * Stable identifier of the employee (for example a staff number).
+   * Stable, opaque identifier of the employee (for example a staff number).
    *
    * The assignment of a case depends on it, so keep it stable when names or addresses change.
+   * It goes where names and addresses do not: the logs, and the `EmployeeId` dimension of the
+   * `CasesAssigned` metric (kept 15 months by CloudWatch, readable by anyone who may list
+   * metrics). So it must not be personal data itself: not an email address or a name. Synth warns
+   * about an id that looks like an address.
    */
   readonly id: string;
 
@@ -93,6 +97,13 @@ export abstract class EmployeeRoster {
    * @internal
    */
   public abstract _bind(fn: lambda.Function): void;
+
+  /**
+   * The addresses cases can be assigned to, when they are known at synth (a fixed roster);
+   * undefined otherwise (a roster table changes without a deployment).
+   * @internal
+   */
+  public abstract _recipients(): string[] | undefined;
 }
 
 /**
@@ -119,9 +130,14 @@ class TableEmployeeRoster extends RosterBase {
   public _bind(fn: lambda.Function): void {
     warnIfTableKeyUnchecked(fn.node.scope ?? fn, this.table, { propName: 'roster', partitionKey: ROSTER_TABLE_PARTITION_KEY });
     this.table.grant(fn, 'dynamodb:Scan');
-    grantTableKey(this.table, fn);
+    warnIfTableKmsKeyUnknown(fn.node.scope ?? fn, this.table, 'roster');
+    grantTableKey(this.table, fn, 'read');
     fn.addEnvironment(ENV.ROSTER_TABLE_NAME, this.table.tableName);
     fn.addEnvironment(ENV.ROSTER_CACHE_SECONDS, String((this.options.cacheTtl ?? Duration.seconds(60)).toSeconds()));
+  }
+
+  public _recipients(): undefined {
+    return undefined;
   }
 }
 
@@ -156,7 +172,16 @@ class StaticEmployeeRoster extends RosterBase {
   }
 
   public _bind(fn: lambda.Function): void {
+    const addressLike = this.employees.filter((e) => !Token.isUnresolved(e.id) && e.id.includes('@')).length;
+    if (addressLike > 0) {
+      Annotations.of(fn.node.scope ?? fn).addWarningV2('support-case-workflow:employee-id-personal', `roster: ${addressLike} employee id(s) look like `
+        + 'email addresses; ids go into logs and the EmployeeId metric dimension, so use opaque ids (a staff number), not personal data.');
+    }
     const roster: RosterEmployee[] = this.employees.map(({ id, name, email }) => ({ id, name, email }));
     addConfigFile(fn, CONFIG_FILES.ASSIGN_CASE, { roster });
+  }
+
+  public _recipients(): string[] {
+    return [...new Set(this.employees.map((e) => e.email))];
   }
 }

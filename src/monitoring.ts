@@ -18,9 +18,14 @@ export const MONITORING_PERIOD = Duration.minutes(5);
 
 /** Alarm thresholds, in one place (the README's Runbook quotes them). */
 export const ALARM_SETTINGS = {
-  /** Failed + timed-out + aborted executions in one period. */
-  executions: { threshold: 1, evaluationPeriods: 1 },
-  /** Executions Step Functions throttled in one period. */
+  /**
+   * Failed + timed-out + aborted executions, in 1 of the last 2 periods. The sum needs `FILL`
+   * (a series missing in a period would blank it), and CloudWatch warns that `FILL` in an alarm
+   * can fill a latest point whose data is only late; an M-out-of-N alarm, as it recommends, sees
+   * the late point at the next evaluation.
+   */
+  executions: { threshold: 1, evaluationPeriods: 2, datapointsToAlarm: 1 },
+  /** State transitions of the workflow's executions that Step Functions throttled (ExecutionThrottled), in one period. */
   throttledExecutions: { threshold: 1, evaluationPeriods: 1 },
   /** Per function: share of invocations that ended in an error, in %, in 2 of 3 periods. */
   functionErrors: { thresholdPercent: 5, evaluationPeriods: 3, datapointsToAlarm: 2 },
@@ -33,6 +38,11 @@ export interface MonitoredWorkflow {
   readonly stateMachine: sfn.StateMachine;
   /** The value of the handlers' `Workflow` metric dimension. */
   readonly metricsWorkflow: string;
+  /**
+   * Executions that fail by design and must not page: execution inputs Open Case refused
+   * (still failed executions for their callers, and on the dashboard).
+   */
+  readonly rejectedExecutions?: cloudwatch.IMetric;
   /** The three steps, in order, with their display names. */
   readonly steps: ReadonlyArray<{
     readonly name: string;
@@ -64,9 +74,19 @@ export function handlerMetric(
   });
 }
 
-/** Missing data points (no traffic in a period) count as 0 in alarm math. */
+/**
+ * A metric that is missing in a period because nothing happened (no failed execution, no
+ * throttled send) counts as 0 in alarm math. Only where needed: CloudWatch warns that FILL can
+ * fill a latest point whose data is only late (Using metric math, "FILL"); alarms on one metric
+ * leave missing data to the alarm's own handling (`treatMissingData`) instead.
+ */
 function filled(id: string): string {
   return `FILL(${id}, 0)`;
+}
+
+/** `count` less the `expected` part of it, never below 0 (missing periods as 0). */
+function withoutExpected(count: string, expected: string): string {
+  return `IF(${filled(count)} > ${filled(expected)}, ${filled(count)} - ${filled(expected)}, 0)`;
 }
 
 /** The alarms, created in `scope`, all notifying `topic` (alarm and OK) when given. */
@@ -80,23 +100,26 @@ export function createAlarms(scope: Construct, w: MonitoredWorkflow, topic?: sns
   const executions = new cloudwatch.Alarm(scope, 'ExecutionsAlarm', {
     alarmDescription: 'Support case executions failed, timed out or were aborted: see the README\'s Runbook (from the alarm to the failed case).',
     metric: new cloudwatch.MathExpression({
-      expression: `${filled('failed')} + ${filled('timedOut')} + ${filled('aborted')}`,
+      expression: `${w.rejectedExecutions ? withoutExpected('failed', 'rejected') : filled('failed')} + ${filled('timedOut')} + ${filled('aborted')}`,
       label: 'Failed, timed-out and aborted executions',
       period: MONITORING_PERIOD,
       usingMetrics: {
         failed: w.stateMachine.metricFailed(sum),
         timedOut: w.stateMachine.metricTimedOut(sum),
         aborted: w.stateMachine.metricAborted(sum),
+        ...(w.rejectedExecutions ? { rejected: w.rejectedExecutions } : {}),
       },
     }),
     threshold: ALARM_SETTINGS.executions.threshold,
     evaluationPeriods: ALARM_SETTINGS.executions.evaluationPeriods,
+    datapointsToAlarm: ALARM_SETTINGS.executions.datapointsToAlarm,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
 
   const throttledExecutions = new cloudwatch.Alarm(scope, 'ThrottledExecutionsAlarm', {
-    alarmDescription: 'Step Functions throttled support case executions (StartExecution or state transitions over quota): cases were not started or are delayed.',
+    alarmDescription: 'Step Functions throttled state transitions of support case executions (ExecutionThrottled: the account\'s state'
+      + ' transition quota): cases are delayed. Callers\' throttled StartExecution calls are not counted here (ThrottledEvents by APIName).',
     metric: w.stateMachine.metricThrottled(sum),
     threshold: ALARM_SETTINGS.throttledExecutions.threshold,
     evaluationPeriods: ALARM_SETTINGS.throttledExecutions.evaluationPeriods,
@@ -109,9 +132,11 @@ export function createAlarms(scope: Construct, w: MonitoredWorkflow, topic?: sns
     alarmDescription: `The ${step.name} function failed ${thresholdPercent} % or more of its invocations in ${datapointsToAlarm} of the last `
       + `${evaluationPeriods} periods of 5 minutes (retried errors included): see the README's Runbook.`,
     metric: new cloudwatch.MathExpression({
-      expression: `IF(${filled('invocations')} > 0, 100 * ${step.expectedErrors
-        ? `IF(${filled('errors')} > ${filled('expected')}, ${filled('errors')} - ${filled('expected')}, 0)`
-        : filled('errors')} / ${filled('invocations')}, 0)`,
+      // A point only where the function was invoked (invocations is never filled): a period whose
+      // data is late has no point yet, rather than a filled one.
+      expression: `IF(invocations > 0, 100 * ${step.expectedErrors
+        ? withoutExpected('errors', 'expected')
+        : filled('errors')} / invocations, 0)`,
       label: `${step.name} errors (% of invocations)`,
       period: MONITORING_PERIOD,
       usingMetrics: {
@@ -129,12 +154,8 @@ export function createAlarms(scope: Construct, w: MonitoredWorkflow, topic?: sns
 
   const emailsThrottled = new cloudwatch.Alarm(scope, 'EmailsThrottledAlarm', {
     alarmDescription: 'SES has throttled email sends for 15 minutes in a row: the sending rate or the daily quota is too low for the load. See the README\'s Runbook.',
-    metric: new cloudwatch.MathExpression({
-      expression: filled('throttled'),
-      label: 'Sends throttled by SES',
-      period: MONITORING_PERIOD,
-      usingMetrics: { throttled: handlerMetric(w.metricsWorkflow, METRIC_NAMES.EMAILS_THROTTLED) },
-    }),
+    // One metric: a period without throttles is missing data, which treatMissingData counts as not breaching.
+    metric: handlerMetric(w.metricsWorkflow, METRIC_NAMES.EMAILS_THROTTLED, { label: 'Sends throttled by SES' }),
     threshold: ALARM_SETTINGS.emailsThrottled.threshold,
     evaluationPeriods: ALARM_SETTINGS.emailsThrottled.evaluationPeriods,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -175,6 +196,7 @@ export function createDashboard(
       sm.metricTimedOut(sum('Timed out')),
       sm.metricAborted(sum('Aborted')),
       sm.metricThrottled(sum('Throttled')),
+      handlerMetric(w.metricsWorkflow, METRIC_NAMES.INVALID_CASE_INPUTS, { label: 'Rejected (invalid input)' }),
     ]),
     graph('Execution time (p50, p99)', [
       sm.metricTime({ statistic: 'p50', period: MONITORING_PERIOD, label: 'p50' }),

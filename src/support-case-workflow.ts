@@ -1,9 +1,7 @@
 import {
   Annotations,
   CfnResource,
-  ArnFormat,
   Duration,
-  Fn,
   Names,
   RemovalPolicy,
   Stack,
@@ -11,6 +9,7 @@ import {
   aws_cloudwatch as cloudwatch,
   aws_dynamodb as dynamodb,
   aws_iam as iam,
+  aws_kms as kms,
   aws_lambda as lambda,
   aws_logs as logs,
   aws_sns as sns,
@@ -18,18 +17,24 @@ import {
   aws_stepfunctions_tasks as tasks,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { caseDataProblems, configureCaseData, createdTableSettings, stateMachineEncryption } from './case-data';
 import { addConfigFile } from './config-file';
 import { EmailTemplate } from './email-template';
 import { EmployeeRoster } from './employee-roster';
 import { AssignCaseFunction } from './handlers/assign-case-function';
 import { OpenCaseFunction } from './handlers/open-case-function';
 import { SendEmailFunction } from './handlers/send-email-function';
+import { configureLinkHosts, linkHostsProblems } from './link-hosts';
 import { createAlarms, createDashboard, handlerMetric, MonitoredWorkflow } from './monitoring';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
 import { addSendSlotWait, configurePacing, describePacing, PACING_INPUT, pacingErrorsMetric, pacingProblems } from './paced-sending';
+import { recipientsCondition } from './recipients';
+import { sendEmailStatement, sesAccessProblems } from './ses-access';
 import { METRIC_NAMES, METRICS_ENV, CASE_TABLE_PARTITION_KEY, CaseErrorName, CaseStatus, CONFIG_FILES, EmailStatus, ENV, RECORD_SENT, isValidEmailAddress, STATE_NAMES } from './shared/contract';
 import { checkEmailTemplate, checkSenderName } from './shared/email-template';
-import { RequiredTableKey, grantTableKey, tableKeyProblems, warnIfTableKeyUnchecked } from './table-access';
+import { stateMachineNameProblems } from './state-machine-name';
+import { RequiredTableKey, grantTableKey, tableKeyProblems, warnIfTableKeyUnchecked, warnIfTableKmsKeyUnknown } from './table-access';
+import { handlerBudgetProblems, historyEventProblems, leaseWaitProblems, taskTimeoutProblems } from './workflow-limits';
 
 /** Properties of a `SupportCaseWorkflow`. */
 export interface SupportCaseWorkflowProps {
@@ -65,6 +70,20 @@ export interface SupportCaseWorkflowProps {
   readonly configurationSetName?: string;
 
   /**
+   * The recipients' SES identities (addresses, or domains) Send Email may also send on, for an
+   * account in the SES sandbox.
+   *
+   * In the sandbox, SES sends only to verified identities, and refuses a send whose role may
+   * not use the recipient's identity ("not authorized to perform ses:SendEmail on resource
+   * ...:identity/<recipient>"). List each verified recipient address here (a domain entry allows
+   * `identity/<domain>`). `ses:FromAddress` still limits the sender to `senderEmail`. Remove it
+   * once the account has production access. At most 50 entries, no wildcards.
+   *
+   * @default - the sender's identities only (an account with production access)
+   */
+  readonly sandboxRecipients?: string[];
+
+  /**
    * Display name shown with the sender address (`"Support Team" <support@example.com>`).
    *
    * Quoted and escaped as a mail header needs it; a name with non-ASCII characters is sent
@@ -97,17 +116,51 @@ export interface SupportCaseWorkflowProps {
   readonly emailTemplate?: EmailTemplate;
 
   /**
+   * The hosts a case's `link` may point to: exact host names (`tickets.example.com`) or
+   * `*.example.com` for any subdomain of `example.com` (not `example.com` itself); compared
+   * case-insensitively. A case whose link points elsewhere fails Open Case with
+   * `InvalidCaseInput`, before anything is written or sent. At most 50 hosts.
+   *
+   * @default - any host: a link must only be an absolute http(s) URL without a user name or password
+   */
+  readonly linkHosts?: string[];
+
+  /**
+   * A customer-managed KMS key for the case data at rest: the state machine's execution history
+   * and definition (`encryptionConfiguration`), and the case table the construct creates. A
+   * brought `table` keeps its own encryption. The key's policy must let the principals that start
+   * executions or read their history use it (see AWS's "Data at rest encryption in Step Functions").
+   *
+   * @default - AWS-owned keys for the execution history, an AWS-managed key for the table
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * How long a case record is kept once its execution can no longer run: the record expires
+   * `executionTimeout` plus this after its assignment (DynamoDB TTL on the attribute `expiresAt`,
+   * which DynamoDB deletes within a few days of that time). Applies to records written from then
+   * on. On a brought `table`, turn TTL on for `expiresAt` yourself. At least 1 hour.
+   *
+   * @default - records are kept until you delete them
+   */
+  readonly closedCaseRetention?: Duration;
+
+  /**
    * The table that holds one record per case.
    *
    * Bring your own table to share it or manage it elsewhere. It must have a partition key
    * named `caseId` of type string and no sort key: checked at synth for a table defined in the
    * app (`Table`, `TableV2`); an imported table gets a synth warning instead. With a
-   * customer-managed KMS key, the functions and the state machine may use that key for
-   * `kms:Decrypt` and `kms:DescribeKey` through DynamoDB only. The workflow writes only the attributes
+   * customer-managed KMS key, the functions and the state machine may use that key through
+   * DynamoDB only (`kms:ViaService`): to decrypt, encrypt, re-encrypt and generate data keys. An
+   * imported table must carry its key (`Table.fromTableAttributes({ tableName, encryptionKey })`),
+   * else it gets a synth warning and no grant; the key policy must let IAM policies grant its use
+   * (the default key policy does). The workflow writes only the attributes
    * `caseId`, `status`, `employeeId`, `employeeName`, `employeeEmail`, `openedAt`,
-   * `assignedAt`, `updatedAt`, `failureError`, `details` (a map of strings) and the
-   * `email*` / `messageId` attributes, plus one item of its own: `caseId` `#send-slots` (no case
-   * id can take it), the send-slot counter of paced sending (`nextSlotAt`, `slotGapMs`).
+   * `assignedAt`, `updatedAt`, `failureError`, `details` (a map of strings), the
+   * `email*` / `messageId` attributes and, with `closedCaseRetention`, `expiresAt`; plus one item of
+   * its own: `caseId` `#send-slots` (no case id can take it), the send-slot counter of paced
+   * sending (`nextSlotAt`, `slotGapMs`).
    *
    * @default - a table is created: on-demand billing, point-in-time recovery, AWS-managed
    * encryption, removal policy from `tableRemovalPolicy`.
@@ -133,7 +186,10 @@ export interface SupportCaseWorkflowProps {
   readonly workflowType?: sfn.StateMachineType;
 
   /**
-   * Name of the state machine.
+   * Name of the state machine; its log group is `/aws/vendedlogs/states/<stateMachineName>`.
+   *
+   * 1 to 80 ASCII letters, digits, `.`, `_` or `-` (what both Step Functions and CloudWatch Logs
+   * names allow); checked at synth.
    *
    * @default - a name generated by CloudFormation
    */
@@ -231,8 +287,9 @@ export interface SupportCaseWorkflowProps {
    * The functions' application log level (Lambda's log-level filtering, JSON log format).
    *
    * Lambda drops the handlers' log lines below this level and sets `AWS_LAMBDA_LOG_LEVEL`,
-   * which the handlers honour too. The handlers' metric lines (Embedded Metric Format) are
-   * never filtered out. Lambda's own platform lines (START, END, REPORT) stay at INFO.
+   * which the handlers honour too. The handlers' metric lines (Embedded Metric Format) carry
+   * the function's level (at least INFO) and an RFC 3339 `timestamp`, so they pass the filter
+   * at any level. Lambda's own platform lines (START, END, REPORT) stay at INFO.
    *
    * @default lambda.ApplicationLogLevel.INFO
    */
@@ -310,13 +367,11 @@ const LAMBDA_TRANSIENT_ERRORS = [
   'Lambda.ClientExecutionTimeoutException',
 ];
 
-/** Errors of the DynamoDB service integration worth retrying. */
-const DYNAMODB_TRANSIENT_ERRORS = [
-  'DynamoDB.ProvisionedThroughputExceededException',
-  'DynamoDB.ThrottlingException',
-  'DynamoDB.RequestLimitExceeded',
-  'DynamoDB.InternalServerErrorException',
-];
+/**
+ * A failed condition of a DynamoDB integration's write (`DynamoDB.` + the API's error code): the
+ * record is not ours to change, and retrying cannot change that.
+ */
+const CONDITION_FAILED_NOT_RETRIED: sfn.RetryProps = { errors: ['DynamoDB.ConditionalCheckFailedException'], maxAttempts: 0 };
 
 /** Retry policies (backoff with full jitter, as AWS recommends for Lambda and DynamoDB). */
 const RETRY = {
@@ -354,8 +409,14 @@ const RETRY = {
     maxDelay: Duration.seconds(20),
     jitterStrategy: sfn.JitterType.FULL,
   },
+  /**
+   * Record Failure's write, after a failed condition (not retried): every other error (throttling,
+   * 5xx, a timed-out attempt), whatever its name: 5 retries, 1 s doubling, full jitter. Naming the
+   * transient errors one by one would rely on names that are easy to get wrong (the API's error
+   * codes, not the Java SDK's class names).
+   */
   recordFailure: {
-    errors: DYNAMODB_TRANSIENT_ERRORS, interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 5, jitterStrategy: sfn.JitterType.FULL,
+    errors: [sfn.Errors.ALL], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 5, jitterStrategy: sfn.JitterType.FULL,
   },
 } satisfies Record<string, sfn.RetryProps>;
 
@@ -364,7 +425,7 @@ const RETRY = {
  * condition (the claim is no longer this attempt's) is retried: 6 retries, 1 s doubling up to 8 s.
  */
 const RECORD_SENT_RETRY: { notOurs: sfn.RetryProps; any: sfn.RetryProps & { maxAttempts: number }; attemptTimeout: Duration } = {
-  notOurs: { errors: ['DynamoDB.ConditionalCheckFailedException'], maxAttempts: 0 },
+  notOurs: CONDITION_FAILED_NOT_RETRIED,
   any: {
     errors: [sfn.Errors.ALL],
     interval: Duration.seconds(1),
@@ -412,8 +473,11 @@ function emailInProgressRetry(leaseSeconds: number): sfn.RetryProps {
 function emailLeaseSeconds(handlerTimeout: Duration): number {
   const recordSentAttempts = RECORD_SENT_RETRY.any.maxAttempts + 1;
   const recordSentBudget = worstCaseWaitSeconds(RECORD_SENT_RETRY.any) + recordSentAttempts * RECORD_SENT_RETRY.attemptTimeout.toSeconds();
-  return handlerTimeout.toSeconds() + 5 + recordSentBudget;
+  return handlerTimeout.toSeconds() + CLOCK_MARGIN_SECONDS + recordSentBudget;
 }
+
+/** Added to a lease for the clocks of different function instances. */
+const CLOCK_MARGIN_SECONDS = 5;
 
 /** The key the case table must have. */
 const CASE_TABLE_KEY: RequiredTableKey = { propName: 'table', partitionKey: CASE_TABLE_PARTITION_KEY };
@@ -467,7 +531,11 @@ export class SupportCaseWorkflow extends Construct {
   /** Alarm on failed, timed-out and aborted executions (undefined when `alarmsEnabled` is false). */
   public readonly executionsAlarm?: cloudwatch.Alarm;
 
-  /** Alarm on executions throttled by Step Functions (undefined when `alarmsEnabled` is false). */
+  /**
+   * Alarm on the workflow's state transitions throttled by Step Functions (`ExecutionThrottled`:
+   * the account's state transition quota; cases are delayed). Callers' throttled `StartExecution`
+   * calls are not in it: see `ThrottledEvents` by `APIName` (undefined when `alarmsEnabled` is false).
+   */
   public readonly throttledExecutionsAlarm?: cloudwatch.Alarm;
 
   /** Alarm on the Open Case function's error rate (undefined when `alarmsEnabled` is false). */
@@ -512,10 +580,13 @@ export class SupportCaseWorkflow extends Construct {
       partitionKey: { name: CASE_TABLE_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      ...createdTableSettings(props),
       removalPolicy: props.tableRemovalPolicy ?? DEFAULTS.tableRemovalPolicy,
     });
-    if (props.table) warnIfTableKeyUnchecked(this, props.table, CASE_TABLE_KEY);
+    if (props.table) {
+      warnIfTableKeyUnchecked(this, props.table, CASE_TABLE_KEY);
+      warnIfTableKmsKeyUnknown(this, props.table, CASE_TABLE_KEY.propName);
+    }
 
     const functionLogGroups: Record<string, logs.LogGroup> = {};
     const functionProps = (name: string, environment: Record<string, string>) => {
@@ -552,11 +623,15 @@ export class SupportCaseWorkflow extends Construct {
       [ENV.TABLE_NAME]: this.table.tableName,
     }));
     props.roster._bind(this.assignCaseFunction);
+    configureLinkHosts(props.linkHosts, [this.openCaseFunction, this.assignCaseFunction]);
+    configureCaseData(this, props, this.assignCaseFunction, executionTimeout);
     this.sendEmailFunction = new SendEmailFunction(this, 'SendEmailFunction', functionProps('SendEmail', {
       [ENV.TABLE_NAME]: this.table.tableName,
       [ENV.SENDER_EMAIL]: props.senderEmail,
       // An email claim older than its lease belongs to an attempt that is over.
       [ENV.EMAIL_LEASE_SECONDS]: String(emailLeaseSeconds(handlerTimeout)),
+      // An earlier attempt of the same execution has stopped by then (its function's timeout, plus a margin for clocks).
+      [ENV.EMAIL_OWN_LEASE_SECONDS]: String(handlerTimeout.toSeconds() + CLOCK_MARGIN_SECONDS),
     }));
     configureEmail(this.sendEmailFunction, props);
     configurePacing(this.sendEmailFunction, this.sendEmailFunction.role!, props.emailSendRate, emailThrottlePatience);
@@ -565,11 +640,9 @@ export class SupportCaseWorkflow extends Construct {
     // Least privilege: each function may call exactly what its step calls.
     this.grantTable(this.assignCaseFunction, 'dynamodb:PutItem', 'dynamodb:GetItem');
     this.grantTable(this.sendEmailFunction, 'dynamodb:UpdateItem', 'dynamodb:GetItem');
-    this.sendEmailFunction.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['ses:SendEmail'],
-      resources: [...senderIdentityArns(this, props.senderEmail), ...configurationSetArns(this, props.configurationSetName)],
-      conditions: { StringEquals: { 'ses:FromAddress': props.senderEmail } },
-    }));
+    const sendEmail = sendEmailStatement(this, props);
+    for (const [operator, values] of Object.entries(recipientsCondition(props.roster))) sendEmail.addCondition(operator, values);
+    this.sendEmailFunction.addToRolePolicy(sendEmail);
 
     this.openCaseLogGroup = functionLogGroups.OpenCase;
     this.assignCaseLogGroup = functionLogGroups.AssignCase;
@@ -580,12 +653,18 @@ export class SupportCaseWorkflow extends Construct {
       removalPolicy: logRemovalPolicy,
     });
 
+    const definition = this.definition(taskTimeout, emailLeaseSeconds(handlerTimeout));
+    if (workflowType === sfn.StateMachineType.STANDARD) {
+      const states = Object.fromEntries(sfn.State.findReachableStates(definition.startState).map((st) => [st.id, st.toStateJson() as any]));
+      throwIfProblems(this.node.path, historyEventProblems(states, 'emailThrottlePatience'));
+    }
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
       stateMachineType: workflowType,
       comment: 'Support case workflow: Open Case, Assign Case, Send Email.',
-      definitionBody: sfn.DefinitionBody.fromChainable(this.definition(taskTimeout, emailLeaseSeconds(handlerTimeout))),
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
       timeout: executionTimeout,
+      encryptionConfiguration: stateMachineEncryption(props),
       tracingEnabled: tracing,
       logs: {
         destination: this.logGroup,
@@ -595,7 +674,7 @@ export class SupportCaseWorkflow extends Construct {
     });
 
     // Record Failure writes the table from the state machine itself.
-    grantTableKey(this.table, this.stateMachine);
+    grantTableKey(this.table, this.stateMachine, 'write');
     this.acknowledgeStateMachineRole();
 
     const monitoring = this.monitoring(props);
@@ -629,7 +708,7 @@ export class SupportCaseWorkflow extends Construct {
     return this.stateMachine.metricStarted(props);
   }
 
-  /** Executions throttled by Step Functions (default: sum over 5 minutes). */
+  /** State transitions of the workflow's executions throttled by Step Functions (`ExecutionThrottled`; default: sum over 5 minutes). */
   public metricThrottled(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.stateMachine.metricThrottled(props);
   }
@@ -652,6 +731,14 @@ export class SupportCaseWorkflow extends Construct {
   /** Sends refused by SES's throttling (sending rate or daily quota; default: sum over 5 minutes). */
   public metricEmailsThrottled(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return handlerMetric(this.metricsWorkflowName, METRIC_NAMES.EMAILS_THROTTLED, props);
+  }
+
+  /**
+   * Execution inputs Open Case refused (`InvalidCaseInput`; default: sum over 5 minutes). Those
+   * executions fail for their callers but are left out of the alarms.
+   */
+  public metricInvalidCaseInputs(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return handlerMetric(this.metricsWorkflowName, METRIC_NAMES.INVALID_CASE_INPUTS, props);
   }
 
   /** Cases newly assigned, all employees (default: sum over 5 minutes). */
@@ -686,11 +773,14 @@ export class SupportCaseWorkflow extends Construct {
 
   /** The alarms and the dashboard, as the props ask. */
   private monitoring(props: SupportCaseWorkflowProps) {
+    // Inputs Open Case refused: failed executions for their callers, but nothing to page about.
+    const rejected = this.metricInvalidCaseInputs();
     const watched: MonitoredWorkflow = {
       stateMachine: this.stateMachine,
       metricsWorkflow: this.metricsWorkflowName,
+      rejectedExecutions: rejected,
       steps: [
-        { name: STATE_NAMES.OPEN_CASE, id: 'OpenCase', fn: this.openCaseFunction },
+        { name: STATE_NAMES.OPEN_CASE, id: 'OpenCase', fn: this.openCaseFunction, expectedErrors: rejected },
         { name: STATE_NAMES.ASSIGN_CASE, id: 'AssignCase', fn: this.assignCaseFunction },
         {
           name: STATE_NAMES.SEND_EMAIL,
@@ -733,7 +823,7 @@ export class SupportCaseWorkflow extends Construct {
 
   private grantTable(fn: lambda.IFunction, ...actions: string[]): void {
     this.table.grant(fn, ...actions);
-    grantTableKey(this.table, fn);
+    grantTableKey(this.table, fn, 'write');
   }
 
   private definition(taskTimeout: Duration, leaseSeconds: number): sfn.IChainable {
@@ -771,6 +861,7 @@ export class SupportCaseWorkflow extends Construct {
       outputPath: '$.error',
       taskTimeout: sfn.Timeout.duration(taskTimeout),
     });
+    recordFailure.addRetry(CONDITION_FAILED_NOT_RETRIED);
     recordFailure.addRetry(RETRY.recordFailure);
     recordFailure.addCatch(failureNotRecorded, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
     recordFailure.next(caseFailed);
@@ -796,12 +887,17 @@ export class SupportCaseWorkflow extends Construct {
     // which means "$") rather than joining it.
     const openCase = step('OpenCase', STATE_NAMES.OPEN_CASE, this.openCaseFunction, [])
       .addCatch(caseFailed, { errors: [sfn.Errors.ALL] });
+    // A conflicting case (CaseConflict: the input disagrees with the stored case) is someone
+    // else's case: it fails the execution but must not mark that case FAILED.
+    const conflict = { errors: [CaseErrorName.CASE_CONFLICT], resultPath: '$.error' };
     const assignCase = step('AssignCase', STATE_NAMES.ASSIGN_CASE, this.assignCaseFunction, [RETRY.dependency])
+      .addCatch(failureNotRecorded, conflict)
       .addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     const sendEmail = step('SendEmail', STATE_NAMES.SEND_EMAIL, this.sendEmailFunction, [
       RETRY.dependency, emailInProgressRetry(leaseSeconds),
     ], sfn.TaskInput.fromObject({ case: sfn.JsonPath.entirePayload, executionId: sfn.JsonPath.executionId, ...PACING_INPUT }))
-      .addCatch(recordSentEmail, { errors: [CaseErrorName.EMAIL_SENT_NOT_RECORDED], resultPath: '$.error' });
+      .addCatch(recordSentEmail, { errors: [CaseErrorName.EMAIL_SENT_NOT_RECORDED], resultPath: '$.error' })
+      .addCatch(failureNotRecorded, conflict);
     addSendSlotWait(this, sendEmail);
     sendEmail.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
@@ -831,7 +927,7 @@ export class SupportCaseWorkflow extends Construct {
       stateName: STATE_NAMES.RECORD_SENT_EMAIL,
       comment: 'Records the email SES accepted (SENT, case EMAILED), as Send Email would have.',
       table: this.table,
-      key: caseKey('$.sent.email.result.caseId'),
+      key: caseKey('$.sent.email.caseId'),
       updateExpression: RECORD_SENT.updateExpression,
       conditionExpression: RECORD_SENT.conditionExpression,
       expressionAttributeNames: { '#status': 'status' },
@@ -851,12 +947,31 @@ export class SupportCaseWorkflow extends Construct {
     recordSent.addRetry(RECORD_SENT_RETRY.any);
     // The email went out: the record must not say FAILED, so skip Record Failure.
     recordSent.addCatch(onFailure, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
-    const emailRecorded = new sfn.Pass(this, 'EmailRecorded', {
-      stateName: STATE_NAMES.EMAIL_RECORDED,
-      comment: 'The execution\'s output: what Send Email would have returned.',
-      outputPath: '$.sent.email.result',
+    return unwrapCause.next(readSentEmail).next(recordSent).next(this.sentEmailResult());
+  }
+
+  /**
+   * The execution's output after Record Sent Email: what Send Email would have returned. The error
+   * carries ids only, so the case comes from the state's input, which Send Email checked against the
+   * stored record before it sent (an input that differs is CaseConflict, never sent).
+   */
+  private sentEmailResult(): sfn.IChainable {
+    const result = (withDetails: boolean) => ({
+      'caseId.$': '$.caseId',
+      'employee.$': '$.employee',
+      'messageId.$': '$.sent.email.messageId',
+      'assignedAt.$': '$.assignedAt',
+      'emailedAt.$': '$.sent.email.emailedAt',
+      ...(withDetails ? { 'details.$': '$.details' } : {}),
     });
-    return unwrapCause.next(readSentEmail).next(recordSent).next(emailRecorded);
+    return new sfn.Choice(this, 'EmailRecorded', {
+      stateName: STATE_NAMES.EMAIL_RECORDED,
+      comment: 'The output has details only when the case has any.',
+    })
+      .when(sfn.Condition.isPresent('$.details'), new sfn.Pass(this, 'SentEmailResultWithDetails', {
+        stateName: STATE_NAMES.SENT_EMAIL_RESULT_WITH_DETAILS, parameters: result(true),
+      }))
+      .otherwise(new sfn.Pass(this, 'SentEmailResult', { stateName: STATE_NAMES.SENT_EMAIL_RESULT, parameters: result(false) }));
   }
 }
 
@@ -925,29 +1040,9 @@ function validateEmailProps(props: SupportCaseWorkflowProps): string[] {
   return problems;
 }
 
-/** ARNs of the SES identities that may send as `email`: the address and its domain. */
-function senderIdentityArns(scope: Construct, email: string): string[] {
-  const stack = Stack.of(scope);
-  const domain = Token.isUnresolved(email) ? Fn.select(1, Fn.split('@', email)) : email.split('@')[1];
-  return [email, domain].map((identity) =>
-    stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }));
-}
-
 /** A brought table defined in the app must have the case table's key. */
 function tableProblems(props: SupportCaseWorkflowProps): string[] {
   return props.table ? tableKeyProblems(props.table, CASE_TABLE_KEY) : [];
-}
-
-/** ARN of the configuration set the email is sent through, if any. */
-function configurationSetArns(scope: Construct, name: string | undefined): string[] {
-  return name ? [Stack.of(scope).formatArn({ service: 'ses', resource: 'configuration-set', resourceName: name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })] : [];
-}
-
-/** SES configuration set names: letters, digits, `_` and `-`, at most 64 characters. */
-function configurationSetProblems(props: SupportCaseWorkflowProps): string[] {
-  const name = props.configurationSetName;
-  if (name === undefined || Token.isUnresolved(name) || /^[A-Za-z0-9_-]{1,64}$/.test(name)) return [];
-  return [`configurationSetName: ${JSON.stringify(name)} is not an SES configuration set name (letters, digits, _ and -, at most 64 characters)`];
 }
 
 /** The props with every default applied: worked out once, read by validation and construction. */
@@ -985,8 +1080,11 @@ function validateProps(path: string, props: SupportCaseWorkflowProps, resolved: 
   }
   problems.push(...(props.roster?._validate('roster') ?? ['roster: is required']));
   problems.push(...tableProblems(props));
-  problems.push(...configurationSetProblems(props));
+  problems.push(...sesAccessProblems(props));
+  problems.push(...stateMachineNameProblems(props.stateMachineName));
   problems.push(...validateEmailProps(props));
+  problems.push(...linkHostsProblems(props.linkHosts));
+  problems.push(...caseDataProblems(props));
   if (props.table && props.tableRemovalPolicy !== undefined) {
     problems.push('tableRemovalPolicy: applies only to the table the construct creates; do not set it together with table');
   }
@@ -995,8 +1093,16 @@ function validateProps(path: string, props: SupportCaseWorkflowProps, resolved: 
   }
   if (handlerTimeout.toMilliseconds() < 1000) problems.push('handlerTimeout: must be at least 1 second');
   if (handlerTimeout.toMilliseconds() % 1000 !== 0) problems.push(`handlerTimeout: Lambda takes whole seconds, got ${handlerTimeout.toHumanString()}`);
-  if (taskTimeout.toMilliseconds() <= handlerTimeout.toMilliseconds()) {
-    problems.push(`taskTimeout: ${taskTimeout.toHumanString()} must be longer than handlerTimeout (${handlerTimeout.toHumanString()})`);
+  problems.push(...handlerBudgetProblems(handlerTimeout), ...taskTimeoutProblems(handlerTimeout, taskTimeout));
+  if (handlerTimeout.toMilliseconds() % 1000 === 0) {
+    const lease = emailLeaseSeconds(handlerTimeout);
+    const inProgress = emailInProgressRetry(lease);
+    problems.push(...leaseWaitProblems(lease, {
+      intervalSeconds: inProgress.interval!.toSeconds(),
+      backoffRate: inProgress.backoffRate!,
+      maxAttempts: inProgress.maxAttempts!,
+      maxDelaySeconds: inProgress.maxDelay?.toSeconds(),
+    }, taskTimeout, executionTimeout));
   }
   if (executionTimeout.toMilliseconds() < taskTimeout.toMilliseconds()) {
     problems.push(`${props.executionTimeout ? 'executionTimeout' : 'taskTimeout'}: one task attempt (taskTimeout, ${taskTimeout.toHumanString()})`
@@ -1024,6 +1130,10 @@ function validateProps(path: string, props: SupportCaseWorkflowProps, resolved: 
   if (props.alarmTopic && props.alarmsEnabled === false) {
     problems.push('alarmTopic: is notified by the alarms, which alarmsEnabled: false leaves out');
   }
+  throwIfProblems(path, problems);
+}
+
+function throwIfProblems(path: string, problems: readonly string[]): void {
   if (problems.length > 0) {
     throw new ValidationError(`Invalid SupportCaseWorkflowProps for ${path}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }

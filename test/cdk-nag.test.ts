@@ -1,4 +1,4 @@
-import { App, Aspects, Stack, aws_dynamodb as dynamodb, aws_iam as iam } from 'aws-cdk-lib';
+import { App, Aspects, Duration, Stack, aws_dynamodb as dynamodb, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as nag3 from 'cdk-nag';
 import * as nag2 from 'cdk-nag-v2';
@@ -22,6 +22,11 @@ const VARIANTS: Record<string, Variant> = {
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     })),
+  }),
+  'an account in the SES sandbox (recipient identities)': () => ({ sandboxRecipients: ['a@example.com', 'example.org'] }),
+  'a KMS key for the execution history and the table, closed cases expiring': (stack) => ({
+    encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }),
+    closedCaseRetention: Duration.days(30),
   }),
   'imported tables and a configuration set': (stack) => ({
     table: dynamodb.Table.fromTableName(stack, 'Cases', 'cases'),

@@ -60,8 +60,9 @@ describe('dashboard', () => {
   test('executions: started, succeeded, failed, timed out, aborted, throttled', () => {
     expect(metricNames('Executions')).toEqual([
       'ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted', 'ExecutionThrottled',
+      'InvalidCaseInputs', // failed executions that do not page (bad-input-alarm.test.ts)
     ]);
-    expect(widget('Executions').metrics.every((m: any[]) => m[0] === 'AWS/States')).toBe(true);
+    expect(widget('Executions').metrics.every((m: any[]) => m[0] === 'AWS/States' || m[1] === 'InvalidCaseInputs')).toBe(true);
   });
 
   test('per-step duration at p50 and p99 and per-step errors, for the three functions', () => {
@@ -133,16 +134,21 @@ describe('alarms', () => {
     expect(Object.keys(all).sort()).toEqual(named.map((a) => stack.getLogicalId(a!.node.defaultChild as any)).sort());
   });
 
-  test('executions alarm: failed + timed out + aborted, missing periods counted as 0', () => {
+  test('executions alarm: failed + timed out + aborted, missing periods counted as 0, in 1 of 2 periods (M out of N: a late point is seen)', () => {
     const { stack, workflow, template } = topicStack();
     const alarm = alarms(template)[stack.getLogicalId(workflow.executionsAlarm!.node.defaultChild as any)].Properties;
-    expect(alarm).toMatchObject({ Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
-    expect(alarm.Metrics[0].Expression).toBe('FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)');
+    expect(alarm).toMatchObject({ Threshold: 1, EvaluationPeriods: 2, DatapointsToAlarm: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    // less the inputs Open Case refused (bad-input-alarm.test.ts)
+    expect(alarm.Metrics[0].Expression)
+      .toBe('IF(FILL(failed, 0) > FILL(rejected, 0), FILL(failed, 0) - FILL(rejected, 0), 0) + FILL(timedOut, 0) + FILL(aborted, 0)');
   });
 
-  test('throttled executions alarm: ExecutionThrottled of the state machine, at least one in 5 minutes', () => {
+  test('throttled executions alarm: ExecutionThrottled of the state machine, at least one in 5 minutes, described as state transitions', () => {
     const { stack, workflow, template } = topicStack();
     const alarm = alarms(template)[stack.getLogicalId(workflow.throttledExecutionsAlarm!.node.defaultChild as any)].Properties;
+    // ExecutionThrottled counts throttled state transitions; callers' StartExecution throttling is ThrottledEvents by APIName.
+    expect(alarm.AlarmDescription).toMatch(/state transitions/);
+    expect(alarm.AlarmDescription).toMatch(/StartExecution calls are not counted here/);
     expect(alarm).toMatchObject({
       MetricName: 'ExecutionThrottled',
       Namespace: 'AWS/States',
@@ -163,10 +169,11 @@ describe('alarms', () => {
     for (const [alarmConstruct, fn] of cases) {
       const alarm = alarms(template)[stack.getLogicalId(alarmConstruct.node.defaultChild)].Properties;
       expect(alarm).toMatchObject({ Threshold: 5, EvaluationPeriods: 3, DatapointsToAlarm: 2 });
-      expect(alarm.Metrics[0].Expression).toBe(fn === workflow.sendEmailFunction
-        // SES throttles are Send Email errors by design (the state machine retries them): left out
-        ? 'IF(FILL(invocations, 0) > 0, 100 * IF(FILL(errors, 0) > FILL(expected, 0), FILL(errors, 0) - FILL(expected, 0), 0) / FILL(invocations, 0), 0)'
-        : 'IF(FILL(invocations, 0) > 0, 100 * FILL(errors, 0) / FILL(invocations, 0), 0)');
+      expect(alarm.Metrics[0].Expression).toBe(fn !== workflow.assignCaseFunction
+        // SES throttles are Send Email errors by design (the state machine retries them), and refused
+        // execution inputs Open Case errors: left out
+        ? 'IF(invocations > 0, 100 * IF(FILL(errors, 0) > FILL(expected, 0), FILL(errors, 0) - FILL(expected, 0), 0) / invocations, 0)'
+        : 'IF(invocations > 0, 100 * FILL(errors, 0) / invocations, 0)');
       const fnDims = [{ Name: 'FunctionName', Value: ref(stack, fn) }];
       expect(alarm.Metrics).toEqual(expect.arrayContaining([
         expect.objectContaining({ Id: 'errors', MetricStat: expect.objectContaining({ Metric: { MetricName: 'Errors', Namespace: 'AWS/Lambda', Dimensions: fnDims } }) }),
@@ -190,28 +197,28 @@ describe('alarms', () => {
   test('emails throttled alarm: SES throttling in 3 periods in a row, from the handlers\' EMF metric', () => {
     const { stack, workflow, template } = topicStack();
     const alarm = alarms(template)[stack.getLogicalId(workflow.emailsThrottledAlarm!.node.defaultChild as any)].Properties;
-    expect(alarm).toMatchObject({ Threshold: 1, EvaluationPeriods: 3 });
+    // One metric, no math: a period without throttles is missing data, not breaching (no FILL, which could pin a late point).
+    expect(alarm).toMatchObject({ Threshold: 1, EvaluationPeriods: 3, TreatMissingData: 'notBreaching' });
     expect(alarm.Metrics).toEqual([
-      expect.objectContaining({ Expression: 'FILL(throttled, 0)', ReturnData: true }),
       expect.objectContaining({
-        Id: 'throttled',
         MetricStat: {
           Metric: { MetricName: 'EmailsThrottled', Namespace: 'SupportCaseWorkflow', Dimensions: [{ Name: 'Workflow', Value: workflow.metricsWorkflowName }] },
           Period: 300,
           Stat: 'Sum',
         },
-        ReturnData: false,
+        Label: 'Sends throttled by SES',
+        ReturnData: true,
       }),
     ]);
   });
 
-  test('alarm math treats every metric that can be missing in a period as 0 (FILL(m, 0))', () => {
+  test('alarm math fills every metric that can be missing in a period with 0 (FILL(m, 0)), except the invocations that anchor an error rate', () => {
     const { template } = topicStack();
     let checked = 0;
     for (const alarm of Object.values<any>(alarms(template))) {
       const metrics: any[] = alarm.Properties.Metrics ?? [];
       const expressions = metrics.filter((m) => m.Expression).map((m) => m.Expression as string);
-      for (const id of metrics.filter((m) => m.MetricStat).map((m) => m.Id as string)) {
+      for (const id of metrics.filter((m) => m.MetricStat && m.Id !== 'invocations').map((m) => m.Id as string)) {
         for (const expression of expressions) {
           // Every use of the metric id is wrapped in FILL(id, 0).
           const uses = expression.match(new RegExp(`\\b${id}\\b`, 'g')) ?? [];
@@ -221,7 +228,7 @@ describe('alarms', () => {
         }
       }
     }
-    expect(checked).toBeGreaterThanOrEqual(3 + 3 * 3 + 1);
+    expect(checked).toBeGreaterThanOrEqual(3 + 1 + 1 + 4);
   });
 
   test('alarmsEnabled: false creates none and exposes none', () => {

@@ -17,6 +17,8 @@ const ALLOWED: Array<[string, RegExp]> = [
   ['lib/**/*.js', /^lib\/.+\.js$/],
   ['lib/**/*.d.ts', /^lib\/.+\.d\.ts$/],
   ['assets/<handler>.lambda/index.js', /^assets\/handlers\/[a-z-]+\.lambda\/index\.js$/],
+  // the bundled packages and their versions (audit:bundles); the esbuild metafiles stay out
+  ['assets/bundled-packages.json', /^assets\/bundled-packages\.json$/],
 ];
 
 /** And these must be in it. */

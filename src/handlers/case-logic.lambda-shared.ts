@@ -4,10 +4,10 @@
  * without servers; the `*.lambda.ts` handlers do the I/O around it.
  */
 import { createHash } from 'node:crypto';
+import { DETAIL_FIELDS, DetailsPolicy, describe, isPlainObject, validateCaseDetails } from './case-details.lambda-shared';
 import { ConfigurationError, InvalidCaseInputError, RosterUnavailableError, UnrecognizedCaseRecordError } from './errors.lambda-shared';
 import {
   AssignedCase,
-  CASE_DETAIL_LIMITS,
   CaseDetails,
   CaseEmail,
   CaseRecord,
@@ -15,6 +15,7 @@ import {
   CaseStatus,
   CaseStatusValue,
   EmailStatus,
+  ENV,
   EmailStatusValue,
   isValidEmailAddress,
   MAX_CASE_ID_LENGTH,
@@ -25,18 +26,9 @@ import {
 } from '../shared/contract';
 import { caseTemplateValues, compileEmailTemplates, EmailTemplates, renderEmail } from '../shared/email-template';
 
+
 /** Case ids: ASCII letters, digits, `.`, `_`, `-`; starting with a letter or digit. */
 const CASE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'string' ? `a string of ${value.length} characters` : `a ${typeof value}`;
-}
 
 /** Checks a case id; returns it unchanged or throws `InvalidCaseInput` saying why. */
 export function validateCaseId(value: unknown, field: string): string {
@@ -55,50 +47,15 @@ export function validateCaseId(value: unknown, field: string): string {
   return value;
 }
 
-/** Control characters refused in details (tab, LF and CR are allowed; templates make them safe). */
-const DETAIL_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
-const DETAIL_FIELDS = Object.keys(CASE_DETAIL_LIMITS) as (keyof CaseDetails)[];
-
 /**
- * Checks the optional case details (`CaseDetails`): an object of known fields, each a
- * non-empty string within its limit (`CASE_DETAIL_LIMITS`), without control characters other
- * than tab and line breaks; `link` an absolute http(s) URL. Returns `undefined` when there is
- * no detail (absent or `{}`), so a case without details looks exactly as before.
- * @throws InvalidCaseInputError naming the field and what is wrong
+ * Reads the expiry of new records from its environment variable (whole seconds); undefined when unset.
+ * @throws ConfigurationError when it is not a positive whole number
  */
-export function validateCaseDetails(value: unknown, field: string): CaseDetails | undefined {
-  if (value === undefined) return undefined;
-  if (!isPlainObject(value)) throw new InvalidCaseInputError(`${field} must be an object, got ${describe(value)}`);
-  const unknown = Object.keys(value).filter((k) => !(DETAIL_FIELDS as string[]).includes(k));
-  if (unknown.length > 0) {
-    throw new InvalidCaseInputError(`${field} has unknown field(s) ${unknown.slice(0, 5).map((k) => JSON.stringify(k.slice(0, 40))).join(', ')};`
-      + ` known: ${DETAIL_FIELDS.join(', ')}`);
-  }
-  const details: Record<string, string> = {};
-  for (const key of DETAIL_FIELDS) {
-    const v = value[key];
-    if (v === undefined) continue;
-    const name = `${field}.${key}`;
-    if (typeof v !== 'string') throw new InvalidCaseInputError(`${name} must be a string, got ${describe(v)}`);
-    if (v.trim() === '') throw new InvalidCaseInputError(`${name} must not be empty`);
-    if (v.length > CASE_DETAIL_LIMITS[key]) {
-      throw new InvalidCaseInputError(`${name} must be at most ${CASE_DETAIL_LIMITS[key]} characters, got ${v.length}`);
-    }
-    if (DETAIL_CONTROL.test(v)) throw new InvalidCaseInputError(`${name} must not contain control characters other than tab and line breaks`);
-    if (key === 'link' && !isHttpUrl(v)) throw new InvalidCaseInputError(`${name} must be an absolute http:// or https:// URL without spaces`);
-    details[key] = v;
-  }
-  return Object.keys(details).length > 0 ? details : undefined;
-}
-
-function isHttpUrl(value: string): boolean {
-  if (/\s/.test(value)) return false;
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
+export function parseExpiresAfter(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds <= 0) throw new ConfigurationError(`${ENV.CASE_EXPIRES_AFTER_SECONDS} must be a positive whole number of seconds`);
+  return seconds;
 }
 
 /** `{ details }` when there are details, `{}` otherwise (so outputs without details keep their shape). */
@@ -110,13 +67,13 @@ function withDetails(details: CaseDetails | undefined): { details?: CaseDetails 
  * Open Case: validates the execution input (`{"inputCaseID": "001"}`, optionally with
  * `details`; other fields ignored) and opens the case.
  */
-export function openCase(input: unknown, now: Date): OpenedCase {
+export function openCase(input: unknown, now: Date, policy: DetailsPolicy = {}): OpenedCase {
   if (!isPlainObject(input)) {
     throw new InvalidCaseInputError(`execution input must be a JSON object with inputCaseID, got ${describe(input)}`);
   }
   if (!('inputCaseID' in input)) throw new InvalidCaseInputError('execution input has no inputCaseID');
   const caseId = validateCaseId(input.inputCaseID, 'inputCaseID');
-  return { caseId, openedAt: now.toISOString(), ...withDetails(validateCaseDetails(input.details, 'details')) };
+  return { caseId, openedAt: now.toISOString(), ...withDetails(validateCaseDetails(input.details, 'details', policy)) };
 }
 
 function validateTimestamp(value: unknown, field: string): string {
@@ -127,12 +84,12 @@ function validateTimestamp(value: unknown, field: string): string {
 }
 
 /** Assign Case's input check: the output of Open Case. */
-export function parseOpenedCase(input: unknown): OpenedCase {
+export function parseOpenedCase(input: unknown, policy: DetailsPolicy = {}): OpenedCase {
   if (!isPlainObject(input)) throw new InvalidCaseInputError(`Assign Case input must be an object, got ${describe(input)}`);
   return {
     caseId: validateCaseId(input.caseId, 'caseId'),
     openedAt: validateTimestamp(input.openedAt, 'openedAt'),
-    ...withDetails(validateCaseDetails(input.details, 'details')),
+    ...withDetails(validateCaseDetails(input.details, 'details', policy)),
   };
 }
 
@@ -254,9 +211,13 @@ export function assignCase(opened: OpenedCase, roster: readonly RosterEmployee[]
   return { ...opened, employee: chooseEmployee(roster, opened.caseId), assignedAt: now.toISOString() };
 }
 
-/** The record Assign Case writes for a new assignment. */
-export function newCaseRecord(assigned: AssignedCase): CaseRecord {
+/**
+ * The record Assign Case writes for a new assignment; with `expiresAfterSeconds`, it expires
+ * (DynamoDB TTL, epoch seconds) that long after the assignment.
+ */
+export function newCaseRecord(assigned: AssignedCase, expiresAfterSeconds?: number): CaseRecord {
   return {
+    ...(expiresAfterSeconds === undefined ? {} : { expiresAt: Math.floor(Date.parse(assigned.assignedAt) / 1000) + expiresAfterSeconds }),
     caseId: assigned.caseId,
     status: CaseStatus.ASSIGNED,
     employeeId: assigned.employee.id,
@@ -281,16 +242,35 @@ export function assignmentFromRecord(record: CaseRecord): AssignedCase {
   };
 }
 
-/** What Send Email returns for a record whose email is recorded as sent. */
-export function resultFromRecord(record: CaseRecord): CaseResult {
+/** What Send Email returns for a record whose email is recorded as sent (or for `sent`, the email just sent). */
+export function resultFromRecord(record: CaseRecord, sent?: { readonly messageId: string; readonly emailedAt: string }): CaseResult {
   return {
     caseId: record.caseId,
     employee: { id: record.employeeId, name: record.employeeName, email: record.employeeEmail },
-    messageId: record.messageId!,
+    messageId: sent?.messageId ?? record.messageId!,
     assignedAt: record.assignedAt,
-    emailedAt: record.emailedAt!,
+    emailedAt: sent?.emailedAt ?? record.emailedAt!,
     ...(record.details ? { details: record.details } : {}),
   };
+}
+
+/**
+ * Where a step's input disagrees with the case's stored record: the names of the fields that
+ * differ (`employee`, `openedAt`, `assignedAt`, `details.title`...), empty when it agrees. Only
+ * what the input carries is compared: Open Case's output has no employee or assignment yet.
+ */
+export function caseConflicts(input: OpenedCase | AssignedCase, record: CaseRecord): string[] {
+  const fields: string[] = [];
+  if ('employee' in input) {
+    const e = input.employee;
+    if (e.id !== record.employeeId || e.name !== record.employeeName || e.email !== record.employeeEmail) fields.push('employee');
+    if (input.assignedAt !== record.assignedAt) fields.push('assignedAt');
+    if (input.openedAt !== record.openedAt) fields.push('openedAt');
+  }
+  for (const key of DETAIL_FIELDS) {
+    if (input.details?.[key] !== record.details?.[key]) fields.push(`details.${key}`);
+  }
+  return fields;
 }
 
 /**
@@ -300,12 +280,17 @@ export function resultFromRecord(record: CaseRecord): CaseResult {
  * - `ours`: SENDING by this very attempt (a retried write of our own claim);
  * - `held`: SENDING by another live attempt: wait;
  * - `abandoned`: SENDING by an attempt whose lease is over (its function was killed): take it over.
+ *   A claim of this same execution (`own.owner`) is over sooner: its attempts run one after the
+ *   other, and an earlier attempt's function has surely stopped `own.leaseSeconds` after its
+ *   claim (the function's timeout plus a margin for clocks).
  */
 export type EmailClaimState =
   | { readonly kind: 'free' | 'sent' | 'ours' | 'abandoned' }
   | { readonly kind: 'held'; readonly owner?: string };
 
-export function emailClaimState(record: CaseRecord, attemptId: string, now: Date, leaseSeconds: number): EmailClaimState {
+export function emailClaimState(
+  record: CaseRecord, attemptId: string, now: Date, leaseSeconds: number, own?: { readonly owner: string; readonly leaseSeconds: number },
+): EmailClaimState {
   switch (record.emailStatus) {
     case EmailStatus.PENDING:
     case EmailStatus.UNCERTAIN:
@@ -315,6 +300,7 @@ export function emailClaimState(record: CaseRecord, attemptId: string, now: Date
     default: // SENDING (parseCaseRecord admits no other value)
       if (record.emailAttemptId === attemptId) return { kind: 'ours' };
       if (leaseExpired(record.emailClaimedAt, now, leaseSeconds)) return { kind: 'abandoned' };
+      if (own && record.emailOwner === own.owner && leaseExpired(record.emailClaimedAt, now, own.leaseSeconds)) return { kind: 'abandoned' };
       return { kind: 'held', owner: record.emailOwner };
   }
 }
@@ -405,6 +391,7 @@ export function fromItem(item: Record<string, { S?: string; N?: string; M?: Reco
     emailClaimedFrom: s('emailClaimedFrom'),
     emailAmbiguousResends: n('emailAmbiguousResends'),
     failureError: s('failureError'),
+    expiresAt: n('expiresAt'),
     ...withDetails(detailsFromMap(item.details?.M)),
   };
 }

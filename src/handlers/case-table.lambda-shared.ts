@@ -19,7 +19,7 @@ import {
 import { parseCaseRecord, toItem } from './case-logic.lambda-shared';
 import { ConfigurationError, rethrowAwsError } from './errors.lambda-shared';
 import { REQUEST_TIMEOUTS } from './request-timeouts.lambda-shared';
-import { CASE_TABLE_PARTITION_KEY, CaseRecord, CaseStatus, EmailStatus, ENV, RECORD_SENT } from '../shared/contract';
+import { AssignedCase, CASE_DETAIL_LIMITS, CASE_TABLE_PARTITION_KEY, CaseDetails, CaseRecord, CaseStatus, EmailStatus, EmailStatusValue, ENV, RECORD_SENT } from '../shared/contract';
 
 
 /** One client per function instance (module scope: created at cold start, reused). */
@@ -38,12 +38,13 @@ export function caseTableName(): string {
 export type WriteOutcome = { readonly applied: true; readonly old?: CaseRecord } | { readonly applied: false; readonly current?: CaseRecord };
 
 export class CaseTable {
-  constructor(private readonly tableName: string) {}
+  /** `abortSignal`: the invocation's deadline (see deadline.lambda-shared.ts), bounding every request. */
+  constructor(private readonly tableName: string, private readonly abortSignal?: AbortSignal) {}
 
   /** The case record (consistent read), or undefined when the case has none. */
   async get(caseId: string): Promise<CaseRecord | undefined> {
     try {
-      const { Item } = await dynamodb.send(new GetItemCommand({ TableName: this.tableName, Key: key(caseId), ConsistentRead: true }));
+      const { Item } = await dynamodb.send(new GetItemCommand({ TableName: this.tableName, Key: key(caseId), ConsistentRead: true }), this.options());
       return Item ? parseCaseRecord(caseId, Item) : undefined;
     } catch (err) {
       return rethrowAwsError(err, 'reading the case record');
@@ -58,23 +59,27 @@ export class CaseTable {
       ConditionExpression: 'attribute_not_exists(#pk)',
       ExpressionAttributeNames: { '#pk': CASE_TABLE_PARTITION_KEY },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    })));
+    }), this.options()));
   }
 
   /**
    * Claims a free email (PENDING or UNCERTAIN) for one attempt. `emailClaimedFrom` keeps the
    * status the claim replaced: it decides whether a possible email of this attempt is a resend.
    */
-  async claimEmail(caseId: string, claim: Claim): Promise<WriteOutcome> {
+  async claimEmail(caseId: string, claim: Claim, expected: AssignedCase): Promise<WriteOutcome> {
+    const match = matchesCase(expected);
     return this.update(caseId, 'claiming the email', {
       UpdateExpression: 'SET emailClaimedFrom = emailStatus, emailStatus = :sending, emailOwner = :owner, emailAttemptId = :attempt,'
         + ' emailClaimedAt = :now, updatedAt = :now',
-      ConditionExpression: 'attribute_exists(#pk) AND emailStatus IN (:pending, :uncertain)',
-      ExpressionAttributeNames: { '#pk': CASE_TABLE_PARTITION_KEY },
+      // Only the case the input names, as stored: an input naming another recipient or other
+      // content changes nothing (the caller tells the conflict from the record returned).
+      ConditionExpression: `attribute_exists(#pk) AND emailStatus IN (:pending, :uncertain) AND ${match.condition}`,
+      ExpressionAttributeNames: { '#pk': CASE_TABLE_PARTITION_KEY, ...match.names },
       ExpressionAttributeValues: {
         ...claimValues(claim),
         ':pending': { S: EmailStatus.PENDING },
         ':uncertain': { S: EmailStatus.UNCERTAIN },
+        ...match.values,
       },
       ReturnValues: 'ALL_OLD',
     });
@@ -82,18 +87,25 @@ export class CaseTable {
 
   /**
    * Takes over the claim of an attempt that is over (lease run out). That attempt may have sent
-   * the email, so the new claim replaces UNCERTAIN, and the counted resends become `resends`.
+   * the email, so the new claim replaces UNCERTAIN (or `claimedFrom`, when it surely did not
+   * send), and the counted resends become `resends`.
    */
-  async takeOverEmail(caseId: string, abandonedAttemptId: string, claim: Claim, resends: number): Promise<WriteOutcome> {
+  async takeOverEmail(
+    caseId: string, abandonedAttemptId: string, claim: Claim, resends: number, claimedFrom: EmailStatusValue = EmailStatus.UNCERTAIN,
+  ): Promise<WriteOutcome> {
     return this.update(caseId, 'taking over the email claim', {
-      UpdateExpression: 'SET emailClaimedFrom = :uncertain, emailStatus = :sending, emailOwner = :owner, emailAttemptId = :attempt,'
-        + ' emailClaimedAt = :now, updatedAt = :now, emailAmbiguousResends = :resends',
+      UpdateExpression: 'SET emailClaimedFrom = :claimedFrom, emailStatus = :sending, emailOwner = :owner, emailAttemptId = :attempt,'
+        + ' emailClaimedAt = :now, updatedAt = :now, emailAmbiguousResends = :resends,'
+        // How often the case's claim was taken over (for people and for the demo's summary).
+        + ' emailTakeovers = if_not_exists(emailTakeovers, :zero) + :one',
       ConditionExpression: 'emailStatus = :sending AND emailAttemptId = :abandoned',
       ExpressionAttributeValues: {
         ...claimValues(claim),
-        ':uncertain': { S: EmailStatus.UNCERTAIN },
+        ':claimedFrom': { S: claimedFrom },
         ':abandoned': { S: abandonedAttemptId },
         ':resends': { N: String(resends) },
+        ':zero': { N: '0' },
+        ':one': { N: '1' },
       },
     });
   }
@@ -136,7 +148,11 @@ export class CaseTable {
       Key: key(caseId),
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       ...input,
-    })));
+    }), this.options()));
+  }
+
+  private options(): { abortSignal?: AbortSignal } {
+    return this.abortSignal ? { abortSignal: this.abortSignal } : {};
   }
 
   private async conditional(caseId: string, what: string, write: () => Promise<{ Attributes?: Item }>): Promise<WriteOutcome> {
@@ -165,6 +181,37 @@ function claimValues(claim: Claim): Item {
     ':attempt': { S: claim.attemptId },
     ':now': { S: claim.now.toISOString() },
   };
+}
+
+/**
+ * A condition that holds only for the record of `c` as stored: same assignee, same times, same
+ * details (a detail the case does not have must be absent from the record too).
+ */
+function matchesCase(c: AssignedCase): { condition: string; names: Record<string, string>; values: Item } {
+  const terms = ['employeeId = :m_id', 'employeeName = :m_name', 'employeeEmail = :m_email', 'openedAt = :m_opened', 'assignedAt = :m_assigned'];
+  const names: Record<string, string> = { '#m_details': 'details' };
+  const values: Item = {
+    ':m_id': { S: c.employee.id },
+    ':m_name': { S: c.employee.name },
+    ':m_email': { S: c.employee.email },
+    ':m_opened': { S: c.openedAt },
+    ':m_assigned': { S: c.assignedAt },
+  };
+  if (!c.details) {
+    terms.push('attribute_not_exists(#m_details)');
+  } else {
+    for (const field of Object.keys(CASE_DETAIL_LIMITS) as (keyof CaseDetails)[]) {
+      names[`#m_${field}`] = field;
+      const value = c.details[field];
+      if (value === undefined) {
+        terms.push(`attribute_not_exists(#m_details.#m_${field})`);
+      } else {
+        terms.push(`#m_details.#m_${field} = :m_${field}`);
+        values[`:m_${field}`] = { S: value };
+      }
+    }
+  }
+  return { condition: `(${terms.join(' AND ')})`, names, values };
 }
 
 function key(caseId: string): Item {

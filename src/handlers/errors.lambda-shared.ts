@@ -6,9 +6,19 @@ import { CaseErrorName, SentEmail } from '../shared/contract';
  */
 export abstract class CaseError extends Error {
   protected constructor(name: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    // An error's message reaches the execution history and the logs: no address in it, even one
+    // quoted by a dependency (SES names unverified recipients in its refusals).
+    super(withoutAddresses(message), options);
     this.name = name;
   }
+}
+
+/** Anything shaped like an email address. */
+const ADDRESS = /[^\s@<>"'(),;:[\]]+@[^\s@<>"'(),;:[\]]+/g;
+
+/** `text` with every email address replaced by `<address>`. */
+export function withoutAddresses(text: string): string {
+  return text.replace(ADDRESS, '<address>');
 }
 
 /** Bad execution input or step input. Never retried. */
@@ -64,9 +74,9 @@ export class UnrecognizedCaseRecordError extends CaseError {
 }
 
 /**
- * SES accepted the email but the handler could not record it. The message is JSON (`SentEmail`)
- * so that the state machine can record it itself: Step Functions passes a Lambda error's message on
- * as `errorMessage` inside the error's `Cause`.
+ * SES accepted the email but the handler could not record it. The message is JSON (`SentEmail`:
+ * ids and times, no personal data) so that the state machine can record it itself: Step Functions
+ * passes a Lambda error's message on as `errorMessage` inside the error's `Cause`.
  */
 export class EmailSentNotRecordedError extends CaseError {
   constructor(sent: SentEmail, cause: unknown) {
@@ -98,6 +108,19 @@ export class EmailSendInProgressError extends CaseError {
   }
 }
 
+/**
+ * The step's input disagrees with the stored record of its case (`fields` names what differs,
+ * never the values). Never retried: nothing was written or sent.
+ */
+export class CaseConflictError extends CaseError {
+  constructor(caseId: string, fields: readonly string[], what: string) {
+    super(
+      CaseErrorName.CASE_CONFLICT,
+      `case ${JSON.stringify(caseId)} is stored with another ${fields.join(', ')}: ${what}; nothing was written or sent`,
+    );
+  }
+}
+
 /** What the AWS SDK v3 attaches to the errors it throws. */
 interface SdkErrorShape {
   readonly name?: string;
@@ -118,40 +141,67 @@ const THROTTLING_NAMES = new Set([
 /** SES's answer when a send exceeds a quota (HTTP 400, code `Throttling`), told apart by its message. */
 const SES_DAILY_QUOTA_MESSAGE = /daily message quota/i;
 
+/** Node's codes for a connection that failed, at any point of the exchange (before or during the answer). */
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'ECONNABORTED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH',
+  'ENETUNREACH', 'ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR',
+]);
+/** The SDK's names for a request it gave up on (its request timeout, an abort signal). */
+const GAVE_UP_NAMES = new Set(['TimeoutError', 'AbortError', 'RequestTimeout', 'RequestTimeoutException']);
+
+/**
+ * True for a service's error answer that the SDK read and parsed whole: it carries the fault side
+ * (`$fault`) and the HTTP status, and no network failure. Anything else (a connection reset
+ * before or during the answer, an answer cut mid-body or that does not decode, a timeout, an
+ * abort, an error that lost the SDK's fields) says nothing about what the service did.
+ */
+export function isParsedServiceError(err: unknown): boolean {
+  const e = err as SdkErrorShape & { code?: unknown };
+  if (!e || typeof e !== 'object') return false;
+  if (e.$fault !== 'client' && e.$fault !== 'server') return false;
+  if (typeof e.$metadata?.httpStatusCode !== 'number') return false;
+  if (typeof e.code === 'string' && NETWORK_ERROR_CODES.has(e.code)) return false;
+  return !(e.name && GAVE_UP_NAMES.has(e.name));
+}
+
 /**
  * Which SES quota refused a send: `rate` (maximum sending rate: waiting helps), `daily` (daily
- * quota: waiting seconds does not), or undefined for any other outcome.
+ * quota: waiting seconds does not), or undefined for any other outcome (a throttling answer
+ * that did not arrive whole is no refusal: it may not have been one).
  */
 export function sesQuotaRefusal(err: unknown): 'rate' | 'daily' | undefined {
+  if (!isParsedServiceError(err)) return undefined;
   const e = err as SdkErrorShape & { message?: string; Code?: string };
-  const throttled = e?.name === 'Throttling' || e?.name === 'ThrottlingException' || e?.Code === 'Throttling' || e?.$retryable?.throttling === true;
+  const throttled = e.name === 'Throttling' || e.name === 'ThrottlingException' || e.Code === 'Throttling' || e.$retryable?.throttling === true;
   if (!throttled || (e.$metadata?.httpStatusCode ?? 400) >= 500) return undefined;
   return SES_DAILY_QUOTA_MESSAGE.test(e.message ?? '') ? 'daily' : 'rate';
 }
 
 /**
- * True when a failed request may still have been carried out: the service never answered
- * (reset connection, timeout) or answered with a server fault (5xx). A 4xx answer
- * (throttling, validation, rejection) means it was not.
+ * "Was it sent?", one rule: only a parsed service error with a 4xx status (throttling,
+ * validation, rejection) means the request was not carried out. Everything else may have been:
+ * no answer, a reset or cut answer (whatever status it began with), an answer that does not
+ * decode, a timeout or abort, a 5xx.
  */
 export function mayHaveBeenSent(err: unknown): boolean {
-  const status = (err as SdkErrorShape)?.$metadata?.httpStatusCode;
-  return status === undefined || status >= 500;
+  if (!isParsedServiceError(err)) return true;
+  const status = (err as SdkErrorShape).$metadata!.httpStatusCode!;
+  return !(status >= 400 && status < 500);
 }
 
 /**
- * True for failures worth retrying later: throttling, server-side faults and requests the
- * service never answered. Client errors (validation, access denied, conditional check) are not.
+ * True for failures worth retrying later: throttling, server-side faults, and every failure that
+ * is not a parsed service error (network codes, cut or undecodable answers, timeouts). Parsed
+ * client errors (validation, access denied, conditional check) are not.
  */
 export function isTransientAwsError(err: unknown): boolean {
   const e = err as SdkErrorShape;
   if (!e || typeof e !== 'object') return false;
+  if (!isParsedServiceError(e)) return true;
   if (e.$retryable || (e.name && THROTTLING_NAMES.has(e.name))) return true;
   if (e.$fault === 'server') return true;
-  const status = e.$metadata?.httpStatusCode;
-  if (status !== undefined) return status >= 500 || status === 429;
-  // No HTTP status: the SDK never got an answer (reset connection, timeout, DNS).
-  return true;
+  const status = e.$metadata!.httpStatusCode!;
+  return status >= 500 || status === 429;
 }
 
 /**

@@ -10,6 +10,8 @@
  * else `AWS_LAMBDA_LOG_LEVEL` (what Lambda sets from the function's application log level),
  * else `INFO`.
  */
+import { withoutAddresses } from './errors.lambda-shared';
+
 const LEVELS = { TRACE: 5, DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40, FATAL: 50, OFF: 100 } as const;
 type Level = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
@@ -23,6 +25,8 @@ export interface CaseLogger {
 /** The part of Lambda's context object the logs use. */
 export interface InvocationContext {
   readonly awsRequestId?: string;
+  /** Lambda's: milliseconds left before the invocation is stopped (see deadline.lambda-shared.ts). */
+  getRemainingTimeInMillis?(): number;
 }
 
 /** One invocation of a handler: its request id and whether it is the first of this instance. */
@@ -44,8 +48,16 @@ export function beginInvocation(context?: InvocationContext): Invocation {
   return { requestId: context?.awsRequestId, coldStart };
 }
 
+/** An error as log fields: name, message (addresses a dependency may quote are replaced), and for an AWS SDK error its network code and HTTP status (when it has them). */
 function errorFields(err: unknown): Record<string, unknown> {
-  return err instanceof Error ? { errorName: err.name, errorMessage: err.message } : { error: String(err) };
+  if (!(err instanceof Error)) return { error: withoutAddresses(String(err)) };
+  const { code, $metadata } = err as { code?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  return {
+    errorName: err.name,
+    errorMessage: withoutAddresses(err.message),
+    ...(typeof code === 'string' ? { errorCode: code } : {}),
+    ...(typeof $metadata?.httpStatusCode === 'number' ? { httpStatusCode: $metadata.httpStatusCode } : {}),
+  };
 }
 
 function threshold(): number {

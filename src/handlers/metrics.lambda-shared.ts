@@ -23,9 +23,11 @@ export interface MetricContext {
 const LAMBDA_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
 
 /**
- * The `level` of a metric line. Lambda filters JSON lines by their `level` (a line without one
- * counts as INFO), so a metric line takes the function's own threshold (at least INFO): it is
- * never filtered out, whatever `logLevel` the construct was given.
+ * The `level` of a metric line. Lambda filters JSON lines by their `level`, and counts a line as
+ * INFO unless it carries both a valid `level` and a valid RFC 3339 `timestamp` (Lambda Developer
+ * Guide, "Log-level filtering"). So a metric line carries both (see emfRecord), and takes the
+ * function's own threshold (at least INFO) as its level: it passes the filter whatever `logLevel`
+ * the construct was given.
  */
 function metricLineLevel(): string {
   const configured = process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase() ?? 'INFO';
@@ -52,6 +54,8 @@ export function emfRecord(
       Timestamp: options.timestamp,
       CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: dimensions, Metrics: [{ Name: metric, Unit: 'Count' }] }],
     },
+    // RFC 3339, for Lambda's log-level filter (EMF reads only `_aws.Timestamp`).
+    timestamp: new Date(options.timestamp).toISOString(),
     level: options.level,
     ...values,
     [metric]: options.value ?? 1,
@@ -92,4 +96,9 @@ export function emailQueued(context?: MetricContext): void {
 /** A case was newly assigned to `employeeId`. */
 export function caseAssigned(employeeId: string, context?: MetricContext): void {
   emit(METRIC_NAMES.CASES_ASSIGNED, context, employeeId);
+}
+
+/** Open Case refused an execution input (`InvalidCaseInput`). */
+export function caseInputRejected(context?: MetricContext): void {
+  emit(METRIC_NAMES.INVALID_CASE_INPUTS, context);
 }

@@ -16,10 +16,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
-import { claimedFromOf, composeCaseEmail, emailClaimState, parseSendEmailInput, resendsAfterPossibleSend, resultFromRecord } from './case-logic.lambda-shared';
+import { assignmentFromRecord, caseConflicts, claimedFromOf, composeCaseEmail, emailClaimState, parseSendEmailInput, resendsAfterPossibleSend, resultFromRecord } from './case-logic.lambda-shared';
 import { CaseTable, caseTableName, Claim, WriteOutcome } from './case-table.lambda-shared';
 import { readConfigFile } from './config-file.lambda-shared';
-import { CaseNotFoundError, ConfigurationError, DailyQuotaExceededError, EmailRejectedError, EmailSendInProgressError, EmailSentNotRecordedError, isTransientAwsError, mayHaveBeenSent, rethrowAwsError, sesQuotaRefusal } from './errors.lambda-shared';
+import { Deadline } from './deadline.lambda-shared';
+import { CaseConflictError, CaseNotFoundError, ConfigurationError, DailyQuotaExceededError, DependencyUnavailableError, EmailRejectedError, EmailSendInProgressError, EmailSentNotRecordedError, isTransientAwsError, mayHaveBeenSent, rethrowAwsError, sesQuotaRefusal } from './errors.lambda-shared';
 import { beginInvocation, caseLogger, CaseLogger, InvocationContext } from './log.lambda-shared';
 import { emailQueued, emailResent, emailSent, emailThrottled, MetricContext } from './metrics.lambda-shared';
 import { REQUEST_TIMEOUTS } from './request-timeouts.lambda-shared';
@@ -35,19 +36,25 @@ const DEFAULT_LEASE_SECONDS = 60;
 
 interface Config {
   readonly table: CaseTable;
+  readonly deadline: Deadline;
   readonly sender: string;
   readonly leaseSeconds: number;
+  /** After this, a claim of an earlier attempt of the same execution is over (unset: only the lease counts). */
+  readonly ownLeaseSeconds?: number;
   readonly configurationSetName?: string;
 }
 
-function config(): Config {
+function config(deadline: Deadline): Config {
   const sender = process.env[ENV.SENDER_EMAIL];
   if (!isValidEmailAddress(sender)) throw new ConfigurationError(`${ENV.SENDER_EMAIL} is not a valid email address`);
   const lease = Number(process.env[ENV.EMAIL_LEASE_SECONDS] ?? DEFAULT_LEASE_SECONDS);
+  const ownLease = Number(process.env[ENV.EMAIL_OWN_LEASE_SECONDS]);
   return {
-    table: new CaseTable(caseTableName()),
+    table: new CaseTable(caseTableName(), deadline.signal),
+    deadline,
     sender,
     leaseSeconds: Number.isFinite(lease) && lease > 0 ? lease : DEFAULT_LEASE_SECONDS,
+    ownLeaseSeconds: Number.isFinite(ownLease) && ownLease > 0 ? ownLease : undefined,
     configurationSetName: process.env[ENV.CONFIGURATION_SET] || undefined,
   };
 }
@@ -84,22 +91,36 @@ function senderSettings(sender: string): { source: string; replyTo?: string[] } 
   return { source: formatSender(sender, process.env[ENV.SENDER_NAME]), replyTo: replyTo?.length ? replyTo : undefined };
 }
 
-/** This attempt holds the claim; `claimedFrom` and `resendsBefore` decide how a possible email is counted. */
+/**
+ * This attempt holds the claim; `claimedFrom` and `resendsBefore` decide how a possible email is
+ * counted. `record` is the case as stored: the email is built from it, never from the input.
+ */
 interface Held {
   readonly kind: 'held';
+  readonly record: CaseRecord;
   readonly claimedFrom: EmailStatusValue;
   readonly resendsBefore: number;
 }
 type Acquired = Held | { readonly kind: 'alreadySent'; readonly record: CaseRecord };
 
-function heldFrom(record: Pick<CaseRecord, 'emailClaimedFrom' | 'emailStatus' | 'emailAmbiguousResends'>, claimedFrom?: EmailStatusValue): Held {
-  return { kind: 'held', claimedFrom: claimedFrom ?? claimedFromOf(record), resendsBefore: record.emailAmbiguousResends ?? 0 };
+function heldFrom(record: CaseRecord, claimedFrom?: EmailStatusValue): Held {
+  return { kind: 'held', record, claimedFrom: claimedFrom ?? claimedFromOf(record), resendsBefore: record.emailAmbiguousResends ?? 0 };
 }
 
-/** Claims the email for this attempt, or finds it sent; throws while another live attempt holds it. */
-async function acquire(cfg: Config, caseId: string, claim: Claim, log: CaseLogger): Promise<Acquired> {
+/** Refuses an input that disagrees with the stored record (another recipient, other content). */
+function checkAgainstRecord(c: AssignedCase, record: CaseRecord): void {
+  const fields = caseConflicts(c, record);
+  if (fields.length > 0) throw new CaseConflictError(c.caseId, fields, 'Send Email sends only the stored case to its assignee');
+}
+
+/**
+ * Claims the email for this attempt, or finds it sent; throws while another live attempt holds
+ * it. The claim applies only to the record of the case the input names, as stored.
+ */
+async function acquire(cfg: Config, c: AssignedCase, claim: Claim, log: CaseLogger): Promise<Acquired> {
+  const caseId = c.caseId;
   try {
-    let outcome = await cfg.table.claimEmail(caseId, claim);
+    let outcome = await cfg.table.claimEmail(caseId, claim, c);
     // A few rounds: between our read and our write another attempt may move the record on.
     for (let round = 1; ; round++) {
       if (outcome.applied) {
@@ -109,37 +130,68 @@ async function acquire(cfg: Config, caseId: string, claim: Claim, log: CaseLogge
       }
       const record = outcome.current;
       if (!record) throw new CaseNotFoundError(caseId);
-      const state = emailClaimState(record, claim.attemptId, claim.now, cfg.leaseSeconds);
+      checkAgainstRecord(c, record);
+      const own = cfg.ownLeaseSeconds === undefined ? undefined : { owner: claim.owner, leaseSeconds: cfg.ownLeaseSeconds };
+      const state = emailClaimState(record, claim.attemptId, claim.now, cfg.leaseSeconds, own);
       if (state.kind === 'sent') return { kind: 'alreadySent', record };
       // Our own claim: the first answer was lost and the SDK wrote it again.
       if (state.kind === 'ours') return heldFrom(record);
       if (state.kind === 'held' || round >= 3) throw new EmailSendInProgressError(caseId, state.kind === 'held' ? state.owner : record.emailOwner);
       if (state.kind === 'free') {
-        outcome = await cfg.table.claimEmail(caseId, claim);
+        outcome = await cfg.table.claimEmail(caseId, claim, c);
         continue;
       }
-      // Abandoned: its attempt may have sent the email, which counts as a possible send.
-      const resends = resendsAfterPossibleSend(claimedFromOf(record), record.emailAmbiguousResends ?? 0);
-      log.warn('taking over an email claim whose lease ran out; its attempt may have sent the email', { abandonedOwner: record.emailOwner });
-      outcome = await cfg.table.takeOverEmail(caseId, record.emailAttemptId!, claim, resends);
-      if (outcome.applied) return { kind: 'held', claimedFrom: EmailStatus.UNCERTAIN, resendsBefore: resends };
+      // Abandoned: its attempt may have sent the email, which counts as a possible send; unless
+      // it ran in this instance and surely sent nothing (its release failed).
+      const before = record.emailAmbiguousResends ?? 0;
+      const sentNothing = record.emailAttemptId !== undefined && attemptsThatSentNothing.has(record.emailAttemptId);
+      const claimedFrom = sentNothing ? claimedFromOf(record) : EmailStatus.UNCERTAIN;
+      const resends = sentNothing ? before : resendsAfterPossibleSend(claimedFromOf(record), before);
+      log.warn(sentNothing ? 'reclaiming the email claim of an earlier attempt in this instance, which sent nothing'
+        : 'taking over an email claim whose lease ran out; its attempt may have sent the email', { abandonedOwner: record.emailOwner });
+      outcome = await cfg.table.takeOverEmail(caseId, record.emailAttemptId!, claim, resends, claimedFrom);
+      if (outcome.applied) return { kind: 'held', record, claimedFrom, resendsBefore: resends };
     }
   } catch (err) {
     // A failed write may still have written our claim (lost answers): give it back now rather
     // than leave it for a lease takeover, which would have to count a possible email.
-    if (!(err instanceof EmailSendInProgressError || err instanceof CaseNotFoundError)) {
+    if (!(err instanceof EmailSendInProgressError || err instanceof CaseNotFoundError || err instanceof CaseConflictError)) {
       await endClaim(cfg, caseId, claim.attemptId, { notSent: true }, log);
     }
     throw err;
   }
 }
 
-/** Ends this attempt's claim; best effort: if it fails, the claim is taken over once its lease runs out. */
+/**
+ * Attempts of this instance that surely sent nothing but could not release their claim: the
+ * next attempt, if it runs here, takes such a claim over without counting a possible email.
+ * (Memory of this instance only: elsewhere, a takeover counts one, to be safe.) Bounded.
+ */
+const attemptsThatSentNothing = new Set<string>();
+const SENT_NOTHING_MEMORY = 1000;
+
+/** Rounds of a claim's release (each one the SDK's attempts), while the deadline leaves time for one more. */
+const END_CLAIM_ROUNDS = 3;
+
+/**
+ * Ends this attempt's claim, retried while the deadline allows. If it still fails, the next
+ * attempt of this execution takes the claim over once this attempt is surely over (see
+ * `EMAIL_OWN_LEASE_SECONDS`), and another execution once its lease runs out.
+ */
 async function endClaim(cfg: Config, caseId: string, attemptId: string, outcome: Parameters<CaseTable['endClaim']>[2], log: CaseLogger): Promise<void> {
-  try {
-    await cfg.table.endClaim(caseId, attemptId, outcome);
-  } catch (err) {
-    log.warn('could not end the email claim; it will be taken over when its lease runs out', { err });
+  for (let round = 1; ; round++) {
+    try {
+      await cfg.table.endClaim(caseId, attemptId, outcome);
+      return;
+    } catch (err) {
+      if (round < END_CLAIM_ROUNDS && cfg.deadline.allows(REQUEST_TIMEOUTS.requestTimeout)) continue;
+      if ('notSent' in outcome) {
+        if (attemptsThatSentNothing.size >= SENT_NOTHING_MEMORY) attemptsThatSentNothing.clear();
+        attemptsThatSentNothing.add(attemptId);
+      }
+      log.warn('could not end the email claim; it is taken over once this attempt is surely over', { err });
+      return;
+    }
   }
 }
 
@@ -173,8 +225,8 @@ async function sendFailed(
 }
 
 /** Records the sent email; if that is not possible now, hands it to the state machine to record. */
-async function recordSent(cfg: Config, sent: SentEmail, log: CaseLogger): Promise<CaseResult> {
-  const caseId = sent.result.caseId;
+async function recordSent(cfg: Config, sent: SentEmail, result: CaseResult, log: CaseLogger): Promise<CaseResult> {
+  const caseId = sent.caseId;
   let outcome: WriteOutcome;
   try {
     outcome = await cfg.table.recordSent(caseId, { ...sent, resends: Number(sent.emailAmbiguousResends) });
@@ -184,7 +236,7 @@ async function recordSent(cfg: Config, sent: SentEmail, log: CaseLogger): Promis
   }
   if (outcome.applied) {
     log.info('email sent', { messageId: sent.messageId });
-    return sent.result;
+    return result;
   }
   const current = outcome.current;
   if (current?.emailStatus === EmailStatus.SENT) {
@@ -200,11 +252,20 @@ async function recordSent(cfg: Config, sent: SentEmail, log: CaseLogger): Promis
 }
 
 export async function handler(event: unknown, context?: InvocationContext): Promise<CaseResult> {
+  const deadline = new Deadline(context);
+  try {
+    return await sendEmail(event, deadline, context);
+  } finally {
+    deadline.end();
+  }
+}
+
+async function sendEmail(event: unknown, deadline: Deadline, context?: InvocationContext): Promise<CaseResult> {
   const invocation = beginInvocation(context);
   const { case: c, executionId } = parseSendEmailInput(event);
   const log = caseLogger('Send Email', c.caseId, invocation);
   const metricContext = { caseId: c.caseId, requestId: invocation.requestId };
-  const cfg = config();
+  const cfg = config(deadline);
   const emailTemplates = loadEmailTemplates();
   const sender = senderSettings(cfg.sender);
   const claim: Claim = { owner: executionId, attemptId: randomUUID(), now: new Date() };
@@ -216,7 +277,7 @@ export async function handler(event: unknown, context?: InvocationContext): Prom
     await waitForSendSlot(slots, 'paced emails are waiting for SES');
   }
 
-  const acquired = await acquire(cfg, c.caseId, claim, log);
+  const acquired = await acquire(cfg, c, claim, log);
   if (acquired.kind === 'alreadySent') {
     log.info('email already sent; nothing to do', { messageId: acquired.record.messageId });
     return resultFromRecord(acquired.record);
@@ -225,7 +286,13 @@ export async function handler(event: unknown, context?: InvocationContext): Prom
     log.warn('an earlier attempt ended without a known outcome; sending again (at-least-once, counted)');
   }
 
-  const email = composeCaseEmail(c, emailTemplates);
+  if (!deadline.allows(REQUEST_TIMEOUTS.requestTimeout)) {
+    // Too late to send and still say what happened: nothing is sent, the state machine retries.
+    await endClaim(cfg, c.caseId, claim.attemptId, { notSent: true }, log);
+    throw new DependencyUnavailableError(`no time left in this invocation to send the email of case ${c.caseId}`, undefined);
+  }
+  // The stored case, to its stored assignee: the input only named it (and matched it).
+  const email = composeCaseEmail(assignmentFromRecord(acquired.record), emailTemplates);
   let messageId: string;
   try {
     const out = await ses.send(
@@ -240,6 +307,7 @@ export async function handler(event: unknown, context?: InvocationContext): Prom
           Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } },
         },
       }),
+      { abortSignal: deadline.signal },
     );
     if (!out.MessageId) throw new Error('SES returned no MessageId');
     messageId = out.MessageId;
@@ -251,10 +319,10 @@ export async function handler(event: unknown, context?: InvocationContext): Prom
 
   const emailedAt = new Date().toISOString();
   return recordSent(cfg, {
+    caseId: c.caseId,
     messageId,
     attemptId: claim.attemptId,
     emailedAt,
     emailAmbiguousResends: String(resendsAfterPossibleSend(acquired.claimedFrom, acquired.resendsBefore)),
-    result: { caseId: c.caseId, employee: c.employee, messageId, assignedAt: c.assignedAt, emailedAt, ...(c.details ? { details: c.details } : {}) },
-  }, log);
+  }, resultFromRecord(acquired.record, { messageId, emailedAt }), log);
 }

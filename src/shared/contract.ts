@@ -28,6 +28,11 @@ export const ENV = {
   CONFIGURATION_SET: 'SES_CONFIGURATION_SET',
   /** Seconds after which an unfinished email claim of another execution may be taken over. */
   EMAIL_LEASE_SECONDS: 'EMAIL_LEASE_SECONDS',
+  /**
+   * Seconds after which an unfinished email claim of an earlier attempt of the same execution
+   * may be taken over (that attempt's function has stopped by then).
+   */
+  EMAIL_OWN_LEASE_SECONDS: 'EMAIL_OWN_LEASE_SECONDS',
   /** Display name shown with the sender address (absent: the bare address). */
   SENDER_NAME: 'SENDER_NAME',
   /** JSON array of reply-to addresses (absent: no Reply-To). */
@@ -50,6 +55,13 @@ export const ENV = {
    * milliseconds): a slot's time is rounded up to it, so that no paced send goes early.
    */
   SEND_SLOT_RESOLUTION_SECONDS: 'SEND_SLOT_RESOLUTION_SECONDS',
+  /** JSON array of the hosts a case's `link` may point to (absent: any http(s) host). Open Case and Assign Case. */
+  LINK_HOSTS: 'LINK_HOSTS',
+  /**
+   * Seconds after its assignment at which a case record expires (DynamoDB TTL on `expiresAt`):
+   * the execution timeout plus the construct's `closedCaseRetention`. Absent: records never expire.
+   */
+  CASE_EXPIRES_AFTER_SECONDS: 'CASE_EXPIRES_AFTER_SECONDS',
 } as const;
 
 /**
@@ -94,6 +106,12 @@ export const CaseErrorName = {
   EMAIL_SLOT_RESERVED: 'EmailSlotReserved',
   /** SES's daily sending quota is used up: nothing was sent; never retried (waiting seconds does not help). */
   DAILY_QUOTA_EXCEEDED: 'DailyQuotaExceeded',
+  /**
+   * The step's input disagrees with the case's stored record (another recipient, other details):
+   * a second opening of a case with other details, or a forged Send Email input. Never retried;
+   * nothing is written or sent, and the record is left as it is (not even marked FAILED).
+   */
+  CASE_CONFLICT: 'CaseConflict',
 } as const;
 
 /** The execution input, as the seed tutorial defines it: `{"inputCaseID": "001"}`. */
@@ -173,17 +191,17 @@ export interface CaseResult {
 
 /**
  * An email SES accepted, as Send Email hands it to the state machine when it cannot record it
- * itself (`EmailSentNotRecorded`): the state machine's Record Sent Email step writes it.
+ * itself (`EmailSentNotRecorded`): the state machine's Record Sent Email step writes it. Ids and
+ * times only (the error lands in the execution history): no name, address or case detail.
  * Numbers travel as strings (DynamoDB's `N` type).
  */
 export interface SentEmail {
+  readonly caseId: string;
   readonly messageId: string;
   readonly attemptId: string;
   readonly emailedAt: string;
   /** The record's `emailAmbiguousResends` once this email is recorded (absolute, so a repeated write is harmless). */
   readonly emailAmbiguousResends: string;
-  /** What Send Email would have returned: the execution's output. */
-  readonly result: CaseResult;
 }
 
 /**
@@ -248,6 +266,8 @@ export interface CaseRecord {
   readonly failureError?: string;
   /** The case details (a DynamoDB map of strings), when the case has any. */
   readonly details?: CaseDetails;
+  /** When DynamoDB may delete the record (epoch seconds; TTL), if the construct sets an expiry. */
+  readonly expiresAt?: number;
 }
 
 /**
@@ -267,6 +287,9 @@ export const CONFIG_FILES = {
   /** Send Email: `{ "templates": { subject?, text?, html? } }`, the team's email templates. */
   SEND_EMAIL: 'send-email.json',
 } as const;
+
+/** The case table's TTL attribute (epoch seconds), written when the construct sets `closedCaseRetention`. */
+export const CASE_EXPIRY_ATTRIBUTE = 'expiresAt';
 
 /** Partition key attribute of the case table. */
 export const CASE_TABLE_PARTITION_KEY = 'caseId';
@@ -292,6 +315,8 @@ export const STATE_NAMES = {
   RECORD_SENT_EMAIL: 'Record Sent Email',
   EMAIL_RECORDED: 'Email Recorded',
   WAIT_FOR_SEND_SLOT: 'Wait For Send Slot',
+  SENT_EMAIL_RESULT: 'Sent Email Result',
+  SENT_EMAIL_RESULT_WITH_DETAILS: 'Sent Email Result With Details',
 };
 
 /** The message of an `EmailSlotReserved` error: when the case sends again, and which round of pacing this is. */
@@ -326,6 +351,8 @@ export const METRIC_NAMES = {
   EMAILS_QUEUED: 'EmailsQueued',
   /** A case assigned to an employee (a new assignment, not a retry that finds it). */
   CASES_ASSIGNED: 'CasesAssigned',
+  /** An execution input Open Case refused (`InvalidCaseInput`): the caller's mistake, left out of the alarms. */
+  INVALID_CASE_INPUTS: 'InvalidCaseInputs',
 } as const;
 
 export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];

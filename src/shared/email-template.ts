@@ -10,13 +10,16 @@
  * Anything else between `{{` and `}}`, an unknown name, a `{{` without `}}`, a `}}` without
  * `{{` or an unclosed section is an error.
  *
- * Values are made safe for where they land: HTML-escaped in the HTML body; in the subject
- * (a mail header), line breaks and other control characters become spaces. In every part,
+ * Values are made safe for where they land: HTML-escaped in the HTML body (and kept, at synth,
+ * out of places where escaping does not protect: `template-html-check.ts`); in the text body,
+ * line breaks become spaces (a value cannot forge lines); in the subject (a mail header), line
+ * breaks and other control characters become spaces. In every part,
  * bidirectional embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069) are
  * removed from values, so case data cannot reorder the text around it; the marks U+200E and
  * U+200F are kept.
  */
 import { CaseDetails } from './contract';
+import { checkHtmlPlacements } from './template-html-check';
 
 /** Every placeholder a template may use. */
 export const PLACEHOLDERS = [
@@ -175,6 +178,14 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** Line breaks of every kind (CR, LF, VT, FF, NEL, U+2028, U+2029). */
+const LINE_BREAKS = /[\r\n\u000B\u000C\u0085\u2028\u2029]+/g;
+
+/** Keeps a value on its line of the text body: a run of line breaks becomes one space, so a value cannot forge lines. */
+export function lineSafe(text: string): string {
+  return text.replace(LINE_BREAKS, ' ');
+}
+
 /** Makes a value safe for a one-line mail header: control characters (CR, LF, ...) become one space. */
 export function headerSafe(text: string): string {
   return text.replace(HEADER_BREAKERS, ' ');
@@ -225,7 +236,7 @@ export function renderEmail(templates: EmailTemplates, values: TemplateValues): 
   const subject = Array.from(headerSafe(render(templates.subject.nodes, values, headerSafe)));
   return {
     subject: subject.length > MAX_SUBJECT_LENGTH ? subject.slice(0, MAX_SUBJECT_LENGTH - 1).join('') + '…' : subject.join(''),
-    text: render(templates.text.nodes, values, (v) => v),
+    text: render(templates.text.nodes, values, lineSafe),
     html: render(templates.html.nodes, values, escapeHtml),
   };
 }
@@ -264,6 +275,7 @@ export function checkEmailTemplate(source: string, prop: string, part: keyof Ema
   if (part === 'subject' && HAS_CONTROL.test(source)) {
     problems.push(`${prop}: a subject must be one line without control characters`);
   }
+  if (part === 'html') problems.push(...checkHtmlPlacements(source).map((p) => `${prop}: ${p}`));
   return problems;
 }
 

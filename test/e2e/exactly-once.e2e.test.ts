@@ -22,16 +22,42 @@ describe('regressions through the workflow', () => {
     const outcome = await run.workflow.run({ inputCaseID: '301' });
     expect(outcome.status).toBe('SUCCEEDED');
     expect(outcome.statesEntered).toEqual([
-      'Open Case', 'Assign Case', 'Send Email', 'Email Sent Not Recorded', 'Read Sent Email', 'Record Sent Email', 'Email Recorded',
+      'Open Case', 'Assign Case', 'Send Email', 'Email Sent Not Recorded', 'Read Sent Email', 'Record Sent Email', 'Email Recorded', 'Sent Email Result',
     ]);
     const emails = await run.aws.emails();
     expect(emails).toHaveLength(1);
-    expect(outcome.output).toMatchObject({ caseId: '301', messageId: emails[0].messageId });
+    // the same output as Send Email's own, though the error carried ids only
+    const [assignee] = emails[0].destination.to;
+    expect(outcome.output).toEqual({
+      caseId: '301', employee: expect.objectContaining({ email: assignee }), messageId: emails[0].messageId, assignedAt: expect.any(String), emailedAt: expect.any(String),
+    });
     const [record] = await run.workflow.records();
     expect(record).toMatchObject({ status: { S: 'EMAILED' }, emailStatus: { S: 'SENT' }, messageId: { S: emails[0].messageId } });
     // another execution of the case now sends nothing
     const again = await run.workflow.run({ inputCaseID: '301' });
     expect(again.output.messageId).toBe(emails[0].messageId);
+    expect(await run.aws.emails()).toHaveLength(1);
+  }));
+
+  test('3, with details: the output built by the state machine carries them, as Send Email\'s would', () => withRun({
+    dynamodbPlan: [{ operation: 'UpdateItem', kind: 'pass', count: 1 }, { operation: 'UpdateItem', kind: 'server-error', count: 6 }],
+  }, async (run) => {
+    const details = { title: 'Printer jam', link: 'https://tickets.example.com/303' };
+    const outcome = await run.workflow.run({ inputCaseID: '303', details });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(outcome.statesEntered.slice(-2)).toEqual(['Email Recorded', 'Sent Email Result With Details']);
+    const [email] = await run.aws.emails();
+    expect(outcome.output).toMatchObject({ caseId: '303', messageId: email.messageId, details });
+  }));
+
+  test('a second opening with other details fails with CaseConflict; the first case is untouched, not marked FAILED', () => withRun({}, async (run) => {
+    const first = await run.workflow.run({ inputCaseID: '304', details: { title: 'first' } });
+    expect(first.status).toBe('SUCCEEDED');
+    const [before] = await run.workflow.records();
+    const second = await run.workflow.run({ inputCaseID: '304', details: { title: 'URGENT: reset your password' } });
+    expect(second).toMatchObject({ status: 'FAILED', error: 'CaseConflict' });
+    expect(second.statesEntered).not.toContain('Record Failure');
+    expect(await run.workflow.records()).toEqual([before]);
     expect(await run.aws.emails()).toHaveLength(1);
   }));
 

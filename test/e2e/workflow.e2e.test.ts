@@ -85,7 +85,7 @@ describe('case details and the team\'s email template', () => {
           `Hi ${employee.name},`,
           '',
           'case 201 is yours (priority P1 🔥).',
-          '"Invoice shows <b>twice</b> the amount\r\nBcc: evil@example.com"',
+          '"Invoice shows <b>twice</b> the amount Bcc: evil@example.com"', // a value's line break is a space in the text body
           'Customer: Müller & Söhne \u200F',
           'Ticket: https://tickets.example.com/cases/9?view=full&tab=history',
           '',

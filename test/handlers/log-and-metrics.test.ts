@@ -86,6 +86,7 @@ describe('metric lines', () => {
           Metrics: [{ Name: 'CasesAssigned', Unit: 'Count' }],
         }],
       },
+      timestamp: '1970-01-01T00:00:01.000Z',
       level: 'INFO',
       Workflow: 'wf',
       EmployeeId: 'e1',
@@ -102,6 +103,8 @@ describe('metric lines', () => {
     emailSent({ caseId: 'c1' });
     const [line] = out.map((l) => JSON.parse(l));
     expect(line).toMatchObject({ level: expected, Workflow: 'wf', EmailsSent: 1, caseId: 'c1' });
+    // Lambda uses the level only with a valid RFC 3339 timestamp (else the line is INFO).
+    expect(line.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   });
 
   test('written whatever the log level, except LOG_LEVEL=OFF (local runs)', () => {

@@ -104,7 +104,10 @@ beforeEach(async () => {
   aws = await startLocalAws();
   dir = mkdtempSync(join(tmpdir(), 'time-scale-'));
 });
+/** Workflows created by a test: their environment is given back after it (see restoreEnvironment). */
+const created: LocalWorkflow[] = [];
 afterEach(async () => {
+  created.splice(0).forEach((w) => w.restoreEnvironment());
   await aws.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -112,11 +115,31 @@ afterEach(async () => {
 interface MoreOptions {
   readonly jitterSeed?: number;
   readonly initBusyMs?: number;
+  readonly accountConcurrency?: number;
 }
-const create = (def: object, timeScale: number, lambdaFaults?: LambdaFaultInjector, realTimeAllowanceMs = 0, more: MoreOptions = {}) =>
-  LocalWorkflow.create({
-    synthesized: example(def, dir, more.initBusyMs), aws, timeScale, lambdaFaults, realTimeAllowanceMs, jitterSeed: more.jitterSeed,
+const create = async (def: object, timeScale: number, lambdaFaults?: LambdaFaultInjector, realTimeAllowanceMs = 0, more: MoreOptions = {}) => {
+  const workflow = await LocalWorkflow.create({
+    synthesized: example(def, dir, more.initBusyMs),
+    aws,
+    timeScale,
+    lambdaFaults,
+    realTimeAllowanceMs,
+    jitterSeed: more.jitterSeed,
+    accountConcurrency: more.accountConcurrency,
   });
+  created.push(workflow);
+  return workflow;
+};
+
+test('concurrency as on Lambda: every invocation runs at once in its own instance, up to the account concurrency; one more is throttled, none queued', async () => {
+  const workflow = await create(definition(), 20, undefined, 1000, { accountConcurrency: 30 });
+  // 40 executions at once, each invocation 2 s of AWS time (100 ms real).
+  const outcomes = await Promise.all(Array.from({ length: 40 }, () => workflow.run({ sleepSeconds: 2 })));
+  expect(outcomes.map((o) => o.error ?? o.status).sort()).toEqual([...Array(10).fill('WorkFailed'), ...Array(30).fill('SUCCEEDED')].sort());
+  const records = await workflow.records();
+  expect(records).toEqual([expect.objectContaining({ failed: { S: 'Lambda.TooManyRequestsException' } })]);
+  expect(outcomes.filter((o) => o.status === 'FAILED')).toHaveLength(10);
+});
 
 test('scaleDefinition divides every duration, keeps backoff rates and jitter, fills AWS defaults', () => {
   const def = {

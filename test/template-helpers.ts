@@ -1,0 +1,28 @@
+/** Reading a synthesized `SupportCaseWorkflow` in construct tests. */
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../src';
+
+export const TEST_ROSTER = EmployeeRoster.fromEmployees([
+  { id: 'e1', name: 'Ana', email: 'ana@example.com' },
+  { id: 'e2', name: 'Bo', email: 'bo@example.com' },
+]);
+
+/** A stack holding one workflow (fixed roster of two, sender support@example.com unless `props` say otherwise). */
+export function workflowStack(props: Partial<SupportCaseWorkflowProps> = {}): { stack: Stack; workflow: SupportCaseWorkflow; template: Template } {
+  const stack = new Stack(new App(), 'Test', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const workflow = new SupportCaseWorkflow(stack, 'Support', { roster: TEST_ROSTER, senderEmail: 'support@example.com', ...props });
+  return { stack, workflow, template: Template.fromStack(stack) };
+}
+
+/** The state machine definition, each CloudFormation token replaced by a `TOKEN(...)` marker so the JSON parses. */
+export function stateMachineDefinition(template: Template): any {
+  const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as any[];
+  const parts: any[] = sm.Properties.DefinitionString['Fn::Join'][1];
+  return JSON.parse(parts.map((p) => (typeof p === 'string' ? p : `TOKEN(${JSON.stringify(p).replace(/"/g, '\'')})`)).join(''));
+}
+
+/** Every IAM policy statement of the template. */
+export function policyStatements(template: Template): any[] {
+  return Object.values<any>(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
