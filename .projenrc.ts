@@ -68,6 +68,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'dynalite@^4',
     'aws-ses-v2-local@^2',
     'aws-local-stepfunctions@3.0.0',
+    // JSONata states, which aws-local-stepfunctions 3.0.0 cannot run (harness/jsonata-wait.ts); the version asl-validator uses
+    'jsonata@2.2.2',
     // tests and harness
     'fast-check@^4',
     'cdk-nag@^3',

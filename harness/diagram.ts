@@ -160,6 +160,8 @@ function describe(state: Json): string {
       return `Task: ${describeResource(state.Resource)}`;
     case 'Wait':
       if (state.Seconds !== undefined) return `Wait ${state.Seconds} s`;
+      // A JSONata expression ({% ... %}) is long and full of characters Mermaid reads: say where the time comes from.
+      if (typeof state.Timestamp === 'string' && state.Timestamp.startsWith('{%')) return 'Wait until the time a JSONata expression gives';
       return `Wait until ${state.Timestamp ?? state.SecondsPath ?? state.TimestampPath ?? '?'}`;
     case 'Fail':
       return state.Error ? `Fail: ${state.Error}` : 'Fail';

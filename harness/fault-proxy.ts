@@ -33,9 +33,10 @@
  */
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import type { SesSendingLimiter } from './ses-limits';
+import { answerGetSendQuota, SesSendingLimiter, SesSendQuota } from './ses-limits';
 import { requestTagsOfBody } from './ses-tags';
 import { caseIdFromMessageTags } from '../src/shared/message-tags';
+import { SEND_SLOT_COUNTER_KEY } from '../src/shared/send-pacing';
 
 export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'lost-answer' | 'no-answer' | 'reject' | 'cut-answer' | 'cut-refusal';
 /**
@@ -84,6 +85,8 @@ export interface FaultProxyOptions {
   readonly caseIdOf?: CaseIdExtractor;
   /** SES only: the account's sending limits (rate, daily quota). Default: none. */
   readonly sesLimiter?: SesSendingLimiter;
+  /** SES only: what `GetSendQuota` answers (in the run's scaled time). Default: passed to the server. */
+  readonly sesSendQuota?: SesSendQuota;
 }
 
 export interface FaultProxy {
@@ -260,6 +263,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       return planned.kind === 'pass' ? undefined : normalizeKind(planned.kind);
     }
     if (!options.rate) return undefined;
+    // A random fault is keyed by its request's case and occurrence, so that it does not depend on
+    // timing. The send-slot counter is every case's: the order of its requests is timing's, so
+    // it gets planned faults only.
+    if (caseId === SEND_SLOT_COUNTER_KEY) return undefined;
     const caseKey = caseId ?? NO_CASE;
     const occurrenceKey = `${caseKey}\u0000${operation}`;
     const n = (occurrences.get(occurrenceKey) ?? 0) + 1;
@@ -281,6 +288,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       const caseId = caseIdOf(operation, body);
       const counts = countFor(caseId, operation);
       counts.requests++;
+      if (options.service === 'ses' && operation === 'GetSendQuota' && options.sesSendQuota) {
+        answerGetSendQuota(res, options.sesSendQuota, options.sesLimiter?.counts.accepted ?? 0);
+        return;
+      }
       const fault = chooseFault(operation, caseId);
       if (fault) injected[fault]++;
       if (fault === 'throttle' || fault === 'server-error' || fault === 'reject') {

@@ -84,6 +84,14 @@ export interface CasePath {
   readonly emails: number;
 }
 
+/**
+ * What GetSendQuota answers when the run sets no SES limits: the emulated SES has no rate limit,
+ * so a rate no burst reaches (a throttle injected as a fault then gets a slot microseconds
+ * away), and a daily quota of a production account.
+ */
+const UNLIMITED_RATE = 1_000_000;
+const DEFAULT_QUOTA_DAILY = 50000;
+
 export async function startLocalRun(options: LocalRunOptions = {}): Promise<LocalRun> {
   const ownSynth = !options.synthesized;
   const synthesized = options.synthesized ?? synthExample({ workflowType: options.workflowType, emailTemplate: options.emailTemplate });
@@ -99,7 +107,17 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
     ? await startFaultProxy({ service: 'dynamodb', target: aws.dynamodbEndpoint, rate, seed, plan: options.dynamodbPlan })
     : undefined;
   const ses = faulty
-    ? await startFaultProxy({ service: 'ses', target: aws.sesEndpoint, rate, seed, plan: options.sesPlan, caseIdOf: options.sesCaseIdOf, sesLimiter })
+    ? await startFaultProxy({
+      service: 'ses',
+      target: aws.sesEndpoint,
+      rate,
+      seed,
+      plan: options.sesPlan,
+      caseIdOf: options.sesCaseIdOf,
+      sesLimiter,
+      // SES's limits as GetSendQuota tells them, in scaled time (R emails/s of AWS time are R × timeScale per real second).
+      sesSendQuota: { maxSendRate: (options.sesRate ?? UNLIMITED_RATE) * timeScale, max24HourSend: options.sesDailyQuota ?? DEFAULT_QUOTA_DAILY },
+    })
     : undefined;
   const lambdaInjected: Record<string, number> = {};
   const counted = (injector: LambdaFaultInjector | undefined): LambdaFaultInjector | undefined => injector && ((stateName, invocation) => {

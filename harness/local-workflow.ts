@@ -43,11 +43,13 @@ import { CreateTableCommand, DynamoDBClient, PutItemCommand, ScanCommand, Update
 import type { CfnTemplate, SynthesizedExample } from './example-app';
 import { EVENTS_PER_TASK_ATTEMPT, ExecutionHistory, HISTORY_LIMIT_ERROR, STANDARD_HISTORY_EVENT_LIMIT } from './execution-history';
 import { hashedRandom, LambdaInvocation } from './fault-proxy';
+import { emulateJsonataWaits } from './jsonata-wait';
 import { LambdaLogs } from './lambda-logs';
 import { LocalAws } from './local-aws';
 import { nodeProcess, nodeRequire } from './node-realm';
 import { ACCOUNT, REGION, TemplateResolver } from './template-resolver';
 import { REQUEST_TIMEOUTS } from '../src/handlers/request-timeouts.lambda-shared';
+import { SEND_SLOT_COUNTER_KEY } from '../src/shared/send-pacing';
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node 22+). This module is the one place
 // that loads it, so the polyfill for Node 20 lives here.
@@ -258,6 +260,8 @@ export interface ExecutionOutcome {
   readonly cause?: string;
   /** States entered, in order (retries of a state are not new entries). */
   readonly statesEntered: string[];
+  /** When each of `statesEntered` was entered (real epoch milliseconds). */
+  readonly stateEnteredAtMs?: number[];
   readonly retries: number;
   /** Retries per state (each one a billed state transition on Standard). */
   readonly retriesByState: Record<string, number>;
@@ -534,6 +538,9 @@ export class LocalWorkflow {
     const historyEventLimit = express ? undefined : options.historyEventLimit ?? STANDARD_HISTORY_EVENT_LIMIT;
     const timeScale = options.timeScale ?? DEFAULT_TIME_SCALE;
     if (!(timeScale > 0)) throw new Error(`timeScale must be positive, got ${timeScale}`);
+    // The runner plays JSONPath only: JSONata Wait states run as harness Tasks (jsonata-wait.ts).
+    const jsonataWaits = emulateJsonataWaits(definition, timeScale);
+    const runnable = jsonataWaits.definition;
     const allowanceMs = options.realTimeAllowanceMs ?? DEFAULT_REAL_TIME_ALLOWANCE_MS;
     if (!(allowanceMs >= 0)) throw new Error(`realTimeAllowanceMs must be 0 or more, got ${allowanceMs}`);
     guardRequestsOfStoppedSandboxes();
@@ -612,7 +619,11 @@ export class LocalWorkflow {
     const running = new Set<Promise<unknown>>();
     /** Per state, which retriers jitter (JitterStrategy FULL): the ones whose jitter can be seeded. */
     const fullJitter = new Map<string, boolean[]>();
-    for (const [stateName, state] of Object.entries<any>(definition.States)) {
+    for (const [stateName, state] of Object.entries<any>(runnable.States)) {
+      if (jsonataWaits.handlers[stateName]) {
+        handlers[stateName] = jsonataWaits.handlers[stateName];
+        continue;
+      }
       if (state.Retry?.some((r: { JitterStrategy?: string }) => r.JitterStrategy === 'FULL')) {
         fullJitter.set(stateName, state.Retry.map((r: { JitterStrategy?: string }) => r.JitterStrategy === 'FULL'));
       }
@@ -722,9 +733,10 @@ export class LocalWorkflow {
     const tables = Object.fromEntries(tableIds.map((id) => [id, resolver.physicalName(id)]));
     const caseTable = Object.values<any>(definition.States).find((st) => st.Resource === DYNAMODB_UPDATE_ITEM)?.Parameters?.TableName;
     if (!caseTable) throw new Error('cannot tell the case table from the definition');
-    // The real definition is validated (as AWS would); the scaled copy runs (see scaleDefinition).
-    new StateMachine(definition, { validationOptions: { checkArn: false } });
-    const scaled = scaleDefinition(definition, timeScale, allowanceMs / 1000);
+    // The real definition is validated (as AWS would; its JSONata Waits as the Tasks that play
+    // them, which the validator of aws-local-stepfunctions can read); the scaled copy runs (see scaleDefinition).
+    new StateMachine(runnable, { validationOptions: { checkArn: false } });
+    const scaled = scaleDefinition(runnable, timeScale, allowanceMs / 1000);
     for (const stateName of slotTimedTasks) scaled.States[stateName].TimeoutSeconds = MAX_TIMER_SECONDS;
     const machine = new StateMachine(scaled, { validationOptions: { noValidate: true } });
     return new LocalWorkflow(
@@ -819,12 +831,16 @@ export class LocalWorkflow {
       },
     });
     const statesEntered: string[] = [];
+    const stateEnteredAtMs: number[] = [];
     let retries = 0;
     const retriesByState: Record<string, number> = {};
     const events = (async () => {
       for await (const event of execution.eventLogs) {
         if (event.type === 'StateEntered' || event.type === 'StateExited') history.add(1);
-        if (event.type === 'StateEntered') statesEntered.push(event.state!.name);
+        if (event.type === 'StateEntered') {
+          statesEntered.push(event.state!.name);
+          stateEnteredAtMs.push(Date.now());
+        }
         if (event.type === 'StateRetried') {
           retries++;
           retriesByState[event.state!.name] = (retriesByState[event.state!.name] ?? 0) + 1;
@@ -835,11 +851,11 @@ export class LocalWorkflow {
       const output = await execution.result;
       await events;
       history.add(1);
-      return { name, status: 'SUCCEEDED', output, statesEntered, retries, retriesByState, durationMs: Date.now() - started, historyEvents: history.events };
+      return { name, status: 'SUCCEEDED', output, statesEntered, stateEnteredAtMs, retries, retriesByState, durationMs: Date.now() - started, historyEvents: history.events };
     } catch (err) {
       await events.catch(() => undefined);
       history.add(1);
-      const counted = { statesEntered, retries, retriesByState, durationMs: Date.now() - started, historyEvents: history.events };
+      const counted = { statesEntered, stateEnteredAtMs, retries, retriesByState, durationMs: Date.now() - started, historyEvents: history.events };
       if (history.limitReached) return { name, status: 'FAILED', error: HISTORY_LIMIT_ERROR, cause: history.cause(), ...counted };
       if ((err as Error).name === 'ExecutionTimeoutError') {
         return { name, status: 'TIMED_OUT', error: 'States.Timeout', cause: 'the execution ran past its TimeoutSeconds', ...counted };
@@ -855,8 +871,17 @@ export class LocalWorkflow {
     }
   }
 
-  /** Every item of the case table (or of another table of the template). */
+  /**
+   * Every case record of the case table (its send-slot counter, whose key no case id can take, left
+   * out), or every item of another table of the template.
+   */
   async records(tableName = this.tableName): Promise<Record<string, any>[]> {
+    const items = await this.items(tableName);
+    return tableName === this.tableName ? items.filter((item) => item.caseId?.S !== SEND_SLOT_COUNTER_KEY) : items;
+  }
+
+  /** Every item of a table. */
+  async items(tableName = this.tableName): Promise<Record<string, any>[]> {
     const items: Record<string, any>[] = [];
     let ExclusiveStartKey: Record<string, any> | undefined;
     do {

@@ -15,6 +15,21 @@
 export const SES_RATE_EXCEEDED = 'Maximum sending rate exceeded.';
 export const SES_DAILY_QUOTA_EXCEEDED = 'Daily message quota exceeded.';
 
+/** What SES's `GetSendQuota` tells: the account's limits (the rate in emails per real second of the run). */
+export interface SesSendQuota {
+  readonly maxSendRate: number;
+  readonly max24HourSend: number;
+}
+
+/** SES v1's `GetSendQuota` answer (query API, XML), as the SDK parses it. */
+export function answerGetSendQuota(res: import('node:http').ServerResponse, quota: SesSendQuota, sentLast24Hours: number): void {
+  res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': 'fault-proxy' });
+  res.end('<GetSendQuotaResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><GetSendQuotaResult>'
+    + `<SentLast24Hours>${sentLast24Hours}</SentLast24Hours><Max24HourSend>${quota.max24HourSend}</Max24HourSend>`
+    + `<MaxSendRate>${quota.maxSendRate}</MaxSendRate></GetSendQuotaResult>`
+    + '<ResponseMetadata><RequestId>fault-proxy</RequestId></ResponseMetadata></GetSendQuotaResponse>');
+}
+
 export interface SesLimitsOptions {
   /** Emails per second of AWS time. Default: no rate limit. */
   readonly ratePerSecond?: number;

@@ -102,7 +102,7 @@ export function throttlePatienceProblem(fit: PatienceFit): string | undefined {
     fixes.push(`raise executionTimeout to ${fit.expressMax.toHumanString()}, the Express maximum (patience up to ${Duration.seconds(atMax).toHumanString()})`);
   }
   if (fit.express) fixes.push('use a Standard workflow (workflowType: STANDARD) for a longer patience');
-  return `emailThrottlePatience: ${described(fit.patience, !fit.patienceSet)} lets its retries wait up to ${Duration.seconds(budget).toHumanString()},`
+  return `emailThrottlePatience: ${described(fit.patience, !fit.patienceSet)} lets a case wait for a send slot up to ${Duration.seconds(budget).toHumanString()},`
     + ` which with ${Duration.seconds(fit.stepsSeconds).toHumanString()} for the steps does not fit in executionTimeout`
     + ` (${described(fit.executionTimeout, !fit.executionTimeoutSet)}): ${fixes.join('; or ')}`;
 }

@@ -27,6 +27,7 @@ import { SendEmailFunction } from './handlers/send-email-function';
 import { configureLinkHosts, linkHostsProblems } from './link-hosts';
 import { createAlarms, createDashboard, handlerMetric, MonitoredWorkflow } from './monitoring';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
+import { addSendSlotWait, configurePacing, describePacing, PACING_INPUT, pacingErrorsMetric, pacingProblems } from './paced-sending';
 import { senderEmailProblem, taskTimeoutProblem, throttlePatienceProblem, userFrames } from './prop-hints';
 import { recipientsCondition } from './recipients';
 import { sendEmailStatement, sesAccessProblems } from './ses-access';
@@ -158,7 +159,9 @@ export interface SupportCaseWorkflowProps {
    * (the default key policy does). The workflow writes only the attributes
    * `caseId`, `status`, `employeeId`, `employeeName`, `employeeEmail`, `openedAt`,
    * `assignedAt`, `updatedAt`, `failureError`, `details` (a map of strings), the
-   * `email*` / `messageId` attributes and, with `closedCaseRetention`, `expiresAt`.
+   * `email*` / `messageId` attributes and, with `closedCaseRetention`, `expiresAt`; plus one item of
+   * its own: `caseId` `#send-slots` (no case id can take it), the send-slot counter of paced
+   * sending (`nextSlotAt`, `slotGapMs`).
    *
    * @default - a table is created: on-demand billing, point-in-time recovery, AWS-managed
    * encryption, removal policy from `tableRemovalPolicy`.
@@ -211,30 +214,38 @@ export interface SupportCaseWorkflowProps {
   /**
    * Timeout of a whole execution, retries included.
    *
-   * It must leave room for the worst case of the throttled-email retries (twice
-   * `emailThrottlePatience`) plus one minute.
+   * It must leave room for `emailThrottlePatience` plus one minute.
    *
-   * @default - Standard: twice `emailThrottlePatience` plus 15 minutes (6 h 15 min with the
+   * @default - Standard: `emailThrottlePatience` plus 15 minutes (3 h 15 min with the
    * defaults); Express: Duration.minutes(5)
    */
   readonly executionTimeout?: Duration;
 
   /**
-   * How long an execution keeps trying to send an email that SES refuses for its maximum sending
-   * rate (`EmailThrottled`), in expected total waiting time.
+   * How long after its execution started a case may still be sent, when SES refuses emails for
+   * its maximum sending rate.
    *
-   * A burst of N cases drains at about SES's rate R, so the last case waits about N / R seconds:
-   * set this above that for the largest burst you expect (10,000 cases at 1 email/s need about
-   * 2 h 47 min). Throttled sends are retried with full jitter and a backoff capped at 5 seconds,
-   * so waiting executions keep SES busy without a stampede. The worst case of the retries is
-   * twice this, and must fit in `executionTimeout`. Every retry writes events to a Standard
-   * execution's history, capped by Step Functions at 25,000: synth refuses a patience whose worst
-   * case passes 20,000 (about 4 h 30 min with the other retries as they are). SES's daily quota is
-   * not waited for: it fails at once with `DailyQuotaExceeded`.
+   * A throttled case (or one that finds other emails waiting) takes a send slot, paced at 95 % of
+   * SES's rate, and its execution waits for it in the Wait For Send Slot state (see the README's
+   * "Bursts and SES limits"). A slot later than this is not taken: the case fails at once with
+   * `EmailThrottled`, nothing sent. A burst of N cases drains at about 0.95 × R, so the last case
+   * waits about N / (0.95 R) seconds: set this above that for the largest burst you expect
+   * (10,000 cases at 1 email/s need about 2 h 56 min). It must fit in `executionTimeout` with a
+   * minute to spare. SES's daily quota is not waited for: it fails at once with `DailyQuotaExceeded`.
    *
    * @default Duration.hours(3) for Standard, Duration.seconds(90) for Express
    */
   readonly emailThrottlePatience?: Duration;
+
+  /**
+   * SES's maximum sending rate for this workflow, in emails per second: throttled emails are
+   * paced at 95 % of it. Set it when other senders share the account's rate (give this workflow's
+   * share) or to spare the function the `ses:GetSendQuota` permission.
+   *
+   * @default - the account's maximum sending rate in the stack's Region, read by the Send Email
+   * function from SES (`GetSendQuota`) when it first paces, and kept for 5 minutes
+   */
+  readonly emailSendRate?: number;
 
   /**
    * Memory of each Lambda function, in MiB.
@@ -428,9 +439,6 @@ const RECORD_SENT_RETRY: { notOurs: sfn.RetryProps; any: sfn.RetryProps & { maxA
   attemptTimeout: Duration.seconds(5),
 };
 
-/** Throttled sends: backoff from 1 s, capped here, full jitter. A small cap keeps SES saturated as a burst's tail thins out. */
-const THROTTLE_MAX_DELAY_SECONDS = 5;
-
 /** Longest total wait of a retrier (every jittered wait at its maximum). */
 function worstCaseWaitSeconds(retry: { interval?: Duration; backoffRate?: number; maxAttempts?: number; maxDelay?: Duration }): number {
   let total = 0;
@@ -439,24 +447,6 @@ function worstCaseWaitSeconds(retry: { interval?: Duration; backoffRate?: number
     total += Math.min(wait, retry.maxDelay?.toSeconds() ?? Infinity);
   }
   return total;
-}
-
-/**
- * Throttled sends (`EmailThrottled`): retried with full jitter, backoff from 1 s capped at 5 s,
- * as many times as it takes for the expected total wait (half of each capped interval) to reach
- * `patience`.
- */
-function throttleRetry(patience: Duration): sfn.RetryProps {
-  const ramp = [1, 2, 4]; // intervals before the cap
-  const afterRamp = Math.max(0, patience.toSeconds() - ramp.reduce((a, b) => a + b / 2, 0));
-  return {
-    errors: [CaseErrorName.EMAIL_THROTTLED],
-    interval: Duration.seconds(1),
-    backoffRate: 2,
-    maxDelay: Duration.seconds(THROTTLE_MAX_DELAY_SECONDS),
-    maxAttempts: ramp.length + Math.ceil(afterRamp / (THROTTLE_MAX_DELAY_SECONDS / 2)),
-    jitterStrategy: sfn.JitterType.FULL,
-  };
 }
 
 /**
@@ -582,7 +572,7 @@ export class SupportCaseWorkflow extends Construct {
     const { workflowType, handlerTimeout, taskTimeout, executionTimeout, emailThrottlePatience } = resolved;
     const tracing = props.tracingEnabled ?? DEFAULTS.tracingEnabled;
     const logRetention = props.logRetention ?? DEFAULTS.logRetention;
-    this.describeBurstCapacity(resolved);
+    Annotations.of(this).addInfo(describePacing(emailThrottlePatience, props.emailSendRate));
     const logRemovalPolicy = props.logRemovalPolicy ?? DEFAULTS.logRemovalPolicy;
     // One value per construct, known at synth time (the state machine's name may not be).
     this.metricsWorkflowName = Names.uniqueResourceName(this, { maxLength: 200 });
@@ -645,6 +635,7 @@ export class SupportCaseWorkflow extends Construct {
       [ENV.EMAIL_OWN_LEASE_SECONDS]: String(handlerTimeout.toSeconds() + CLOCK_MARGIN_SECONDS),
     }));
     configureEmail(this.sendEmailFunction, props);
+    configurePacing(this.sendEmailFunction, this.sendEmailFunction.role!, props.emailSendRate, emailThrottlePatience);
     if (props.configurationSetName) this.sendEmailFunction.addEnvironment(ENV.CONFIGURATION_SET, props.configurationSetName);
 
     // Least privilege: each function may call exactly what its step calls.
@@ -663,7 +654,7 @@ export class SupportCaseWorkflow extends Construct {
       removalPolicy: logRemovalPolicy,
     });
 
-    const definition = this.definition(taskTimeout, emailLeaseSeconds(handlerTimeout), emailThrottlePatience);
+    const definition = this.definition(taskTimeout, emailLeaseSeconds(handlerTimeout));
     if (workflowType === sfn.StateMachineType.STANDARD) {
       const states = Object.fromEntries(sfn.State.findReachableStates(definition.startState).map((st) => [st.id, st.toStateJson() as any]));
       throwIfProblems(this.node.path, historyEventProblems(states, 'emailThrottlePatience'));
@@ -796,9 +787,9 @@ export class SupportCaseWorkflow extends Construct {
           name: STATE_NAMES.SEND_EMAIL,
           id: 'SendEmail',
           fn: this.sendEmailFunction,
-          // Every SES throttle (EmailThrottled, DailyQuotaExceeded) is one failed invocation: the
-          // emails-throttled alarm covers those.
-          expectedErrors: handlerMetric(this.metricsWorkflowName, METRIC_NAMES.EMAILS_THROTTLED),
+          // Every SES throttle and every case paced behind a backlog is one failed invocation
+          // (EmailSlotReserved, EmailThrottled, DailyQuotaExceeded): the emails-throttled alarm covers those.
+          expectedErrors: pacingErrorsMetric(this.metricsWorkflowName),
         },
       ],
     };
@@ -836,17 +827,7 @@ export class SupportCaseWorkflow extends Construct {
     grantTableKey(this.table, fn, 'write');
   }
 
-  /** Says at synth time what burst the configuration drains (an info annotation: `cdk synth` prints it). */
-  private describeBurstCapacity(resolved: ResolvedProps): void {
-    const seconds = resolved.emailThrottlePatience.toSeconds();
-    Annotations.of(this).addInfo(
-      `Bursts: an execution keeps retrying a throttled email for about ${resolved.emailThrottlePatience.toHumanString()} (emailThrottlePatience), `
-      + `so a burst drains at SES's sending rate without failures up to about ${seconds} cases at 1 email/s, `
-      + `${14 * seconds} at 14/s, ${50 * seconds} at 50/s.`,
-    );
-  }
-
-  private definition(taskTimeout: Duration, leaseSeconds: number, throttlePatience: Duration): sfn.IChainable {
+  private definition(taskTimeout: Duration, leaseSeconds: number): sfn.IChainable {
     const caseFailed = new sfn.Fail(this, 'CaseFailed', {
       stateName: STATE_NAMES.CASE_FAILED,
       comment: 'Ends the execution with the error name and cause of the step that failed.',
@@ -914,11 +895,12 @@ export class SupportCaseWorkflow extends Construct {
       .addCatch(failureNotRecorded, conflict)
       .addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     const sendEmail = step('SendEmail', STATE_NAMES.SEND_EMAIL, this.sendEmailFunction, [
-      RETRY.dependency, emailInProgressRetry(leaseSeconds), throttleRetry(throttlePatience),
-    ], sfn.TaskInput.fromObject({ case: sfn.JsonPath.entirePayload, executionId: sfn.JsonPath.executionId }))
+      RETRY.dependency, emailInProgressRetry(leaseSeconds),
+    ], sfn.TaskInput.fromObject({ case: sfn.JsonPath.entirePayload, executionId: sfn.JsonPath.executionId, ...PACING_INPUT }))
       .addCatch(recordSentEmail, { errors: [CaseErrorName.EMAIL_SENT_NOT_RECORDED], resultPath: '$.error' })
-      .addCatch(failureNotRecorded, conflict)
-      .addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+      .addCatch(failureNotRecorded, conflict);
+    addSendSlotWait(this, sendEmail);
+    sendEmail.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
     return sfn.Chain.start(openCase).next(assignCase).next(sendEmail);
   }
@@ -1079,7 +1061,7 @@ function resolveProps(props: SupportCaseWorkflowProps): ResolvedProps {
   const emailThrottlePatience = props.emailThrottlePatience ?? (express ? DEFAULTS.expressThrottlePatience : DEFAULTS.standardThrottlePatience);
   const executionTimeout = props.executionTimeout ?? (express
     ? DEFAULTS.expressExecutionTimeout
-    : Duration.seconds(worstCaseWaitSeconds(throttleRetry(emailThrottlePatience)) + DEFAULTS.standardExecutionTimeoutMargin.toSeconds()));
+    : emailThrottlePatience.plus(DEFAULTS.standardExecutionTimeoutMargin));
   return {
     workflowType,
     handlerTimeout: props.handlerTimeout ?? DEFAULTS.handlerTimeout,
@@ -1145,10 +1127,12 @@ function validateProps(path: string, props: SupportCaseWorkflowProps, resolved: 
     executionTimeoutSet: props.executionTimeout !== undefined,
     express: workflowType === sfn.StateMachineType.EXPRESS,
     expressMax: EXPRESS_MAX_DURATION,
-    worstWaitSeconds: (p) => worstCaseWaitSeconds(throttleRetry(p)),
+    // A case takes no send slot later than the patience after its execution started.
+    worstWaitSeconds: (p) => p.toSeconds(),
     stepsSeconds: 60,
   });
   if (patienceProblem) problems.push(patienceProblem);
+  problems.push(...pacingProblems(props.emailSendRate));
   const memory = props.memorySize;
   if (memory !== undefined && !Token.isUnresolved(memory) && (!Number.isInteger(memory) || memory < 128 || memory > 10240)) {
     problems.push(`memorySize: ${memory} is not a whole number of MiB between 128 and 10240`);

@@ -93,7 +93,8 @@ describe('acknowledgements', () => {
   const policies = () => Object.values<any>(Template.fromStack(stackWith(VARIANTS['the defaults'])).findResources('AWS::IAM::Policy'));
 
   test('the acknowledged "*" resources hold only actions that have no resource-level permissions', () => {
-    const allowedOnStar = /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups))$/;
+    // ses:GetSendQuota: no resource type in the Service Authorization Reference (list_amazonses.html)
+    const allowedOnStar = /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)|ses:GetSendQuota)$/;
     const onStar = policies()
       .flatMap((p) => p.Properties.PolicyDocument.Statement)
       .filter((s) => [s.Resource].flat().includes('*'))

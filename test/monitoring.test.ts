@@ -182,11 +182,15 @@ describe('alarms', () => {
     }
   });
 
-  test('the Send Email errors alarm leaves out the throttled sends (the handlers\' EMF metric)', () => {
+  test('the Send Email errors alarm leaves out pacing: throttled sends and cases queued behind a backlog (the handlers\' EMF metrics)', () => {
     const { stack, workflow, template } = topicStack();
     const alarm = alarms(template)[stack.getLogicalId(workflow.sendEmailErrorsAlarm!.node.defaultChild as any)].Properties;
+    const metric = (id: string, name: string) =>
+      expect.objectContaining({ Id: id, MetricStat: expect.objectContaining({ Metric: expect.objectContaining({ MetricName: name, Namespace: 'SupportCaseWorkflow' }) }) });
     expect(alarm.Metrics).toEqual(expect.arrayContaining([
-      expect.objectContaining({ Id: 'expected', MetricStat: expect.objectContaining({ Metric: expect.objectContaining({ MetricName: 'EmailsThrottled', Namespace: 'SupportCaseWorkflow' }) }) }),
+      expect.objectContaining({ Id: 'expected', Expression: 'FILL(throttled, 0) + FILL(queued, 0)' }),
+      metric('throttled', 'EmailsThrottled'),
+      metric('queued', 'EmailsQueued'),
     ]));
   });
 

@@ -25,8 +25,8 @@ function errorOf(props: Partial<SupportCaseWorkflowProps>): Error {
 
 describe('emailThrottlePatience that does not fit', () => {
   test('Express: gives the largest patience that fits, which then builds, and suggests Standard', () => {
-    const message = errorOf({ ...EXPRESS, emailThrottlePatience: Duration.minutes(3) }).message;
-    expect(message).toMatch(/emailThrottlePatience: 3 minutes lets its retries wait up to .* executionTimeout \(5 minutes, the default\): set emailThrottlePatience to at most (\d+) (seconds|minutes?)/);
+    const message = errorOf({ ...EXPRESS, emailThrottlePatience: Duration.seconds(250) }).message;
+    expect(message).toMatch(/emailThrottlePatience: 4 minutes 10 seconds lets a case wait for a send slot up to .* executionTimeout \(5 minutes, the default\): set emailThrottlePatience to at most (\d+) (seconds|minutes?)/);
     expect(message).toContain('use a Standard workflow (workflowType: STANDARD) for a longer patience');
     expect(message).not.toContain('raise executionTimeout');
     const human = /at most ([^;]+);/.exec(message)![1];

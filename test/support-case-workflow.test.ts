@@ -69,8 +69,8 @@ describe('state machine definition', () => {
     expect(def.States['Open Case'].InputPath).toBeUndefined();
   });
 
-  test('Send Email gets the case and the execution id (owner of the email claim)', () => {
-    expect(def.States['Send Email'].Parameters).toEqual({ 'case.$': '$', 'executionId.$': '$$.Execution.Id' });
+  test('Send Email gets the case, the execution id (owner of the email claim) and its start (the patience counts from it)', () => {
+    expect(def.States['Send Email'].Parameters).toEqual({ 'case.$': '$', 'executionId.$': '$$.Execution.Id', 'startedAt.$': '$$.Execution.StartTime' });
   });
 
   test.each(['Open Case', 'Assign Case', 'Send Email'])('%s retries Lambda service errors and throttling with backoff, never validation errors', (state) => {
@@ -95,7 +95,10 @@ describe('state machine definition', () => {
     expect(retried('Open Case')).not.toContain('DependencyUnavailable');
     expect(retried('Assign Case')).toContain('DependencyUnavailable');
     expect(retried('Assign Case')).not.toContain('EmailSendInProgress');
-    expect(retried('Send Email')).toEqual(expect.arrayContaining(['DependencyUnavailable', 'EmailSendInProgress', 'EmailThrottled']));
+    expect(retried('Send Email')).toEqual(expect.arrayContaining(['DependencyUnavailable', 'EmailSendInProgress']));
+    // SES's rate is waited for in Wait For Send Slot, never by retrying
+    expect(retried('Send Email')).not.toContain('EmailThrottled');
+    expect(retried('Send Email')).not.toContain('EmailSlotReserved');
   });
 
   test('waiting for another attempt\'s email claim always outlasts the claim\'s lease', () => {
@@ -126,15 +129,12 @@ describe('state machine definition', () => {
     expect(retried).toEqual(expect.arrayContaining(['Lambda.Unknown', 'Sandbox.Timedout', 'States.Timeout']));
   });
 
-  test('every task has a timeout and the execution has one that outlasts the throttled-email retries', () => {
+  test('every task has a timeout and the execution has one that outlasts the wait for a send slot', () => {
     for (const [name, state] of Object.entries<any>(def.States).filter(([, s]) => s.Type === 'Task')) {
       expect(state.TimeoutSeconds).toBe(name === 'Record Sent Email' ? 5 : 30);
     }
-    const throttle = def.States['Send Email'].Retry.find((r: any) => r.ErrorEquals.includes('EmailThrottled'));
-    let worst = 0;
-    for (let i = 0; i < throttle.MaxAttempts; i++) worst += Math.min(throttle.IntervalSeconds * throttle.BackoffRate ** i, throttle.MaxDelaySeconds);
-    expect(def.TimeoutSeconds).toBeGreaterThan(worst);
-    expect(def.TimeoutSeconds).toBeLessThanOrEqual(worst + 15 * 60);
+    // emailThrottlePatience (3 h) + 15 minutes
+    expect(def.TimeoutSeconds).toBe(3 * 3600 + 15 * 60);
   });
 
   test('failures are caught: Open Case ends in Case Failed, later steps mark the record first', () => {
@@ -144,6 +144,7 @@ describe('state machine definition', () => {
     expect(def.States['Send Email'].Catch).toEqual([
       { ErrorEquals: ['EmailSentNotRecorded'], ResultPath: '$.error', Next: 'Email Sent Not Recorded' },
       { ErrorEquals: ['CaseConflict'], ResultPath: '$.error', Next: 'Failure Not Recorded' },
+      { ErrorEquals: ['EmailSlotReserved'], ResultPath: '$.sendSlot', Next: 'Wait For Send Slot' },
       { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Record Failure' },
     ]);
     expect(def.States['Record Failure'].Resource).toBe("arn:TOKEN({'Ref':'AWS::Partition'}):states:::dynamodb:updateItem");
@@ -190,24 +191,7 @@ describe('state machine definition', () => {
   });
 });
 
-describe('bursts and SES limits', () => {
-  const throttleRetry = (t: Template) => definitionOf(t).States['Send Email'].Retry.find((r: any) => r.ErrorEquals.includes('EmailThrottled'));
-
-  test('throttled sends are retried with full jitter, a small backoff cap, for about emailThrottlePatience', () => {
-    const retry = throttleRetry(Template.fromStack(stackWith().stack));
-    expect(retry).toMatchObject({ IntervalSeconds: 1, BackoffRate: 2, MaxDelaySeconds: 5, JitterStrategy: 'FULL' });
-    // expected total wait (half of each capped interval) ~ 3 hours
-    let expected = 0;
-    for (let i = 0; i < retry.MaxAttempts; i++) expected += Math.min(2 ** i, 5) / 2;
-    expect(expected).toBeGreaterThanOrEqual(3 * 3600);
-    expect(expected).toBeLessThan(3 * 3600 + 5);
-  });
-
-  test('the patience is a prop', () => {
-    const retry = throttleRetry(Template.fromStack(stackWith({ emailThrottlePatience: Duration.minutes(10) }).stack));
-    expect(retry.MaxAttempts).toBe(3 + Math.ceil((600 - 3.5) / 2.5));
-  });
-
+describe('bursts and SES limits (more in paced-sending.test.ts)', () => {
   test('the daily quota is never retried', () => {
     const retried = definitionOf(Template.fromStack(stackWith().stack)).States['Send Email'].Retry.flatMap((r: any) => r.ErrorEquals);
     expect(retried).not.toContain('DailyQuotaExceeded');
@@ -216,14 +200,8 @@ describe('bursts and SES limits', () => {
   test('Express: the default patience fits in 5 minutes; a patience that does not is refused, naming both props', () => {
     const express = { workflowType: sfn.StateMachineType.EXPRESS };
     expect(() => stackWith(express)).not.toThrow();
-    expect(() => stackWith({ ...express, emailThrottlePatience: Duration.minutes(3) }))
-      .toThrow(/emailThrottlePatience: 3 minutes lets its retries wait up to .* does not fit in executionTimeout \(5 minutes, the default\)/);
-  });
-
-  test('says at synth time what burst the configuration drains', () => {
-    const { stack } = stackWith();
-    const infos = Annotations.fromStack(stack).findInfo('*', Match.stringLikeRegexp('Bursts: .* 10800 cases at 1 email/s, 151200 at 14/s'));
-    expect(infos).toHaveLength(1);
+    expect(() => stackWith({ ...express, emailThrottlePatience: Duration.seconds(250) }))
+      .toThrow(/emailThrottlePatience: 4 minutes 10 seconds lets a case wait for a send slot up to 4 minutes 10 seconds, .* does not fit in executionTimeout \(5 minutes, the default\)/);
   });
 });
 
@@ -495,7 +473,7 @@ describe('least privilege', () => {
     const statements = statementsOfRole('SendEmailRole');
     expect(actionsOf(statements)).toEqual([
       'dynamodb:GetItem', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents',
-      'ses:SendEmail', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
+      'ses:GetSendQuota', 'ses:SendEmail', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
     ]);
     const ses = statements.find((s) => s.Action === 'ses:SendEmail');
     expect(ses.Condition.StringEquals).toEqual({ 'ses:FromAddress': 'support@example.com' });
@@ -615,8 +593,6 @@ describe('synth-time validation', () => {
     ['an Express lease of a 90-second handler timeout', {
       workflowType: sfn.StateMachineType.EXPRESS, handlerTimeout: Duration.seconds(90), taskTimeout: Duration.seconds(100),
     }, /handlerTimeout: its email lease \(161 s, from handlerTimeout\) is outwaited only 484 s into an execution/],
-    ['a throttle patience whose retries overrun the 25,000-event history', { emailThrottlePatience: Duration.hours(8) },
-      /emailThrottlePatience: an execution may write up to \d+ history events .* lower emailThrottlePatience/],
     ['an Express execution timeout over 5 minutes', { workflowType: sfn.StateMachineType.EXPRESS, executionTimeout: Duration.minutes(10) }, /executionTimeout: Express workflows run at most 5 minutes/],
     ['an invalid memory size', { memorySize: 64 }, /memorySize: 64 is not a whole number of MiB between 128 and 10240/],
     ['a fractional handler timeout', { handlerTimeout: Duration.millis(1500) }, /handlerTimeout: Lambda takes whole seconds/],

@@ -11,9 +11,12 @@
  *   --synth-runs N    `cdk synth` runs of each app (default 5; quick 1)
  *   --burst-cases N   cases started at once in the burst (default 2000; quick 200)
  *   --burst-rate R    SES's sending rate in the burst, emails/s of AWS time (default 14)
- *   --burst-time-scale F  time scale of the burst (default 1: R × F emails/s must stay well
- *                    below what this machine can push through the local workflow, about 30
- *                    cases/s, or the burst measures the machine rather than SES's rate)
+ *   --burst-time-scale F  time scale of the burst (default 0.5, i.e. AWS time at half speed:
+ *                    the arrivals of a burst of thousands of executions load this machine for
+ *                    tens of seconds, and the model comparison needs Lambda-like latencies)
+ *   --burst-arrival-rate A  executions started per second of AWS time in the burst (default 30:
+ *                    StartExecution admits a burst at its quota's rate, and this machine takes
+ *                    about 15 new executions per real second beside the paced sends)
  *
  * The figures (see each module for how it is measured):
  *  initVsTutorial    worst over the 3 steps of median cold start (ours) / median cold start
@@ -29,8 +32,14 @@
  *                    directly; throughput.ts
  *  synthRatio        median `cdk synth` time with one SupportCaseWorkflow / with an empty stack; synth.ts
  *  costPer1M         USD per million cases, Standard and Express; cost.ts, prices.json
- *  burstDrainRatio, burstFailed, burstExtraTransitionsPerCase, burstCostPer1M: a burst of
- *                    cases started at once against SES's sending rate, in scaled time; burst.ts
+ *  burstDrainRatio, burstFailed: a burst of cases started at once against SES's sending rate,
+ *                    in scaled time; burst.ts
+ *  burstExtraTransitionsPerCase  { model10000, harness }: billed transitions per case beyond 3,
+ *                    from the burst model at 10,000 cases and from the harness's burst
+ *  burstPeakCallsPerSecond  per service, the model at 10,000 cases once every case has arrived
+ *  burstCostPer1M    { model10000, harness }: USD per million cases (Standard + Lambda) at a burst's
+ *                    invocations and transitions per case
+ *  burstModelAgreement  harness ÷ model (fed the harness's arrivals): Send Email attempts per case, drain
  * Targets are printed beside the figures for information only; the exit code does not depend on them.
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -39,8 +48,9 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalRun } from '../local-run';
 import { measureBurst } from './burst';
+import { modelPacedBurst } from './burst-model';
 import { assetFile, ColdResults, ColdSample, coldStartContext, measureColdStarts, Step, STEPS, Variant, VARIANTS } from './cold-start';
-import { costModel, functionConfigs } from './cost';
+import { costModel, functionConfigs, standardCostPer1M } from './cost';
 import { formatTable, median, msSince, removeTempAssembly, round } from './stats';
 import { measureSynth } from './synth';
 import { loadHandlers, measureThroughput, measureWarmDurations } from './throughput';
@@ -69,6 +79,7 @@ interface Settings {
   readonly burstCases: number;
   readonly burstRate: number;
   readonly burstTimeScale: number;
+  readonly burstArrivalRate: number;
 }
 
 function settings(): Settings {
@@ -82,6 +93,7 @@ function settings(): Settings {
       'burst-cases': { type: 'string' },
       'burst-rate': { type: 'string' },
       'burst-time-scale': { type: 'string' },
+      'burst-arrival-rate': { type: 'string' },
     },
   });
   const quick = values.quick!;
@@ -89,6 +101,12 @@ function settings(): Settings {
     if (value === undefined) return fallback;
     const n = Number(value);
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${value}`);
+    return n;
+  };
+  const positive = (name: string, value: string | undefined, fallback: number) => {
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!(n > 0)) throw new Error(`--${name} must be a positive number, got ${value}`);
     return n;
   };
   return {
@@ -102,7 +120,8 @@ function settings(): Settings {
     throughputRounds: quick ? 2 : 4,
     burstCases: int('burst-cases', values['burst-cases'], quick ? 200 : 2000),
     burstRate: int('burst-rate', values['burst-rate'], 14),
-    burstTimeScale: int('burst-time-scale', values['burst-time-scale'], 1),
+    burstTimeScale: positive('burst-time-scale', values['burst-time-scale'], 0.5),
+    burstArrivalRate: positive('burst-arrival-rate', values['burst-arrival-rate'], 30),
   };
 }
 
@@ -189,11 +208,14 @@ async function main(): Promise<void> {
     log(`  done in ${(msSince(t) / 1000).toFixed(1)} s`);
 
     // --- A burst against SES's sending rate ------------------------------------------------------
-    log(`Burst: ${cfg.burstCases} cases started at once, SES at ${cfg.burstRate} emails/s, time scale ${cfg.burstTimeScale}...`);
+    log(`Burst: ${cfg.burstCases} cases started at ${cfg.burstArrivalRate}/s, SES at ${cfg.burstRate} emails/s, time scale ${cfg.burstTimeScale}...`);
     t = process.hrtime.bigint();
-    const burst = await measureBurst(run.synthesized, cfg.burstCases, cfg.burstRate, cfg.burstTimeScale, warmMs);
+    const burst = await measureBurst(run.synthesized, cfg.burstCases, cfg.burstRate, cfg.burstTimeScale, warmMs, cfg.burstArrivalRate);
     log(`  done in ${(msSince(t) / 1000).toFixed(1)} s: emailed ${burst.emailed}, failed ${burst.failed} ${JSON.stringify(burst.failedByError)}, `
       + `drained in ${burst.drainAwsSeconds.toFixed(0)} s of AWS time, peak RSS ${burst.peakRssMb.toFixed(0)} MB`);
+    log(`  Send Email attempts per case ${burst.sendEmailAttemptsPerCase.toFixed(2)} (model, fed the run's arrivals: ${burst.model.attemptsPerCase.toFixed(2)}), `
+      + `drain ${burst.drainRatio.toFixed(3)} (model ${burst.model.drainRatio.toFixed(3)}), extra transitions ${burst.extraTransitionsPerCase.toFixed(2)} `
+      + `(model ${burst.model.extraTransitionsPerCase.toFixed(2)}), SES refusals ${burst.sesRefusedForRate}`);
     await stop();
 
     // --- Synthesis -----------------------------------------------------------------------------
@@ -213,6 +235,9 @@ async function main(): Promise<void> {
     const synthRatio = median(synth.workflowMs) / median(synth.emptyMs);
     const functions = functionConfigs(run.synthesized.template);
     const cost = costModel(functions, warmMs, transitionsPerCase);
+    const model10k = modelPacedBurst(10000, cfg.burstRate);
+    const model10kInvocations = { openCase: 1, assignCase: 1, sendEmail: model10k.attemptsPerCase };
+    const model10kCost = standardCostPer1M(functions, warmMs, model10kInvocations, 3 + model10k.extraTransitionsPerCase);
 
     // --- Tables --------------------------------------------------------------------------------
     log('\nCold start: median ms from process start to the end of the first invocation (in-child clock)');
@@ -286,8 +311,13 @@ async function main(): Promise<void> {
       costPer1M: { standard: round(cost.standard, 2), express: round(cost.express, 2) },
       burstDrainRatio: round(burst.drainRatio),
       burstFailed: burst.failed,
-      burstExtraTransitionsPerCase: round(burst.extraTransitionsPerCase),
-      burstCostPer1M: round(burst.costPer1M, 2),
+      burstExtraTransitionsPerCase: { model10000: round(model10k.extraTransitionsPerCase), harness: round(burst.extraTransitionsPerCase) },
+      burstPeakCallsPerSecond: model10k.peakPerSecond,
+      burstCostPer1M: { model10000: round(model10kCost, 2), harness: round(burst.costPer1M, 2) },
+      burstModelAgreement: {
+        attemptsPerCase: round(burst.sendEmailAttemptsPerCase / burst.model.attemptsPerCase),
+        drainRatio: round(burst.drainRatio / burst.model.drainRatio),
+      },
     };
     log('\nTargets (reported, not enforced)');
     log(formatTable([

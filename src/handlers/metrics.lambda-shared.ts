@@ -88,6 +88,11 @@ export function emailThrottled(context?: MetricContext): void {
   emit(METRIC_NAMES.EMAILS_THROTTLED, context);
 }
 
+/** A case found paced emails waiting and took a send slot without asking SES. */
+export function emailQueued(context?: MetricContext): void {
+  emit(METRIC_NAMES.EMAILS_QUEUED, context);
+}
+
 /** A case was newly assigned to `employeeId`. */
 export function caseAssigned(employeeId: string, context?: MetricContext): void {
   emit(METRIC_NAMES.CASES_ASSIGNED, context, employeeId);

@@ -20,13 +20,15 @@ import { assignmentFromRecord, caseConflicts, claimedFromOf, composeCaseEmail, e
 import { CaseTable, caseTableName, Claim, WriteOutcome } from './case-table.lambda-shared';
 import { readConfigFile } from './config-file.lambda-shared';
 import { Deadline } from './deadline.lambda-shared';
-import { CaseConflictError, CaseNotFoundError, ConfigurationError, DailyQuotaExceededError, DependencyUnavailableError, EmailRejectedError, EmailSendInProgressError, EmailSentNotRecordedError, EmailThrottledError, isTransientAwsError, mayHaveBeenSent, rethrowAwsError, sesQuotaRefusal } from './errors.lambda-shared';
+import { CaseConflictError, CaseNotFoundError, ConfigurationError, DailyQuotaExceededError, DependencyUnavailableError, EmailRejectedError, EmailSendInProgressError, EmailSentNotRecordedError, isTransientAwsError, mayHaveBeenSent, rethrowAwsError, sesQuotaRefusal } from './errors.lambda-shared';
 import { beginInvocation, caseLogger, CaseLogger, InvocationContext } from './log.lambda-shared';
-import { emailResent, emailSent, emailThrottled, MetricContext } from './metrics.lambda-shared';
+import { emailQueued, emailResent, emailSent, emailThrottled, MetricContext } from './metrics.lambda-shared';
 import { REQUEST_TIMEOUTS } from './request-timeouts.lambda-shared';
+import { pacingOf, readSlotCounter, SlotRequest, startedAtOf, waitForSendSlot } from './send-slots.lambda-shared';
 import { AssignedCase, CaseRecord, CaseResult, EmailStatus, EmailStatusValue, ENV, SentEmail, isValidEmailAddress } from '../shared/contract';
 import { EmailTemplates, formatSender, parseEmailTemplates } from '../shared/email-template';
 import { caseIdMessageTags } from '../shared/message-tags';
+import { hasBacklog } from '../shared/send-pacing';
 
 // One try only: an SDK retry after a lost response would send a second email unseen.
 const ses = new SESClient({ maxAttempts: 1, requestHandler: REQUEST_TIMEOUTS });
@@ -196,7 +198,7 @@ async function endClaim(cfg: Config, caseId: string, attemptId: string, outcome:
 
 /** SES did not give a message id: end the claim as the answer tells, and throw the error the state machine acts on. */
 async function sendFailed(
-  cfg: Config, c: AssignedCase, attemptId: string, held: Held, err: unknown, log: CaseLogger, metric: MetricContext,
+  cfg: Config, c: AssignedCase, attemptId: string, held: Held, err: unknown, log: CaseLogger, metric: MetricContext, slots: SlotRequest,
 ): Promise<never> {
   const quota = sesQuotaRefusal(err);
   if (!quota && mayHaveBeenSent(err)) {
@@ -215,8 +217,8 @@ async function sendFailed(
   }
   if (quota === 'rate') {
     emailThrottled(metric);
-    log.info('SES maximum sending rate exceeded; the state machine retries later', { err });
-    throw new EmailThrottledError(message, err);
+    // Paced sending (docs/design/burst-pacing.md): a send slot, waited for by the state machine.
+    return waitForSendSlot(slots, 'SES refused the email for its maximum sending rate', err);
   }
   if (isTransientAwsError(err)) return rethrowAwsError(err, 'sending the email');
   log.error('SES rejected the email', { err });
@@ -268,6 +270,13 @@ async function sendEmail(event: unknown, deadline: Deadline, context?: Invocatio
   const emailTemplates = loadEmailTemplates();
   const sender = senderSettings(cfg.sender);
   const claim: Claim = { owner: executionId, attemptId: randomUUID(), now: new Date() };
+  const slots: SlotRequest = { tableName: caseTableName(), caseId: c.caseId, startedAt: startedAtOf(event), pacing: pacingOf(event), ses, log };
+  // The gate: while paced emails wait for their slots, a new case joins them rather than ask SES
+  // (it would take the token a paced case was promised). A case woken for its slot goes ahead.
+  if (slots.pacing.round === 0 && hasBacklog(await readSlotCounter(slots.tableName, log), Date.now())) {
+    emailQueued(metricContext);
+    await waitForSendSlot(slots, 'paced emails are waiting for SES');
+  }
 
   const acquired = await acquire(cfg, c, claim, log);
   if (acquired.kind === 'alreadySent') {
@@ -306,7 +315,7 @@ async function sendEmail(event: unknown, deadline: Deadline, context?: Invocatio
     if (!out.MessageId) throw new Error('SES returned no MessageId');
     messageId = out.MessageId;
   } catch (err) {
-    return sendFailed(cfg, c, claim.attemptId, acquired, err, log, metricContext);
+    return sendFailed(cfg, c, claim.attemptId, acquired, err, log, metricContext, slots);
   }
   emailSent(metricContext);
   if (acquired.claimedFrom === EmailStatus.UNCERTAIN) emailResent(metricContext);

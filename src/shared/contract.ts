@@ -43,6 +43,18 @@ export const ENV = {
    * the default wording).
    */
   EMAIL_TEMPLATES_FILE: 'EMAIL_TEMPLATES_FILE',
+  /**
+   * Seconds between two send slots (docs/design/burst-pacing.md), when the construct knows SES's
+   * rate (`emailSendRate`); absent: the function reads SES's maximum sending rate itself.
+   */
+  EMAIL_SEND_SLOT_SECONDS: 'EMAIL_SEND_SLOT_SECONDS',
+  /** Seconds after its execution's start beyond which a case takes no send slot (`emailThrottlePatience`). */
+  EMAIL_THROTTLE_PATIENCE_SECONDS: 'EMAIL_THROTTLE_PATIENCE_SECONDS',
+  /**
+   * Resolution of a Wait state's timestamp, in seconds (Step Functions truncates the
+   * milliseconds): a slot's time is rounded up to it, so that no paced send goes early.
+   */
+  SEND_SLOT_RESOLUTION_SECONDS: 'SEND_SLOT_RESOLUTION_SECONDS',
   /** JSON array of the hosts a case's `link` may point to (absent: any http(s) host). Open Case and Assign Case. */
   LINK_HOSTS: 'LINK_HOSTS',
   /**
@@ -81,8 +93,17 @@ export const CaseErrorName = {
    * state machine records it itself (its own retries), so the email is never sent again.
    */
   EMAIL_SENT_NOT_RECORDED: 'EmailSentNotRecorded',
-  /** SES's maximum sending rate was exceeded: nothing was sent; retried with full jitter and long patience. */
+  /**
+   * SES's maximum sending rate was exceeded and the case could not take a send slot within its
+   * patience (or used up its rounds): nothing was sent; never retried.
+   */
   EMAIL_THROTTLED: 'EmailThrottled',
+  /**
+   * The case took a send slot (SES refused for its rate, or a backlog was waiting): nothing was
+   * claimed or sent; the state machine waits for the slot (Wait For Send Slot) and sends again.
+   * The message is JSON: `SendSlot`.
+   */
+  EMAIL_SLOT_RESERVED: 'EmailSlotReserved',
   /** SES's daily sending quota is used up: nothing was sent; never retried (waiting seconds does not help). */
   DAILY_QUOTA_EXCEEDED: 'DailyQuotaExceeded',
   /**
@@ -293,9 +314,19 @@ export const STATE_NAMES = {
   READ_SENT_EMAIL: 'Read Sent Email',
   RECORD_SENT_EMAIL: 'Record Sent Email',
   EMAIL_RECORDED: 'Email Recorded',
+  WAIT_FOR_SEND_SLOT: 'Wait For Send Slot',
   SENT_EMAIL_RESULT: 'Sent Email Result',
   SENT_EMAIL_RESULT_WITH_DETAILS: 'Sent Email Result With Details',
 };
+
+/** The message of an `EmailSlotReserved` error: when the case sends again, and which round of pacing this is. */
+export interface SendSlot {
+  readonly caseId: string;
+  /** ISO-8601 time of the slot (the Wait For Send Slot state waits until then). */
+  readonly sendAt: string;
+  /** 1 for the case's first slot. */
+  readonly round: number;
+}
 
 /** The CloudWatch namespace of the handlers' metrics. */
 export const METRICS_NAMESPACE = 'SupportCaseWorkflow';
@@ -316,6 +347,8 @@ export const METRIC_NAMES = {
   EMAILS_RESENT: 'EmailsResent',
   /** A send SES refused with its throttling error (rate or daily quota). */
   EMAILS_THROTTLED: 'EmailsThrottled',
+  /** A case that found a backlog of paced emails and took a send slot without asking SES. */
+  EMAILS_QUEUED: 'EmailsQueued',
   /** A case assigned to an employee (a new assignment, not a retry that finds it). */
   CASES_ASSIGNED: 'CasesAssigned',
   /** An execution input Open Case refused (`InvalidCaseInput`): the caller's mistake, left out of the alarms. */

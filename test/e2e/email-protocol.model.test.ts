@@ -16,6 +16,12 @@
  *    an email that was sent, an EMAILED record carries no failureError;
  *  - a succeeded execution returns the recorded message id.
  *
+ * Paced sending (docs/design/burst-pacing.md) runs under the same faults: SES at a small sending
+ * rate makes real backlogs (throttled cases take send slots and wait in Wait For Send Slot; new
+ * cases find the backlog at the gate), and faults are aimed at the send-slot counter's own
+ * requests too (shared by every case). The run must make some cases wait, or it did not test
+ * that path.
+ *
  * Scenarios come from fast-check arbitraries drawn with one seed; they run many at a time (one
  * case each, faults aimed at their case). A failure prints the seed and the scenario's index:
  * `MODEL_SEED=<seed> MODEL_ONLY=<index> npx jest test/e2e/email-protocol.model.test.ts` replays it
@@ -28,6 +34,7 @@ import type { PlannedFault, LambdaInvocation } from '../../harness/fault-proxy';
 import { startLocalRun } from '../../harness/local-run';
 import type { ExecutionOutcome } from '../../harness/local-workflow';
 import { caseIdOfEmail } from '../../harness/summary';
+import { SEND_SLOT_COUNTER_KEY } from '../../src/shared/send-pacing';
 
 type Service = 'dynamodb' | 'ses';
 interface RequestFault {
@@ -76,6 +83,16 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   second: fc.option(fc.integer({ min: 0, max: 2500 }), { freq: 3 }),
 });
 
+/** Faults on the send-slot counter's requests (the gate's GetItem, the reservations' UpdateItem). */
+const counterFault = fc.record({
+  operation: fc.constantFrom('GetItem', 'UpdateItem'),
+  skip: fc.nat(30),
+  kind: fc.constantFrom('server-error', 'throttle', 'reset', 'lost-answer', 'no-answer'),
+  count: fc.integer({ min: 1, max: 3 }),
+});
+/** SES's sending rate in the model runs (emails per second of AWS time): small, so that backlogs form. */
+const SES_RATE = 4;
+
 /** Handler log lines (JSON on stdout/stderr) per case, for the takeovers the model must allow for. */
 function captureTakeovers(): { takeovers: Map<string, number>; unknownSends: Map<string, number>; stop: () => void } {
   const takeovers = new Map<string, number>();
@@ -119,6 +136,7 @@ async function runModel(workflowType: sfn.StateMachineType, runs: number, seed: 
     synthesized: synthExample({ workflowType }),
     dynamodbPlan: [],
     sesPlan: [],
+    sesRate: SES_RATE,
     seed,
     logLevel: 'WARN',
     lambdaFaults: (state: string, invocation: LambdaInvocation) => lambdaPlan.get(`${invocation.execution}|${state}|${invocation.attempt}`),
@@ -133,6 +151,12 @@ async function runModel(workflowType: sfn.StateMachineType, runs: number, seed: 
       }
       // the same faults for both executions of the case (each counts its own attempts)
       for (const l of s.lambda) for (const e of ['a', 'b']) lambdaPlan.set(`${caseOf(i)}-${e}|${l.state}|${l.attempt}`, l.fault);
+    }
+    // The counter is every case's: its faults hit whichever cases reach it (one per ten scenarios).
+    for (const f of fc.sample(counterFault, { seed: seed + 7, numRuns: Math.ceil(chosen.length / 10) })) {
+      const at = { operation: f.operation, caseId: SEND_SLOT_COUNTER_KEY };
+      if (f.skip > 0) run.proxies.dynamodb!.inject({ ...at, kind: 'pass', count: f.skip } as PlannedFault);
+      run.proxies.dynamodb!.inject({ ...at, kind: f.kind, count: f.count } as PlannedFault);
     }
     const outcomes = new Map<number, ExecutionOutcome[]>();
     let next = 0;
@@ -196,9 +220,17 @@ async function runModel(workflowType: sfn.StateMachineType, runs: number, seed: 
       }
     }
     const succeeded = [...outcomes.values()].filter((list) => list.some((o) => o.status === 'SUCCEEDED')).length;
+    const waited = [...outcomes.values()].filter((list) => list.some((o) => o.statesEntered.includes('Wait For Send Slot'))).length;
+    const counter = (await run.workflow.items()).find((item) => item.caseId?.S === SEND_SLOT_COUNTER_KEY);
     // eslint-disable-next-line no-console
-    console.log(`model (${workflowType}, seed ${seed}): ${chosen.length} scenarios, ${succeeded} with a succeeded execution, ${resent} with counted resends, ${failures.length} broke the model`);
+    console.log(`model (${workflowType}, seed ${seed}): ${chosen.length} scenarios, ${succeeded} with a succeeded execution, ${resent} with counted resends, `
+      + `${waited} waited for a send slot, ${failures.length} broke the model`);
     expect(failures).toEqual([]);
+    // the paced path was exercised (Standard's 500 scenarios throttle enough): cases waited for slots, and the counter exists
+    if (ONLY === undefined && workflowType === sfn.StateMachineType.STANDARD) {
+      expect(waited).toBeGreaterThan(0);
+      expect(counter?.nextSlotAt?.N).toBeDefined();
+    }
   } finally {
     capture.stop();
     await run.stop();

@@ -175,12 +175,14 @@ describe('faults, one class at a time (deterministic)', () => {
     expect(await run.aws.emails()).toHaveLength(1);
   }));
 
-  test('SES throttling and reset connections: retried, one email', () => withRun({
+  test('SES throttling and reset connections: a send slot waited for, a retry, one email', () => withRun({
     sesPlan: [{ operation: 'SendEmail', kind: 'throttle' }, { operation: 'SendEmail', kind: 'reset' }],
   }, async (run) => {
     const outcome = await run.workflow.run({ inputCaseID: '104' });
     expect(outcome.status).toBe('SUCCEEDED');
-    expect(outcome.retries).toBe(2);
+    // the throttle: Wait For Send Slot, then Send Email again; the reset: one retry
+    expect(outcome.statesEntered).toEqual(['Open Case', 'Assign Case', 'Send Email', 'Wait For Send Slot', 'Send Email']);
+    expect(outcome.retries).toBe(1);
     const emails = await run.aws.emails();
     expect(emails).toHaveLength(1);
     const summary = await run.summarize(['104'], [outcome]);

@@ -40,6 +40,9 @@ beforeAll(async () => {
     [ENV.CONFIG_DIR]: configDir,
     [ENV.SENDER_EMAIL]: SENDER,
     [ENV.EMAIL_LEASE_SECONDS]: '60',
+    // Send slots 1 ms apart: a throttle's slot is past before the next test (pacing: send-slots.integration.test.ts).
+    [ENV.EMAIL_SEND_SLOT_SECONDS]: '0.001',
+    [ENV.EMAIL_THROTTLE_PATIENCE_SECONDS]: '3600',
     LOG_LEVEL: 'OFF',
   });
   direct = new DynamoDBClient({ endpoint: aws.dynamodbEndpoint });
@@ -75,6 +78,12 @@ async function record(caseId: string): Promise<Record<string, any> | undefined> 
 
 async function emailsFor(caseId: string) {
   return (await aws.emails()).filter((e) => e.subject.includes(` ${caseId} `));
+}
+
+/** The case as Send Email gets it after Wait For Send Slot: with the EmailSlotReserved error, as Step Functions' Catch wrote it. */
+function atSlot(a: AssignedCase, reserved: Error): AssignedCase & { sendSlot: { Error: string; Cause: string } } {
+  expect(reserved.name).toBe(CaseErrorName.EMAIL_SLOT_RESERVED);
+  return { ...a, sendSlot: { Error: reserved.name, Cause: JSON.stringify({ errorType: reserved.name, errorMessage: reserved.message }) } };
 }
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
@@ -217,18 +226,19 @@ describe('Send Email', () => {
   });
 
   /** SES answers the next SendEmail with a 4xx: the attempt fails with `error`, nothing is sent, the claim is released. */
-  async function refusedBySes(kind: 'throttle' | 'reject', error: string): Promise<AssignedCase> {
+  async function refusedBySes(kind: 'throttle' | 'reject', error: string): Promise<{ a: AssignedCase; err: Error }> {
     const a = await assigned();
     sesProxy.inject({ operation: 'SendEmail', kind });
-    expect((await rejection(sendEmail({ case: a, executionId: 'e' }))).name).toBe(error);
+    const err = await rejection(sendEmail({ case: a, executionId: 'e' }));
+    expect(err.name).toBe(error);
     expect((await record(a.caseId))!.emailStatus.S).toBe('PENDING');
     expect(await emailsFor(a.caseId)).toHaveLength(0);
-    return a;
+    return { a, err };
   }
 
-  test('SES throttling: nothing sent, claim released, EmailThrottled; the retry sends once', async () => {
-    const a = await refusedBySes('throttle', CaseErrorName.EMAIL_THROTTLED);
-    await sendEmail({ case: a, executionId: 'e' });
+  test('SES throttling: nothing sent, claim released, a send slot taken (EmailSlotReserved); at the slot it sends once', async () => {
+    const { a, err } = await refusedBySes('throttle', CaseErrorName.EMAIL_SLOT_RESERVED);
+    await sendEmail({ case: atSlot(a, err), executionId: 'e' });
     expect(await emailsFor(a.caseId)).toHaveLength(1);
     expect(Number((await record(a.caseId))!.emailAmbiguousResends?.N ?? 0)).toBe(0);
   });
@@ -359,9 +369,9 @@ describe('Send Email', () => {
       sesProxy.inject({ operation: 'SendEmail', kind: 'drop-after-write' });
       expect((await rejection(sendEmail({ case: a, executionId: 'e' }))).name).toBe(CaseErrorName.DEPENDENCY_UNAVAILABLE);
       sesProxy.inject({ operation: 'SendEmail', kind: 'throttle' });
-      expect((await rejection(sendEmail({ case: a, executionId: 'e' }))).name).toBe(CaseErrorName.EMAIL_THROTTLED);
+      const reserved = await rejection(sendEmail({ case: a, executionId: 'e' }));
       expect((await record(a.caseId))!.emailStatus.S).toBe('UNCERTAIN');
-      await sendEmail({ case: a, executionId: 'e' });
+      await sendEmail({ case: atSlot(a, reserved), executionId: 'e' });
       expect(await emailsFor(a.caseId)).toHaveLength(2);
       expect(await resends(a.caseId)).toBe(1);
     });
