@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { handlerMetric, MONITORING_PERIOD } from './monitoring';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
 import { CaseErrorName, ENV, METRIC_NAMES, STATE_NAMES } from './shared/contract';
-import { PACE_FRACTION, slotGapMs, WAIT_TIMESTAMP_RESOLUTION_SECONDS } from './shared/send-pacing';
+import { MAX_SEND_SLOT_ROUNDS, PACE_FRACTION, slotGapMs, WAIT_TIMESTAMP_RESOLUTION_SECONDS } from './shared/send-pacing';
 
 /**
  * Paced sending, the construct's side (docs/design/burst-pacing.md): Send Email's
@@ -35,6 +35,15 @@ export function addSendSlotWait(scope: Construct, sendEmail: sfn.TaskStateBase):
   wait.next(sendEmail);
   return wait;
 }
+
+/**
+ * How often the pacing loop can enter its states in one execution (for the history check): Send
+ * Email once, and again after each of at most MAX_SEND_SLOT_ROUNDS waits for a slot.
+ */
+export const PACING_LOOP_ENTRIES: Record<string, number> = {
+  [STATE_NAMES.SEND_EMAIL]: 1 + MAX_SEND_SLOT_ROUNDS,
+  [STATE_NAMES.WAIT_FOR_SEND_SLOT]: MAX_SEND_SLOT_ROUNDS,
+};
 
 /** What Send Email's input carries for pacing: when its execution started (its patience counts from then). */
 export const PACING_INPUT = { startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime') };

@@ -27,7 +27,7 @@ import { SendEmailFunction } from './handlers/send-email-function';
 import { configureLinkHosts, linkHostsProblems } from './link-hosts';
 import { createAlarms, createDashboard, handlerMetric, MonitoredWorkflow } from './monitoring';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
-import { addSendSlotWait, configurePacing, describePacing, PACING_INPUT, pacingErrorsMetric, pacingProblems } from './paced-sending';
+import { addSendSlotWait, configurePacing, describePacing, PACING_INPUT, PACING_LOOP_ENTRIES, pacingErrorsMetric, pacingProblems } from './paced-sending';
 import { senderEmailProblem, taskTimeoutProblem, throttlePatienceProblem, userFrames } from './prop-hints';
 import { recipientsCondition } from './recipients';
 import { sendEmailStatement, sesAccessProblems } from './ses-access';
@@ -656,8 +656,8 @@ export class SupportCaseWorkflow extends Construct {
 
     const definition = this.definition(taskTimeout, emailLeaseSeconds(handlerTimeout));
     if (workflowType === sfn.StateMachineType.STANDARD) {
-      const states = Object.fromEntries(sfn.State.findReachableStates(definition.startState).map((st) => [st.id, st.toStateJson() as any]));
-      throwIfProblems(this.node.path, historyEventProblems(states, 'emailThrottlePatience'));
+      const states = Object.fromEntries(sfn.State.findReachableStates(definition.startState).map((st) => [st.stateId, st.toStateJson() as any]));
+      throwIfProblems(this.node.path, historyEventProblems(states, 'emailThrottlePatience', PACING_LOOP_ENTRIES));
     }
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,

@@ -92,23 +92,26 @@ interface AslState {
 
 /**
  * The most history events an execution can write, from the states and retriers actually
- * configured: every state entered once (the workflow has no loops), every Task attempt of every
- * retrier used up. Retrier counts are separate per error, so the worst case is their sum.
+ * configured: every state entered as often as `entries` says (once unless named: a loop's states
+ * more often), every Task attempt of every retrier used up on each entry (a state's retry counts
+ * start again when it is entered again). Retrier counts are separate per error, so the worst case
+ * is their sum.
  */
-export function worstCaseHistoryEvents(states: Record<string, AslState>): number {
+export function worstCaseHistoryEvents(states: Record<string, AslState>, entries: Record<string, number> = {}): number {
   let events = EVENTS_PER_EXECUTION;
-  for (const state of Object.values(states)) {
-    events += EVENTS_PER_STATE;
+  for (const [name, state] of Object.entries(states)) {
+    const times = entries[name] ?? 1;
+    events += EVENTS_PER_STATE * times;
     if (state.Type !== 'Task') continue;
     const attempts = 1 + (state.Retry ?? []).reduce((n, r) => n + (r.MaxAttempts ?? 3), 0);
-    events += EVENTS_PER_TASK_ATTEMPT * attempts;
+    events += EVENTS_PER_TASK_ATTEMPT * attempts * times;
   }
   return events;
 }
 
 /** The worst case must stay under HISTORY_EVENT_BUDGET; the retriers that can grow are named by `prop`. */
-export function historyEventProblems(states: Record<string, AslState>, prop: string): string[] {
-  const events = worstCaseHistoryEvents(states);
+export function historyEventProblems(states: Record<string, AslState>, prop: string, entries: Record<string, number> = {}): string[] {
+  const events = worstCaseHistoryEvents(states, entries);
   if (events <= HISTORY_EVENT_BUDGET) return [];
   return [`${prop}: an execution may write up to ${events} history events (about ${EVENTS_PER_TASK_ATTEMPT} per Lambda attempt, every `
     + `retrier used up), over the ${HISTORY_EVENT_BUDGET} this construct allows under Step Functions' hard limit of ${HISTORY_EVENT_LIMIT}; `
