@@ -153,9 +153,20 @@ export function createAlarms(scope: Construct, w: MonitoredWorkflow, topic?: sns
   }));
 
   const emailsThrottled = new cloudwatch.Alarm(scope, 'EmailsThrottledAlarm', {
-    alarmDescription: 'SES has throttled email sends for 15 minutes in a row: the sending rate or the daily quota is too low for the load. See the README\'s Runbook.',
-    // One metric: a period without throttles is missing data, which treatMissingData counts as not breaching.
-    metric: handlerMetric(w.metricsWorkflow, METRIC_NAMES.EMAILS_THROTTLED, { label: 'Sends throttled by SES' }),
+    alarmDescription: 'Emails have waited on SES for 15 minutes in a row (sends SES throttled, or cases queued for a paced send slot):'
+      + ' the sending rate or the daily quota is too low for the load. See the README\'s Runbook.',
+    // With paced sending SES refuses about one send per burst; the cases queued behind it are the
+    // throttled volume. Both are summed; a period with neither has no data in either, and FILL
+    // makes it 0 (not breaching); the alarm needs all 3 periods, so a late point delays it by one.
+    metric: new cloudwatch.MathExpression({
+      expression: `${filled('throttled')} + ${filled('queued')}`,
+      label: 'Emails throttled by SES or queued for a send slot',
+      period: MONITORING_PERIOD,
+      usingMetrics: {
+        throttled: handlerMetric(w.metricsWorkflow, METRIC_NAMES.EMAILS_THROTTLED, { label: 'Sends throttled by SES' }),
+        queued: handlerMetric(w.metricsWorkflow, METRIC_NAMES.EMAILS_QUEUED, { label: 'Cases queued for a send slot' }),
+      },
+    }),
     threshold: ALARM_SETTINGS.emailsThrottled.threshold,
     evaluationPeriods: ALARM_SETTINGS.emailsThrottled.evaluationPeriods,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -205,6 +216,7 @@ export function createDashboard(
     graph('Emails', [
       handlerMetric(w.metricsWorkflow, METRIC_NAMES.EMAILS_SENT, { label: 'Sent' }),
       handlerMetric(w.metricsWorkflow, METRIC_NAMES.EMAILS_THROTTLED, { label: 'Throttled by SES' }),
+      handlerMetric(w.metricsWorkflow, METRIC_NAMES.EMAILS_QUEUED, { label: 'Queued for a send slot' }),
       handlerMetric(w.metricsWorkflow, METRIC_NAMES.EMAILS_RESENT, { label: 'Resent after an unknown outcome' }),
     ]),
   );

@@ -33,7 +33,7 @@ describe('README dashboard table', () => {
     expect(generated).toContain('`SupportCaseWorkflow` `EmailsThrottled` by Workflow (Sum)');
     expect(generated).toContain('one line per EmployeeId: `SupportCaseWorkflow` `CasesAssigned` (Sum)');
     expect(generated).toContain('Send Email p99 — `AWS/Lambda` `Duration` by FunctionName (p99)');
-    expect(generated).toContain('Sends throttled by SES ≥ 1 (3 × 5 min)');
+    expect(generated).toContain('Emails throttled by SES or queued for a send slot ≥ 1 (3 × 5 min)');
     expect(generated).not.toMatch(/arn:aws|123456789012|SupportCaseExample/);
   });
 

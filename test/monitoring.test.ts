@@ -76,11 +76,12 @@ describe('dashboard', () => {
     expect(metricNames('Step errors')).toEqual(['Errors', 'Errors', 'Errors']);
   });
 
-  test('emails sent, throttled and resent: the handlers\' EMF metrics, by workflow', () => {
+  test('emails sent, throttled, queued for a send slot and resent: the handlers\' EMF metrics, by workflow', () => {
     const metrics = widget('Emails').metrics;
     expect(metrics.map((m: any[]) => m.slice(0, 4))).toEqual([
       ['SupportCaseWorkflow', 'EmailsSent', 'Workflow', workflow.metricsWorkflowName],
       ['SupportCaseWorkflow', 'EmailsThrottled', 'Workflow', workflow.metricsWorkflowName],
+      ['SupportCaseWorkflow', 'EmailsQueued', 'Workflow', workflow.metricsWorkflowName],
       ['SupportCaseWorkflow', 'EmailsResent', 'Workflow', workflow.metricsWorkflowName],
     ]);
   });
@@ -194,22 +195,23 @@ describe('alarms', () => {
     ]));
   });
 
-  test('emails throttled alarm: SES throttling in 3 periods in a row, from the handlers\' EMF metric', () => {
+  test('emails throttled alarm: sends SES throttled or cases queued for a send slot, in 3 periods in a row (paced sending leaves about one SES refusal per burst)', () => {
     const { stack, workflow, template } = topicStack();
     const alarm = alarms(template)[stack.getLogicalId(workflow.emailsThrottledAlarm!.node.defaultChild as any)].Properties;
-    // One metric, no math: a period without throttles is missing data, not breaching (no FILL, which could pin a late point).
     expect(alarm).toMatchObject({ Threshold: 1, EvaluationPeriods: 3, TreatMissingData: 'notBreaching' });
-    expect(alarm.Metrics).toEqual([
-      expect.objectContaining({
-        MetricStat: {
-          Metric: { MetricName: 'EmailsThrottled', Namespace: 'SupportCaseWorkflow', Dimensions: [{ Name: 'Workflow', Value: workflow.metricsWorkflowName }] },
-          Period: 300,
-          Stat: 'Sum',
-        },
-        Label: 'Sends throttled by SES',
-        ReturnData: true,
-      }),
-    ]);
+    const metric = (id: string, name: string) => expect.objectContaining({
+      Id: id,
+      MetricStat: {
+        Metric: { MetricName: name, Namespace: 'SupportCaseWorkflow', Dimensions: [{ Name: 'Workflow', Value: workflow.metricsWorkflowName }] },
+        Period: 300,
+        Stat: 'Sum',
+      },
+    });
+    expect(alarm.Metrics).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Expression: 'FILL(throttled, 0) + FILL(queued, 0)', ReturnData: true }),
+      metric('throttled', 'EmailsThrottled'),
+      metric('queued', 'EmailsQueued'),
+    ]));
   });
 
   test('alarm math fills every metric that can be missing in a period with 0 (FILL(m, 0)), except the invocations that anchor an error rate', () => {
