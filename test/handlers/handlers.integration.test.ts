@@ -6,7 +6,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { createCaseTable } from './local-handlers';
 import { FaultProxy, startFaultProxy } from '../../harness/fault-proxy';
 import { LocalAws, startLocalAws } from '../../harness/local-aws';
 import { CaseErrorName, CaseResult, AssignedCase, CONFIG_FILES, ENV, OpenedCase, RosterEmployee } from '../../src/shared/contract';
@@ -46,12 +47,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'OFF',
   });
   direct = new DynamoDBClient({ endpoint: aws.dynamodbEndpoint });
-  await direct.send(new CreateTableCommand({
-    TableName: TABLE,
-    KeySchema: [{ AttributeName: 'caseId', KeyType: 'HASH' }],
-    AttributeDefinitions: [{ AttributeName: 'caseId', AttributeType: 'S' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  }));
+  await createCaseTable(direct, TABLE);
   // Imported after the environment is set: the handlers build their clients at module load.
   /* eslint-disable @typescript-eslint/no-require-imports */
   openCase = require('../../src/handlers/open-case.lambda').handler;

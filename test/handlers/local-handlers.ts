@@ -44,12 +44,7 @@ export async function startLocalHandlers(extraEnv: Record<string, string> = {}):
     ...extraEnv,
   });
   const direct = new DynamoDBClient({ endpoint: aws.dynamodbEndpoint });
-  await direct.send(new CreateTableCommand({
-    TableName: TABLE,
-    KeySchema: [{ AttributeName: 'caseId', KeyType: 'HASH' }],
-    AttributeDefinitions: [{ AttributeName: 'caseId', AttributeType: 'S' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  }));
+  await createCaseTable(direct);
   /* eslint-disable @typescript-eslint/no-require-imports */
   return {
     openCase: require('../../src/handlers/open-case.lambda').handler,
@@ -65,6 +60,16 @@ export async function startLocalHandlers(extraEnv: Record<string, string> = {}):
       await aws.stop();
     },
   };
+}
+
+/** Creates the case table (key `caseId`, on demand), as the construct does. */
+export async function createCaseTable(direct: DynamoDBClient, tableName = TABLE): Promise<void> {
+  await direct.send(new CreateTableCommand({
+    TableName: tableName,
+    KeySchema: [{ AttributeName: 'caseId', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: 'caseId', AttributeType: 'S' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  }));
 }
 
 /** The error a promise rejects with (fails the test if it resolves). */

@@ -3,7 +3,8 @@
  * emulator behind fault proxies: the send-slot counter's reservations, the gate, the bounds
  * (patience, rounds) and SES's rate read from GetSendQuota.
  */
-import { CreateTableCommand, DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { createCaseTable } from './local-handlers';
 import { FaultProxy, startFaultProxy } from '../../harness/fault-proxy';
 import { LocalAws, startLocalAws } from '../../harness/local-aws';
 import { AssignedCase, CaseErrorName, CaseResult, ENV, SendSlot } from '../../src/shared/contract';
@@ -35,12 +36,7 @@ beforeAll(async () => {
   });
   delete process.env[ENV.EMAIL_SEND_SLOT_SECONDS];
   direct = new DynamoDBClient({ endpoint: aws.dynamodbEndpoint });
-  await direct.send(new CreateTableCommand({
-    TableName: TABLE,
-    KeySchema: [{ AttributeName: 'caseId', KeyType: 'HASH' }],
-    AttributeDefinitions: [{ AttributeName: 'caseId', AttributeType: 'S' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  }));
+  await createCaseTable(direct, TABLE);
   /* eslint-disable @typescript-eslint/no-require-imports */
   sendEmail = require('../../src/handlers/send-email.lambda').handler;
   reserveSendSlot = require('../../src/handlers/send-slots.lambda-shared').reserveSendSlot;
