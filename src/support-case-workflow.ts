@@ -32,7 +32,7 @@ import { senderEmailProblem, taskTimeoutProblem, throttlePatienceProblem, userFr
 import { recipientsCondition } from './recipients';
 import { sendEmailStatement, sesAccessProblems } from './ses-access';
 import { METRIC_NAMES, METRICS_ENV, CASE_TABLE_PARTITION_KEY, CaseErrorName, CaseStatus, CONFIG_FILES, EmailStatus, ENV, RECORD_SENT, isValidEmailAddress, STATE_NAMES } from './shared/contract';
-import { checkEmailTemplate, checkSenderName } from './shared/email-template';
+import { checkEmailTemplate, checkSenderName } from './shared/template-engine';
 import { stateMachineNameProblems } from './state-machine-name';
 import { RequiredTableKey, grantTableKey, tableKeyProblems, warnIfTableKeyUnchecked, warnIfTableKmsKeyUnknown } from './table-access';
 import { handlerBudgetProblems, historyEventProblems, LAMBDA_INIT_SECONDS, leaseWaitProblems } from './workflow-limits';

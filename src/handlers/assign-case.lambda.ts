@@ -11,8 +11,9 @@
  * A second opening with other details is refused (`CaseConflict`), not given the stored case.
  */
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { assignCase, assignmentFromRecord, caseConflicts, parseExpiresAfter, newCaseRecord, parseRoster, rosterFromItems } from './case-assignment.lambda-shared';
 import { parseLinkHosts } from './case-details.lambda-shared';
-import { assignCase, assignmentFromRecord, caseConflicts, parseExpiresAfter, newCaseRecord, parseOpenedCase, parseRoster, rosterFromItems } from './case-logic.lambda-shared';
+import { parseOpenedCase } from './case-input.lambda-shared';
 import { CaseTable, caseTableName } from './case-table.lambda-shared';
 import { readConfigFile } from './config-file.lambda-shared';
 import { Deadline } from './deadline.lambda-shared';

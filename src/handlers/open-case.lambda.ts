@@ -3,7 +3,7 @@
  * Throws `InvalidCaseInput` for anything else, before anything is written or sent.
  */
 import { parseLinkHosts } from './case-details.lambda-shared';
-import { openCase } from './case-logic.lambda-shared';
+import { openCase } from './case-input.lambda-shared';
 import { InvalidCaseInputError } from './errors.lambda-shared';
 import { beginInvocation, caseLogger, InvocationContext } from './log.lambda-shared';
 import { caseInputRejected } from './metrics.lambda-shared';

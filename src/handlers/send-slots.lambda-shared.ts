@@ -67,11 +67,11 @@ async function readCounter(tableName: string, consistent: boolean): Promise<Slot
 }
 
 /** The counter, or undefined (no counter, or unreadable: the gate is advice, a failed read lets the case ask SES). */
-export async function readSlotCounter(tableName: string, log: CaseLogger): Promise<SlotCounter | undefined> {
+export async function readSlotCounter(req: SlotRequest): Promise<SlotCounter | undefined> {
   try {
-    return await readCounter(tableName, false);
+    return await readCounter(req.tableName, false);
   } catch (err) {
-    log.warn('could not read the send-slot counter; sending without the gate', { err });
+    req.log.warn('could not read the send-slot counter; sending without the gate', { err });
     return undefined;
   }
 }
@@ -159,6 +159,8 @@ export interface SlotRequest {
   readonly pacing: Pacing;
   readonly ses: SESClient;
   readonly log: CaseLogger;
+  /** The invocation's deadline (see deadline.lambda-shared.ts), bounding every request. */
+  readonly abortSignal?: AbortSignal;
 }
 
 /**
