@@ -46,7 +46,8 @@ export class CaseTable {
   /** The case record (consistent read), or undefined when the case has none. */
   async get(caseId: string): Promise<CaseRecord | undefined> {
     try {
-      const { Item } = await dynamodb.send(new GetItemCommand({ TableName: this.tableName, Key: caseKey(caseId), ConsistentRead: true }), this.options());
+      const read = new GetItemCommand({ TableName: this.tableName, Key: caseKey(caseId), ConsistentRead: true });
+      const { Item } = await dynamodb.send(read, this.options());
       return Item ? parseCaseRecord(caseId, Item) : undefined;
     } catch (err) {
       return rethrowAwsError(err, 'reading the case record');
