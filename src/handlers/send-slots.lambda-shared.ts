@@ -82,7 +82,9 @@ export async function readSlotCounter(req: SlotRequest): Promise<SlotCounter | u
  * than `latest` is not taken. A few rounds at most: each failed condition means another case
  * moved the counter meanwhile. `abortSignal`: the invocation's deadline, bounding every request.
  */
-export async function reserveSendSlot(tableName: string, now: number, gapMs: number, latest: number, abortSignal?: AbortSignal): Promise<Reservation> {
+export async function reserveSendSlot(
+  tableName: string, now: number, gapMs: number, latest: number, abortSignal?: AbortSignal,
+): Promise<Reservation> {
   for (let round = 0; round < 3; round++) {
     let current: number | undefined;
     try {
