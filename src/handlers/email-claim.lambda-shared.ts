@@ -74,11 +74,14 @@ export function claimedFromOf(record: Pick<CaseRecord, 'emailClaimedFrom'>): Ema
 }
 
 /**
- * Counted resends once an attempt that claimed from `claimedFrom` may have produced an email
- * (SES accepted it, or its outcome is unknown): the first possible email is not a resend,
- * every later one is. With this count, emails sent <= 1 + emailAmbiguousResends always holds.
+ * Counted resends once an attempt holds a claim that replaced `claimedFrom`: the email it may send
+ * is counted when the claim is taken, before it is sent, so that the count is right even if the
+ * attempt (or its execution) dies after sending. The first possible email is not a resend, every
+ * later one is (after UNCERTAIN, or after a takeover). With this count, emails sent <=
+ * 1 + emailAmbiguousResends holds at every moment; a claim that surely sent nothing gives its
+ * count back when it is released.
  */
-export function resendsAfterPossibleSend(claimedFrom: EmailStatusValue, resendsBefore: number): number {
+export function resendsOnClaim(claimedFrom: EmailStatusValue, resendsBefore: number): number {
   return resendsBefore + (claimedFrom === EmailStatus.UNCERTAIN ? 1 : 0);
 }
 
@@ -116,19 +119,22 @@ function claimValues(claim: Claim): Item {
  * Claims a free email (PENDING or UNCERTAIN) for one attempt. `emailClaimedFrom` keeps the
  * status the claim replaced: it decides whether a possible email of this attempt is a resend.
  */
-function writeClaim(table: CaseTable, caseId: string, claim: Claim, expected: AssignedCase): Promise<WriteOutcome> {
+function writeClaim(table: CaseTable, caseId: string, claim: Claim, expected: AssignedCase, from: EmailStatusValue): Promise<WriteOutcome> {
   const match = matchesStoredCase(expected);
+  // A claim from UNCERTAIN counts the email it may send as a resend now, in the claim itself:
+  // if this attempt or its execution dies after sending, the record already tells the truth.
+  const count = from === EmailStatus.UNCERTAIN ? ', emailAmbiguousResends = if_not_exists(emailAmbiguousResends, :zero) + :one' : '';
   return table.update(caseId, 'claiming the email', {
     UpdateExpression: 'SET emailClaimedFrom = emailStatus, emailStatus = :sending, emailOwner = :owner, emailAttemptId = :attempt,'
-      + ' emailClaimedAt = :now, updatedAt = :now',
+      + ` emailClaimedAt = :now, updatedAt = :now${count}`,
     // Only the case the input names, as stored: an input naming another recipient or other
     // content changes nothing (the caller tells the conflict from the record returned).
-    ConditionExpression: `attribute_exists(#pk) AND emailStatus IN (:pending, :uncertain) AND ${match.condition}`,
+    ConditionExpression: `attribute_exists(#pk) AND emailStatus = :from AND ${match.condition}`,
     ExpressionAttributeNames: { '#pk': CASE_TABLE_PARTITION_KEY, ...match.names },
     ExpressionAttributeValues: {
       ...claimValues(claim),
-      ':pending': { S: EmailStatus.PENDING },
-      ':uncertain': { S: EmailStatus.UNCERTAIN },
+      ':from': { S: from },
+      ...(count ? { ':zero': { N: '0' }, ':one': { N: '1' } } : {}),
       ...match.values,
     },
     ReturnValues: 'ALL_OLD',
@@ -138,7 +144,7 @@ function writeClaim(table: CaseTable, caseId: string, claim: Claim, expected: As
 /**
  * Takes over the claim of an attempt that is over (lease run out). That attempt may have sent
  * the email, so the new claim replaces UNCERTAIN (or `claimedFrom`, when it surely did not
- * send), and the counted resends become `resends`.
+ * send), and the counted resends become `resends` (which count the email this claim may send).
  */
 function writeTakeOver(
   table: CaseTable, caseId: string, abandonedAttemptId: string, claim: Claim, resends: number, claimedFrom: EmailStatusValue,
@@ -163,10 +169,11 @@ function writeTakeOver(
 /**
  * How an attempt's claim ends without a sent email:
  * - `notSent`: SES surely sent nothing (or was never called): the email goes back to the
- *   status the claim replaced (PENDING stays PENDING, UNCERTAIN stays UNCERTAIN);
- * - `unknown`: SES may have sent it: UNCERTAIN, with the counted resends given.
+ *   status the claim replaced (PENDING stays PENDING, UNCERTAIN stays UNCERTAIN), and a claim
+ *   from UNCERTAIN gives back the resend it counted (`claimedFrom`);
+ * - `unknown`: SES may have sent it: UNCERTAIN, keeping the resend the claim counted.
  */
-export type ClaimEnd = { readonly notSent: true } | { readonly unknown: true; readonly resends: number };
+export type ClaimEnd = { readonly notSent: true; readonly claimedFrom: EmailStatusValue } | { readonly unknown: true };
 
 function writeEndClaim(table: CaseTable, caseId: string, attemptId: string, outcome: ClaimEnd): Promise<WriteOutcome> {
   const common = {
@@ -174,15 +181,22 @@ function writeEndClaim(table: CaseTable, caseId: string, attemptId: string, outc
     ExpressionAttributeValues: { ':attempt': { S: attemptId }, ':sending': { S: EmailStatus.SENDING } } as Item,
   };
   if ('notSent' in outcome) {
+    const fromUncertain = outcome.claimedFrom === EmailStatus.UNCERTAIN;
     return table.update(caseId, 'releasing the email claim', {
-      ...common,
-      UpdateExpression: 'SET emailStatus = emailClaimedFrom REMOVE emailAttemptId, emailClaimedAt',
+      ConditionExpression: `${common.ConditionExpression} AND emailClaimedFrom = :from`,
+      UpdateExpression: `SET emailStatus = emailClaimedFrom${fromUncertain ? ', emailAmbiguousResends = emailAmbiguousResends - :one' : ''}`
+        + ' REMOVE emailAttemptId, emailClaimedAt',
+      ExpressionAttributeValues: {
+        ...common.ExpressionAttributeValues,
+        ':from': { S: outcome.claimedFrom },
+        ...(fromUncertain ? { ':one': { N: '1' } } : {}),
+      },
     });
   }
   return table.update(caseId, 'marking the email uncertain', {
     ...common,
-    UpdateExpression: 'SET emailStatus = :uncertain, emailAmbiguousResends = :resends REMOVE emailAttemptId, emailClaimedAt',
-    ExpressionAttributeValues: { ...common.ExpressionAttributeValues, ':uncertain': { S: EmailStatus.UNCERTAIN }, ':resends': { N: String(outcome.resends) } },
+    UpdateExpression: 'SET emailStatus = :uncertain REMOVE emailAttemptId, emailClaimedAt',
+    ExpressionAttributeValues: { ...common.ExpressionAttributeValues, ':uncertain': { S: EmailStatus.UNCERTAIN } },
   });
 }
 
@@ -239,24 +253,21 @@ export function emailClaims(table: CaseTable, deadline: Deadline, log: CaseLogge
 }
 
 /**
- * This attempt holds the claim; `claimedFrom` and `resendsBefore` decide how a possible email is
- * counted. `record` is the case as stored: the email is built from it, never from the input.
+ * This attempt holds the claim. `resends` are the counted resends on the record with this claim:
+ * they already count the email this attempt may send (see `resendsOnClaim`). `record` is the case
+ * as stored: the email is built from it, never from the input.
  */
 export interface Held {
   readonly kind: 'held';
   readonly record: CaseRecord;
   readonly claimedFrom: EmailStatusValue;
-  readonly resendsBefore: number;
+  readonly resends: number;
 }
 export type Acquired = Held | { readonly kind: 'alreadySent'; readonly record: CaseRecord };
 
-function heldFrom(record: CaseRecord, claimedFrom?: EmailStatusValue): Held {
-  return { kind: 'held', record, claimedFrom: claimedFrom ?? claimedFromOf(record), resendsBefore: record.emailAmbiguousResends ?? 0 };
-}
-
-/** The counted resends on the record once the holder's attempt may have produced an email. */
-export function resendsIfSent(held: Held): number {
-  return resendsAfterPossibleSend(held.claimedFrom, held.resendsBefore);
+/** `record` as it was before this attempt's claim applied. */
+function heldAfterClaim(record: CaseRecord, claimedFrom: EmailStatusValue): Held {
+  return { kind: 'held', record, claimedFrom, resends: resendsOnClaim(claimedFrom, record.emailAmbiguousResends ?? 0) };
 }
 
 /** Refuses an input that disagrees with the stored record (another recipient, other content). */
@@ -272,14 +283,15 @@ function checkAgainstRecord(c: AssignedCase, record: CaseRecord): void {
 export async function acquireEmailClaim(claims: EmailClaims, c: AssignedCase, claim: Claim): Promise<Acquired> {
   const { table, log } = claims;
   const caseId = c.caseId;
+  // What the claim in flight replaces (a failed write may still have applied: see the catch).
+  let claiming: EmailStatusValue = EmailStatus.PENDING;
   try {
-    let outcome = await writeClaim(table, caseId, claim, c);
+    let outcome = await writeClaim(table, caseId, claim, c, claiming);
     // A few rounds: between our read and our write another attempt may move the record on.
     for (let round = 1; ; round++) {
       if (outcome.applied) {
         // The status the claim replaced: PENDING, or UNCERTAIN (an earlier attempt's outcome is unknown).
-        const old = outcome.old!;
-        return heldFrom(old, old.emailStatus === EmailStatus.PENDING ? EmailStatus.PENDING : EmailStatus.UNCERTAIN);
+        return heldAfterClaim(outcome.old!, claiming);
       }
       const record = outcome.current;
       if (!record) throw new CaseNotFoundError(caseId);
@@ -287,29 +299,31 @@ export async function acquireEmailClaim(claims: EmailClaims, c: AssignedCase, cl
       const own = claims.ownLeaseSeconds === undefined ? undefined : { owner: claim.owner, leaseSeconds: claims.ownLeaseSeconds };
       const state = emailClaimState(record, claim.attemptId, claim.now, claims.leaseSeconds, own);
       if (state.kind === 'sent') return { kind: 'alreadySent', record };
-      // Our own claim: the first answer was lost and the SDK wrote it again.
-      if (state.kind === 'ours') return heldFrom(record);
+      // Our own claim: the first answer was lost and the SDK wrote it again (the record counts it).
+      if (state.kind === 'ours') return { kind: 'held', record, claimedFrom: claimedFromOf(record), resends: record.emailAmbiguousResends ?? 0 };
       if (state.kind === 'held' || round >= 3) throw new EmailSendInProgressError(caseId, state.kind === 'held' ? state.owner : record.emailOwner);
       if (state.kind === 'free') {
-        outcome = await writeClaim(table, caseId, claim, c);
+        claiming = record.emailStatus === EmailStatus.UNCERTAIN ? EmailStatus.UNCERTAIN : EmailStatus.PENDING;
+        outcome = await writeClaim(table, caseId, claim, c, claiming);
         continue;
       }
-      // Abandoned: its attempt may have sent the email, which counts as a possible send; unless
-      // it ran in this instance and surely sent nothing (its release failed).
+      // Abandoned: its attempt may have sent the email, so this claim's email counts as a resend;
+      // unless that attempt ran in this instance and surely sent nothing (its release failed):
+      // then this claim takes its place, and its count.
       const before = record.emailAmbiguousResends ?? 0;
       const sentNothing = record.emailAttemptId !== undefined && attemptsThatSentNothing.has(record.emailAttemptId);
-      const claimedFrom = sentNothing ? claimedFromOf(record) : EmailStatus.UNCERTAIN;
-      const resends = sentNothing ? before : resendsAfterPossibleSend(claimedFromOf(record), before);
+      claiming = sentNothing ? claimedFromOf(record) : EmailStatus.UNCERTAIN;
+      const resends = sentNothing ? before : resendsOnClaim(EmailStatus.UNCERTAIN, before);
       log.warn(sentNothing ? 'reclaiming the email claim of an earlier attempt in this instance, which sent nothing'
         : 'taking over an email claim whose lease ran out; its attempt may have sent the email', { abandonedOwner: record.emailOwner });
-      outcome = await writeTakeOver(table, caseId, record.emailAttemptId!, claim, resends, claimedFrom);
-      if (outcome.applied) return { kind: 'held', record, claimedFrom, resendsBefore: resends };
+      outcome = await writeTakeOver(table, caseId, record.emailAttemptId!, claim, resends, claiming);
+      if (outcome.applied) return { kind: 'held', record, claimedFrom: claiming, resends };
     }
   } catch (err) {
     // A failed write may still have written our claim (lost answers): give it back now rather
     // than leave it for a lease takeover, which would have to count a possible email.
     if (!(err instanceof EmailSendInProgressError || err instanceof CaseNotFoundError || err instanceof CaseConflictError)) {
-      await endEmailClaim(claims, caseId, claim.attemptId, { notSent: true });
+      await endEmailClaim(claims, caseId, claim.attemptId, { notSent: true, claimedFrom: claiming });
     }
     throw err;
   }
@@ -356,7 +370,7 @@ export async function recordSentEmail(claims: EmailClaims, held: Held, attemptId
   const { log } = claims;
   const caseId = held.record.caseId;
   const emailedAt = new Date().toISOString();
-  const sent: SentEmail = { caseId, messageId, attemptId, emailedAt, emailAmbiguousResends: String(resendsIfSent(held)) };
+  const sent: SentEmail = { caseId, messageId, attemptId, emailedAt, emailAmbiguousResends: String(held.resends) };
   let outcome: WriteOutcome;
   try {
     outcome = await writeRecordSent(claims.table, caseId, { ...sent, resends: Number(sent.emailAmbiguousResends) });

@@ -13,7 +13,7 @@ import { assignmentFromRecord } from './case-assignment.lambda-shared';
 import { parseSendEmailInput } from './case-input.lambda-shared';
 import { CaseTable, caseTableName } from './case-table.lambda-shared';
 import { Deadline } from './deadline.lambda-shared';
-import { acquireEmailClaim, Claim, EmailClaims, emailClaims, endEmailClaim, Held, recordSentEmail, resendsIfSent, resultFromRecord } from './email-claim.lambda-shared';
+import { acquireEmailClaim, Claim, EmailClaims, emailClaims, endEmailClaim, Held, recordSentEmail, resultFromRecord } from './email-claim.lambda-shared';
 import { composeCaseEmail, loadEmailTemplates, senderSettings, sendEmailRequest } from './email-composition.lambda-shared';
 import { DailyQuotaExceededError, DependencyUnavailableError, EmailRejectedError, isTransientAwsError, mayHaveBeenSent, rethrowAwsError, sesQuotaRefusal } from './errors.lambda-shared';
 import { beginInvocation, caseLogger, InvocationContext } from './log.lambda-shared';
@@ -65,7 +65,7 @@ async function sendEmail(event: unknown, deadline: Deadline, context?: Invocatio
 
   if (!deadline.allows(REQUEST_TIMEOUTS.requestTimeout)) {
     // Too late to send and still say what happened: nothing is sent, the state machine retries.
-    await endEmailClaim(claims, c.caseId, claim.attemptId, { notSent: true });
+    await endEmailClaim(claims, c.caseId, claim.attemptId, { notSent: true, claimedFrom: acquired.claimedFrom });
     throw new DependencyUnavailableError(`no time left in this invocation to send the email of case ${c.caseId}`, undefined);
   }
   // The stored case, to its stored assignee: the input only named it (and matched it).
@@ -92,11 +92,11 @@ async function sendFailed(
   const quota = sesQuotaRefusal(err);
   if (!quota && mayHaveBeenSent(err)) {
     log.warn('SES gave no definite answer: the email may have been sent; the next attempt sends again', { err });
-    await endEmailClaim(claims, caseId, attemptId, { unknown: true, resends: resendsIfSent(held) });
+    await endEmailClaim(claims, caseId, attemptId, { unknown: true });
     return rethrowAwsError(err, 'sending the email');
   }
   // A 4xx answer: SES sent nothing.
-  await endEmailClaim(claims, caseId, attemptId, { notSent: true });
+  await endEmailClaim(claims, caseId, attemptId, { notSent: true, claimedFrom: held.claimedFrom });
   const message = `SES refused the email of case ${caseId}: ${(err as Error)?.message ?? String(err)}`;
   if (quota === 'daily') {
     emailThrottled(metric);

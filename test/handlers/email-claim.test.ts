@@ -1,5 +1,5 @@
 /** The email claim's decisions (the protocol against the servers: send-email.integration.test.ts). */
-import { claimedFromOf, emailClaimState, resendsAfterPossibleSend } from '../../src/handlers/email-claim.lambda-shared';
+import { claimedFromOf, emailClaimState, resendsOnClaim } from '../../src/handlers/email-claim.lambda-shared';
 
 describe('email claim protocol decisions', () => {
   const base = { emailAmbiguousResends: 0 } as any;
@@ -21,7 +21,7 @@ describe('email claim protocol decisions', () => {
   test('only a claim replacing PENDING can be a first email; anything else counts as a possible resend', () => {
     expect(claimedFromOf({ emailClaimedFrom: 'PENDING' })).toBe('PENDING');
     for (const v of ['UNCERTAIN', 'SENDING', undefined]) expect(claimedFromOf({ emailClaimedFrom: v })).toBe('UNCERTAIN');
-    expect(resendsAfterPossibleSend('PENDING', 0)).toBe(0);
-    expect(resendsAfterPossibleSend('UNCERTAIN', 2)).toBe(3);
+    expect(resendsOnClaim('PENDING', 0)).toBe(0);
+    expect(resendsOnClaim('UNCERTAIN', 2)).toBe(3);
   });
 });
