@@ -6,13 +6,14 @@
  * conditional writes that move the record between them, and the protocol's steps. The handler
  * (`send-email.lambda.ts`) only calls them in order:
  *  1. acquire: PENDING or UNCERTAIN -> SENDING for this one attempt (or take over a claim whose
- *     lease ran out: its attempt is over, and may have sent);
+ *     lease ran out: its attempt is over, and may have sent); a claim after a possible email
+ *     counts its own email as a resend at once, so the record is right even if the attempt dies;
  *  2. (the handler sends through SES, once: the state machine retries, never the SDK behind our back);
  *  3. record: SENDING -> SENT with the message id. If that write fails, the message id goes to
  *     the state machine (`EmailSentNotRecorded`), whose Record Sent Email step makes the same
  *     write (`RECORD_SENT` in the contract): an email SES acknowledged is never sent again.
  * Or end: if SES refused the email (4xx), nothing was sent: the claim goes back to what it
- * replaced, so an UNCERTAIN stays UNCERTAIN. If the outcome is unknown (no answer, timeout, 5xx),
+ * replaced (an UNCERTAIN stays UNCERTAIN) and gives its count back. If the outcome is unknown (no answer, timeout, 5xx),
  * the email becomes UNCERTAIN and the next attempt sends again (at-least-once, counted).
  * The leases come from the construct (`EMAIL_LEASE_SECONDS`, `EMAIL_OWN_LEASE_SECONDS`).
  */
