@@ -134,29 +134,31 @@ export function createAlarms(scope: Construct, w: MonitoredWorkflow, topic?: sns
 
   const { thresholdPercent, evaluationPeriods, datapointsToAlarm } = ALARM_SETTINGS.functionErrors;
   const functionErrors: Record<string, cloudwatch.Alarm> = {};
-  for (const step of w.steps) functionErrors[step.key] = new cloudwatch.Alarm(scope, `${step.id}ErrorsAlarm`, {
-    alarmDescription: `The ${step.name} function failed ${thresholdPercent} % or more of its invocations in ${datapointsToAlarm} of the last `
-      + `${evaluationPeriods} periods of 5 minutes (retried errors included): see the README's Runbook.`,
-    metric: new cloudwatch.MathExpression({
-      // A point only where the function was invoked (invocations is never filled): a period whose
-      // data is late has no point yet, rather than a filled one.
-      expression: `IF(invocations > 0, 100 * ${step.expectedErrors
-        ? withoutExpected('errors', 'expected')
-        : filled('errors')} / invocations, 0)`,
-      label: `${step.name} errors (% of invocations)`,
-      period: MONITORING_PERIOD,
-      usingMetrics: {
-        errors: step.fn.metricErrors(sum),
-        invocations: step.fn.metricInvocations(sum),
-        ...(step.expectedErrors ? { expected: step.expectedErrors } : {}),
-      },
-    }),
-    threshold: thresholdPercent,
-    evaluationPeriods,
-    datapointsToAlarm,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-  });
+  for (const step of w.steps) {
+    functionErrors[step.key] = new cloudwatch.Alarm(scope, `${step.id}ErrorsAlarm`, {
+      alarmDescription: `The ${step.name} function failed ${thresholdPercent} % or more of its invocations in ${datapointsToAlarm} of the last `
+        + `${evaluationPeriods} periods of 5 minutes (retried errors included): see the README's Runbook.`,
+      metric: new cloudwatch.MathExpression({
+        // A point only where the function was invoked (invocations is never filled): a period whose
+        // data is late has no point yet, rather than a filled one.
+        expression: `IF(invocations > 0, 100 * ${step.expectedErrors
+          ? withoutExpected('errors', 'expected')
+          : filled('errors')} / invocations, 0)`,
+        label: `${step.name} errors (% of invocations)`,
+        period: MONITORING_PERIOD,
+        usingMetrics: {
+          errors: step.fn.metricErrors(sum),
+          invocations: step.fn.metricInvocations(sum),
+          ...(step.expectedErrors ? { expected: step.expectedErrors } : {}),
+        },
+      }),
+      threshold: thresholdPercent,
+      evaluationPeriods,
+      datapointsToAlarm,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
 
   const emailsThrottled = new cloudwatch.Alarm(scope, 'EmailsThrottledAlarm', {
     alarmDescription: 'Emails have waited on SES for 15 minutes in a row (sends SES throttled, or cases queued for a paced send slot):'

@@ -6,9 +6,9 @@
 import { Duration, aws_dynamodb as dynamodb, aws_lambda as lambda, aws_stepfunctions as sfn, aws_stepfunctions_tasks as tasks } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { addSendSlotWait } from '../paced-sending';
-import { CASE_TABLE_PARTITION_KEY, CaseErrorName, CaseStatus, EmailStatus, RECORD_SENT, STATE_NAMES } from '../shared/contract';
 import { CONDITION_FAILED_NOT_RETRIED, emailInProgressRetry, RECORD_SENT_RETRY, RETRY } from './retries';
 import { StepCatch, StepRetry, WorkflowStep } from './steps';
+import { CASE_TABLE_PARTITION_KEY, CaseErrorName, CaseStatus, EmailStatus, RECORD_SENT, STATE_NAMES } from '../shared/contract';
 
 /** What the definition is made of. */
 export interface DefinitionInputs {
@@ -90,7 +90,8 @@ export function workflowDefinition(scope: Construct, inputs: DefinitionInputs): 
       retryOnServiceExceptions: false,
       taskTimeout: sfn.Timeout.duration(taskTimeout),
     });
-    for (const retry of [RETRY.lambdaService, RETRY.lambdaThrottled, RETRY.functionKilled, ...step.retries.map((r) => extraRetry[r])]) task.addRetry(retry);
+    const retries = [RETRY.lambdaService, RETRY.lambdaThrottled, RETRY.functionKilled, ...step.retries.map((r) => extraRetry[r])];
+    for (const retry of retries) task.addRetry(retry);
     for (const c of step.catches) addCatch[c](task);
     return task;
   });

@@ -5,9 +5,9 @@
 import { Stack, Token, aws_lambda as lambda } from 'aws-cdk-lib';
 import { addConfigFile } from '../config-file';
 import { EmailTemplate } from '../email-template';
+import { SupportCaseWorkflowProps } from './props';
 import { CONFIG_FILES, ENV, isValidEmailAddress } from '../shared/contract';
 import { checkEmailTemplate, checkSenderName } from '../shared/email-template';
-import { SupportCaseWorkflowProps } from './props';
 
 /**
  * How the email settings reach the Send Email function, the one place that knows: the team's
