@@ -3,8 +3,8 @@
  * values are defaults, every unknown placeholder at once, and no library frames in the trace.
  */
 import { App, Duration, Stack, aws_stepfunctions as sfn } from 'aws-cdk-lib';
-import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../src';
-import { userFrames } from '../src/prop-hints';
+import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../../src';
+import { userFrames } from '../../src/prop-hints';
 
 const ROSTER = EmployeeRoster.fromEmployees([{ id: 'e1', name: 'Ana', email: 'ana@example.com' }]);
 const EXPRESS = { workflowType: sfn.StateMachineType.EXPRESS };
