@@ -192,7 +192,7 @@ export class SupportCaseWorkflow extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
       stateMachineType: workflowType,
-      comment: 'Support case workflow: Open Case, Assign Case, Send Email.',
+      comment: `Support case workflow: ${WORKFLOW_STEPS.map((s) => s.stateName).join(', ')}.`,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       timeout: executionTimeout,
       encryptionConfiguration: stateMachineEncryption(props),
