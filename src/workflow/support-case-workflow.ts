@@ -130,38 +130,8 @@ export class SupportCaseWorkflow extends Construct {
       warnIfTableKmsKeyUnknown(this, props.table, CASE_TABLE_KEY.propName);
     }
 
-    const environment: Partial<PerStep<Record<string, string>>> = {
-      assignCase: { [ENV.TABLE_NAME]: this.table.tableName },
-      sendEmail: {
-        [ENV.TABLE_NAME]: this.table.tableName,
-        [ENV.SENDER_EMAIL]: props.senderEmail,
-        // An email claim older than its lease belongs to an attempt that is over.
-        [ENV.EMAIL_LEASE_SECONDS]: String(emailLeaseSeconds(handlerTimeout)),
-        // An earlier attempt of the same execution has stopped by then.
-        [ENV.EMAIL_OWN_LEASE_SECONDS]: String(emailOwnLeaseSeconds(handlerTimeout)),
-      },
-    };
-    // What a step's function needs beyond its environment, given as soon as it exists.
-    const configure: Partial<PerStep<(fn: lambda.Function) => void>> = {
-      openCase: (fn) => configureLinkHosts(props.linkHosts, [fn]),
-      assignCase: (fn) => {
-        props.roster._bind(fn);
-        configureLinkHosts(props.linkHosts, [fn]);
-        configureCaseData(this, props, fn, executionTimeout);
-      },
-      sendEmail: (fn) => {
-        configureEmail(fn, props);
-        configurePacing(fn, fn.role!, props.emailSendRate, emailThrottlePatience);
-        if (props.configurationSetName) fn.addEnvironment(ENV.CONFIGURATION_SET, props.configurationSetName);
-      },
-    };
-    const functions = {} as PerStep<lambda.Function>;
-    const logGroups = {} as PerStep<logs.LogGroup>;
-    for (const step of WORKFLOW_STEPS) {
-      logGroups[step.key] = new logs.LogGroup(this, `${step.id}Logs`, { retention: resolved.logRetention, removalPolicy: resolved.logRemovalPolicy });
-      functions[step.key] = new step.functionClass(this, `${step.id}Function`, this.functionProps(step.id, logGroups[step.key], environment[step.key] ?? {}, resolved));
-      configure[step.key]?.(functions[step.key]);
-    }
+    const leaseSeconds = emailLeaseSeconds(handlerTimeout);
+    const { functions, logGroups } = this.stepFunctions(props, resolved, leaseSeconds);
     this.openCaseFunction = functions.openCase;
     this.assignCaseFunction = functions.assignCase;
     this.sendEmailFunction = functions.sendEmail;
@@ -183,7 +153,7 @@ export class SupportCaseWorkflow extends Construct {
     });
 
     const definition = workflowDefinition(this, {
-      table: this.table, steps: WORKFLOW_STEPS, functions, taskTimeout, leaseSeconds: emailLeaseSeconds(handlerTimeout),
+      table: this.table, steps: WORKFLOW_STEPS, functions, taskTimeout, leaseSeconds,
     });
     if (workflowType === sfn.StateMachineType.STANDARD) {
       const states = Object.fromEntries(sfn.State.findReachableStates(definition.startState).map((st) => [st.stateId, st.toStateJson() as any]));
@@ -327,6 +297,45 @@ export class SupportCaseWorkflow extends Construct {
         expectedErrors: 'expectedErrors' in step ? expected[step.expectedErrors] : undefined,
       })),
     };
+  }
+
+  /**
+   * Each step's function (src/workflow/steps.ts), with its own log group and role: its environment,
+   * and what else it needs, given as soon as it exists.
+   */
+  private stepFunctions(props: SupportCaseWorkflowProps, resolved: ResolvedProps, leaseSeconds: number) {
+    const environment: Partial<PerStep<Record<string, string>>> = {
+      assignCase: { [ENV.TABLE_NAME]: this.table.tableName },
+      sendEmail: {
+        [ENV.TABLE_NAME]: this.table.tableName,
+        [ENV.SENDER_EMAIL]: props.senderEmail,
+        // An email claim older than its lease belongs to an attempt that is over.
+        [ENV.EMAIL_LEASE_SECONDS]: String(leaseSeconds),
+        // An earlier attempt of the same execution has stopped by then.
+        [ENV.EMAIL_OWN_LEASE_SECONDS]: String(emailOwnLeaseSeconds(resolved.handlerTimeout)),
+      },
+    };
+    const configure: Partial<PerStep<(fn: lambda.Function) => void>> = {
+      openCase: (fn) => configureLinkHosts(props.linkHosts, [fn]),
+      assignCase: (fn) => {
+        props.roster._bind(fn);
+        configureLinkHosts(props.linkHosts, [fn]);
+        configureCaseData(this, props, fn, resolved.executionTimeout);
+      },
+      sendEmail: (fn) => {
+        configureEmail(fn, props);
+        configurePacing(fn, fn.role!, props.emailSendRate, resolved.emailThrottlePatience);
+        if (props.configurationSetName) fn.addEnvironment(ENV.CONFIGURATION_SET, props.configurationSetName);
+      },
+    };
+    const functions = {} as PerStep<lambda.Function>;
+    const logGroups = {} as PerStep<logs.LogGroup>;
+    for (const step of WORKFLOW_STEPS) {
+      logGroups[step.key] = new logs.LogGroup(this, `${step.id}Logs`, { retention: resolved.logRetention, removalPolicy: resolved.logRemovalPolicy });
+      functions[step.key] = new step.functionClass(this, `${step.id}Function`, this.functionProps(step.id, logGroups[step.key], environment[step.key] ?? {}, resolved));
+      configure[step.key]?.(functions[step.key]);
+    }
+    return { functions, logGroups };
   }
 
   /** A step function's settings: its own log group and role (which may write only that log group, and trace). */
