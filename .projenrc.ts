@@ -115,7 +115,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 project.package.addEngine('node', '>= 20.0.0');
 
 // The npm tarball is an allowlist (package.json "files"): a stray file in the working tree cannot
-// end up in it. test/package-contents.test.ts checks `npm pack --dry-run` against the expected set.
+// end up in it. test/docs/package.test.ts checks `npm pack --dry-run` against the expected set.
 // npm always adds package.json, README.md and LICENSE.
 project.package.addField('files', ['lib/**/*.js', 'lib/**/*.d.ts', 'assets/**/index.js', 'assets/bundled-packages.json', '.jsii', 'API.md']);
 // Construct and handlers meet only through the contract (src/shared/): the construct imports from
@@ -128,8 +128,13 @@ const generatedFunctionFiles = readdirSync('src/handlers').filter((f) => f.endsW
 project.eslint?.addRules({
   'import/no-restricted-paths': ['error', {
     zones: [
-      { target: './src/!(handlers)/**', from: './src/handlers', message: 'The construct and the contract reach the handlers only through src/shared/.' },
-      { target: './src/*.ts', from: './src/handlers', except: generatedFunctionFiles, message: 'The construct imports only the generated *-function.ts classes from src/handlers/; share code through src/shared/.' },
+      { target: './src/!(handlers|workflow)/**', from: './src/handlers', message: 'The contract reaches the handlers only through src/shared/.' },
+      {
+        target: ['./src/*.ts', './src/workflow/**'],
+        from: './src/handlers',
+        except: generatedFunctionFiles,
+        message: 'The construct imports only the generated *-function.ts classes from src/handlers/; share code through src/shared/.',
+      },
       { target: './src/handlers', from: './src', except: ['./handlers', './shared'], message: 'Handlers import only handler code and the contract (src/shared/).' },
     ],
   }],

@@ -4,8 +4,8 @@
  */
 import { App, RemovalPolicy, Stack, aws_iam as iam, aws_lambda as lambda, aws_logs as logs, aws_sns as sns, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../src';
-import { METRICS_ENV } from '../src/shared/contract';
+import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../../src';
+import { METRICS_ENV } from '../../src/shared/contract';
 
 const ROSTER = EmployeeRoster.fromEmployees([
   { id: 'e1', name: 'Ana', email: 'ana@example.com' },
