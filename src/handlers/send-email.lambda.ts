@@ -20,7 +20,7 @@ import { beginInvocation, caseLogger, InvocationContext } from './log.lambda-sha
 import { emailQueued, emailResent, emailSent, emailThrottled, MetricContext } from './metrics.lambda-shared';
 import { REQUEST_TIMEOUTS } from './request-timeouts.lambda-shared';
 import { pacingOf, readSlotCounter, SlotRequest, startedAtOf, waitForSendSlot } from './send-slots.lambda-shared';
-import { CaseResult, EmailStatus } from '../shared/contract';
+import { CaseResult, EmailStatus, STATE_NAMES } from '../shared/contract';
 import { hasBacklog } from '../shared/send-pacing';
 
 // One try only: an SDK retry after a lost response would send a second email unseen.
@@ -38,7 +38,7 @@ export async function handler(event: unknown, context?: InvocationContext): Prom
 async function sendEmail(event: unknown, deadline: Deadline, context?: InvocationContext): Promise<CaseResult> {
   const invocation = beginInvocation(context);
   const { case: c, executionId } = parseSendEmailInput(event);
-  const log = caseLogger('Send Email', c.caseId, invocation);
+  const log = caseLogger(STATE_NAMES.SEND_EMAIL, c.caseId, invocation);
   const metricContext = { caseId: c.caseId, requestId: invocation.requestId };
   const sender = senderSettings();
   const claims = emailClaims(new CaseTable(caseTableName(), deadline.signal), deadline, log);
