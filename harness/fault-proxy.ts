@@ -32,7 +32,7 @@
  * throttling errors when the account's sending rate or daily quota is exceeded.
  */
 import http, { IncomingMessage, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback';
 import { answerGetSendQuota, SesSendingLimiter, SesSendQuota } from './ses-limits';
 import { requestTagsOfBody } from './ses-tags';
 import { caseIdFromMessageTags } from '../src/shared/message-tags';
@@ -341,8 +341,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     });
   });
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     injected,

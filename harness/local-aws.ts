@@ -4,7 +4,7 @@
  * endpoint settings (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SES).
  */
 import type { Server } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback';
 import { nodeProcess } from './node-realm';
 import { tapMessageTags } from './ses-tags';
 import type { MessageTag } from '../src/shared/message-tags';
@@ -39,13 +39,6 @@ export interface LocalAws {
 
 const HOST = '127.0.0.1';
 
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, HOST, () => resolve((server.address() as AddressInfo).port));
-  });
-}
-
 function close(server: Server): Promise<void> {
   return new Promise((resolve) => {
     (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
@@ -67,9 +60,11 @@ nodeProcess.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export async function startLocalAws(): Promise<LocalAws> {
   const ddb = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const ddbPort = await listen(ddb);
+  const ddbPort = await listenOnLoopback(ddb);
   const ses = await sesServer({ host: HOST, port: 0 });
-  const sesPort = (ses.address() as AddressInfo).port;
+  // The emulator listens with Node's default backlog: listen again with the largest (see loopback.ts).
+  await new Promise((resolve) => ses.close(resolve));
+  const sesPort = await listenOnLoopback(ses);
   const dynamodbEndpoint = `http://${HOST}:${ddbPort}`;
   // The SES emulator keeps its store in module state, shared by every server in this process.
   await fetch(`http://${HOST}:${sesPort}/clear-store`, { method: 'POST' });
