@@ -15,7 +15,7 @@
  */
 import { EventQueue } from './event-queue';
 import { hasBacklog, MAX_SEND_SLOT_ROUNDS, reserveSlot, slotGapMs, WAIT_TIMESTAMP_RESOLUTION_SECONDS, wakeAt } from '../../src/shared/send-pacing';
-import { seededRandom } from '../fault-proxy';
+import { seededRandom } from '../seeded-random';
 
 export type ModelService = 'ses' | 'lambda' | 'dynamodb' | 'stepFunctions';
 export const MODEL_SERVICES: readonly ModelService[] = ['ses', 'lambda', 'dynamodb', 'stepFunctions'];
