@@ -34,6 +34,15 @@ export interface LambdaInvocation {
 }
 
 /**
+ * Decides whether the Lambda service fails an invocation: returns the error name, or nothing.
+ * A name prefixed `after:` fails it after the handler ran to completion, whether it returned or
+ * threw (its answer, result or error, is lost).
+ * `invocation` says which execution and which attempt of the state it is (for seeded decisions
+ * that do not depend on arrival order).
+ */
+export type LambdaFaultInjector = (stateName: string, invocation: LambdaInvocation) => string | undefined;
+
+/**
  * A seeded injector of Lambda faults for LocalWorkflow, decided by a hash of (seed, execution,
  * state, n-th invocation): at `rate`, half are service errors before the handler runs (one of
  * LAMBDA_SERVICE_FAULTS), half a lost answer after it ran; at `rate × LAMBDA_KILL_SHARE`, the

@@ -5,51 +5,31 @@
  * template), or the DynamoDB call of a service integration — and the AWS SDK pointed at the
  * local servers.
  *
- * Time is scaled as a whole, never zeroed: with `timeScale` F, every duration that AWS would
- * measure runs F times faster — retry intervals and `MaxDelaySeconds` (backoff rate and jitter
- * are kept, so the runner computes backoff and full jitter itself), Task `TimeoutSeconds` /
- * `HeartbeatSeconds`, Wait `Seconds`, the execution's `TimeoutSeconds`, each function's
- * `Timeout`, the durations the construct passes to the functions in environment variables
- * (`*_SECONDS`), and the timers inside the handlers' bundles (their SDK retry backoff, request
- * timeouts and own pauses), so that a lease outlasts a function's timeout locally as it does on
- * AWS.
- *
- * What cannot be scaled is the handlers' own work: their compute and their requests to the local
- * servers take real milliseconds (hundreds on a loaded machine). So every scaled bound on that
- * work — a function's Timeout, a Task's TimeoutSeconds, the execution's TimeoutSeconds and a
- * lease (`*_LEASE_SECONDS`) — gets `realTimeAllowanceMs` of real time added: the same amount to
- * each, which keeps their order (lease > function timeout, task timeout > function timeout).
- * Pure waits (retry intervals, Wait states, caches) are scaled with no allowance. A function
- * still running at its local timeout fails with `Sandbox.Timedout` and is stopped as Lambda
- * stops a sandbox: its late result is discarded and any request it starts afterwards fails
- * before reaching a server (requests already in flight complete, as they would on AWS).
- * A cold start (loading a function's bundle) happens before its timeout's clock starts, as
- * Lambda's init phase does not count against the timeout.
+ * Time runs scaled as a whole (see time-scale.ts), each function's invocations run in sandboxes of
+ * their own (sandbox.ts, functions.ts), and Lambda's handling of each invocation (faults,
+ * timeouts, concurrency) is the Lambda binding's (lambda-binding.ts).
  *
  * With a seed (`jitterSeed`), nothing random decides timing: the runner's retry jitter and the
  * handlers' `Math.random` (their SDK's backoff) are hashes of what draws them, so a run of a
  * seed takes the same paths whatever the interleaving — as long as the machine's real work fits
  * in the allowances.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
-import { syncBuiltinESMExports } from 'node:module';
-import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
-import { CreateTableCommand, DynamoDBClient, PutItemCommand, ScanCommand, UpdateItemCommand, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
-import type { CfnTemplate, SynthesizedExample } from './example-app';
-import { EVENTS_PER_TASK_ATTEMPT, ExecutionHistory, HISTORY_LIMIT_ERROR, STANDARD_HISTORY_EVENT_LIMIT } from './execution-history';
-import { hashedRandom, LambdaInvocation } from './fault-proxy';
-import { emulateJsonataWaits } from './jsonata-wait';
-import { LambdaLogs } from './lambda-logs';
-import { LocalAws } from './local-aws';
-import { nodeProcess, nodeRequire } from './node-realm';
-import { ACCOUNT, REGION, TemplateResolver } from './template-resolver';
-import { REQUEST_TIMEOUTS } from '../src/handlers/request-timeouts.lambda-shared';
-import { SEND_SLOT_COUNTER_KEY } from '../src/shared/send-pacing';
+import { CreateTableCommand, DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { loadFunctions } from './functions';
+import { BoundTask, DEFAULT_ACCOUNT_CONCURRENCY, LambdaAccount } from './lambda-binding';
+import { nodeProcess } from './node-realm';
+import { BoundsFired, BundleClock, guardRequestsOfStoppedSandboxes } from './sandbox';
+import { DYNAMODB_UPDATE_ITEM, bindTasks } from './task-bindings';
+import { DEFAULT_REAL_TIME_ALLOWANCE_MS, DEFAULT_TIME_SCALE, IO_BOUND_TIMERS_MS, MAX_TIMER_SECONDS, scaleDefinition } from './time-scale';
+import { SEND_SLOT_COUNTER_KEY } from '../../src/shared/send-pacing';
+import type { SynthesizedExample } from '../example-app';
+import { EVENTS_PER_TASK_ATTEMPT, ExecutionHistory, HISTORY_LIMIT_ERROR, STANDARD_HISTORY_EVENT_LIMIT } from '../execution-history';
+import { emulateJsonataWaits } from '../jsonata-wait';
+import type { LambdaFaultInjector } from '../lambda-faults';
+import type { LambdaLogs } from '../lambda-logs';
+import type { LocalAws } from '../local-aws';
+import { hashedRandom } from '../seeded-random';
+import { ACCOUNT, REGION, resourcesOfType, TemplateResolver } from '../template-resolver';
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node 22+). This module is the one place
 // that loads it, so the polyfill for Node 20 lives here.
@@ -78,124 +58,7 @@ interface LocalExecution {
   readonly eventLogs: AsyncIterable<{ type: string; state?: { name: string } }>;
 }
 
-const DYNAMODB_UPDATE_ITEM = 'arn:aws:states:::dynamodb:updateItem';
-
 type Json = any;
-type TaskHandler = (input: Json, context?: { awsRequestId: string; getRemainingTimeInMillis(): number }) => Promise<Json>;
-/** A bound Task: its input, and which execution and which attempt of the state this is. */
-type BoundTask = (input: Json, invocation: LambdaInvocation) => Promise<Json>;
-
-/**
- * Decides whether the Lambda service fails an invocation: returns the error name, or nothing.
- * A name prefixed `after:` fails it after the handler ran to completion, whether it returned or
- * threw (its answer, result or error, is lost).
- * `invocation` says which execution and which attempt of the state it is (for seeded decisions
- * that do not depend on arrival order).
- */
-export type LambdaFaultInjector = (stateName: string, invocation: LambdaInvocation) => string | undefined;
-
-/** The default time scale of local runs: AWS time runs 20 times faster. */
-export const DEFAULT_TIME_SCALE = 20;
-/** Default real time added to each scaled bound on a handler's work (see the module's doc). */
-export const DEFAULT_REAL_TIME_ALLOWANCE_MS = 1000;
-/**
- * Lambda's default account concurrency (per Region): invocations beyond it are throttled
- * (`Lambda.TooManyRequestsException`, which the state machine retries), never queued
- * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html).
- */
-export const DEFAULT_ACCOUNT_CONCURRENCY = 1000;
-
-/**
- * Environment variables holding durations in seconds that the construct passes to its
- * functions. Any other variable whose name ends in `_SECONDS` is scaled too.
- */
-export const SECONDS_ENV_VARS: readonly string[] = ['EMAIL_LEASE_SECONDS', 'ROSTER_CACHE_SECONDS'];
-
-/** Whether an environment variable holds a duration in seconds (scaled with time). */
-export function isSecondsEnvVar(name: string): boolean {
-  return SECONDS_ENV_VARS.includes(name) || name.endsWith('_SECONDS');
-}
-
-/** Whether a duration variable is a lease: a bound on a live attempt's work (gets the real-time allowance). */
-export function isLeaseEnvVar(name: string): boolean {
-  return name.endsWith('_LEASE_SECONDS');
-}
-
-/** An invocation of a function: whether Lambda has stopped it, and what it is (for seeded draws). */
-interface Sandbox {
-  stopped: boolean;
-  /** (execution, state, attempt): the key of this invocation's seeded `Math.random` draws. */
-  readonly key: readonly (string | number)[];
-  /** `Math.random` draws made so far by this invocation. */
-  draws: number;
-  /** Where the invocation's output lines go (Lambda's log pipeline), when the run emulates it. */
-  readonly log?: (line: string) => void;
-}
-/** The invocation a piece of handler code runs for (through every await and I/O callback). */
-const sandboxes = new AsyncLocalStorage<Sandbox>();
-let requestsGuarded = false;
-/**
- * Makes `http.request` / `https.request` fail at once inside an invocation that Lambda has
- * stopped (timed out). Patched in the module objects and in their ES module views (the SDK
- * imports `node:http` dynamically); outside an invocation nothing changes.
- *
- * Also lifts the socket limit of the agents invocations use: on AWS each concurrent invocation
- * has a sandbox, and connections, of its own; here they share one module instance, whose SDK
- * client's agent (50 sockets) would queue a burst's requests behind each other — a queue that
- * does not exist on AWS, and whose wait would count against the scaled connection timeouts.
- */
-function guardRequestsOfStoppedSandboxes(): void {
-  if (requestsGuarded) return;
-  requestsGuarded = true;
-  for (const mod of [http, https] as Array<{ request: (...args: any[]) => http.ClientRequest }>) {
-    const original = mod.request;
-    mod.request = function guardedRequest(this: unknown, ...args: any[]) {
-      const sandbox = sandboxes.getStore();
-      if (sandbox?.stopped) {
-        throw Object.assign(new Error('the function was stopped at its timeout: no new requests'), { code: 'ECONNREFUSED' });
-      }
-      if (sandbox) {
-        const agent = args.find((a) => a && typeof a === 'object' && 'agent' in a)?.agent;
-        if (agent instanceof http.Agent && agent.maxSockets !== Infinity) agent.maxSockets = Infinity;
-      }
-      return original.apply(this, args);
-    };
-  }
-  syncBuiltinESMExports();
-}
-
-let outputRouted = false;
-/**
- * Sends what an invocation writes to stdout/stderr to its sandbox's `log` (Lambda's log
- * pipeline, see LambdaLogs) instead of the process's own streams; outside such an invocation
- * nothing changes.
- */
-function routeOutputOfSandboxes(): void {
-  if (outputRouted) return;
-  outputRouted = true;
-  for (const stream of [process.stdout, process.stderr]) {
-    const original = stream.write.bind(stream);
-    stream.write = ((chunk: string | Uint8Array, ...rest: any[]) => {
-      const log = sandboxes.getStore()?.log;
-      if (!log) return (original as any)(chunk, ...rest);
-      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      for (const line of text.split('\n')) if (line !== '') log(line);
-      return true;
-    }) as typeof stream.write;
-  }
-}
-/**
- * Share of the real-time allowance kept out of the time a handler is told it has left (see
- * `getRemainingTimeInMillis` below): real time for the work a handler does after its deadline.
- */
-export const DEADLINE_RESERVE_SHARE = 0.25;
-
-/** Lambda's default function timeout, when the template gives none. */
-const LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3;
-/** Step Functions' Task timeout when the definition gives none (99999999 s). */
-const TASK_DEFAULT_TIMEOUT_SECONDS = 99999999;
-/** The longest delay Node's timers take (2^31 - 1 ms); a longer one fires at once. */
-const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 export interface LocalWorkflowOptions {
   readonly synthesized: SynthesizedExample;
@@ -270,212 +133,6 @@ export interface ExecutionOutcome {
   readonly historyEvents?: number;
 }
 
-
-function resourcesOfType(template: CfnTemplate, type: string): string[] {
-  return Object.keys(template.Resources).filter((id) => template.Resources[id].Type === type);
-}
-
-/**
- * Lambda unpacks a function's layers into /opt. Locally, the layers of every function of the
- * template are copied into one folder of the assembly (their files do not collide: one
- * configuration file per function), and environment values under /opt are made to point there.
- */
-function localLayers(template: CfnTemplate, assemblyDir: string): (value: string) => string {
-  const layerIds = resourcesOfType(template, 'AWS::Lambda::LayerVersion');
-  if (layerIds.length === 0) return (value) => value;
-  const opt = mkdtempSync(join(assemblyDir, 'local-opt-'));
-  for (const id of layerIds) {
-    const assetPath = template.Resources[id].Metadata?.['aws:asset:path'];
-    if (!assetPath) throw new Error(`layer ${id} has no aws:asset:path metadata`);
-    cpSync(join(assemblyDir, assetPath), opt, { recursive: true });
-  }
-  return (value) => (value === '/opt' || value.startsWith('/opt/') ? opt + value.slice('/opt'.length) : value);
-}
-
-let loads = 0;
-
-/**
- * The handlers' timers that bound real I/O: their SDK clients' connection and request timeouts
- * (the SDK arms a timer of exactly these delays per request).
- */
-export const IO_BOUND_TIMERS_MS: readonly number[] = [REQUEST_TIMEOUTS.connectionTimeout, REQUEST_TIMEOUTS.requestTimeout];
-
-/**
- * `setTimeout` for the handlers' bundles: every delay divided by `scale`. The handlers' timers
- * are of two kinds: pauses (SDK retry backoff, their own waits between rounds) and bounds on
- * real I/O (their connection and request timeouts, `ioBoundMs`). A bound on real I/O also gets
- * `allowanceMs` (see the module's doc); a pause never does, however long (an SDK throttling
- * backoff can reach seconds: with an allowance it would eat a scaled function timeout).
- */
-export function scaledSetTimeout(
-  scale: number, allowanceMs = 0, ioBoundMs: readonly number[] = IO_BOUND_TIMERS_MS, onBoundFired?: () => void,
-): typeof setTimeout {
-  const native = globalThis.setTimeout;
-  const delay = (ms?: number) => {
-    const d = Number(ms) || 0;
-    return d / scale + (ioBoundMs.includes(d) ? allowanceMs : 0);
-  };
-  const scaledTimeout = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-    if (!onBoundFired || !ioBoundMs.includes(Number(ms) || 0)) return native(fn, delay(ms), ...args);
-    return native((...a: unknown[]) => {
-      onBoundFired();
-      fn(...a);
-    }, delay(ms), ...args);
-  };
-  const scaled = scaledTimeout as unknown as typeof setTimeout;
-  Object.defineProperty(scaled, promisify.custom, {
-    value: (ms?: number, value?: unknown) => new Promise((resolve) => native(() => resolve(value), delay(ms))),
-  });
-  return scaled;
-}
-
-/**
- * `Math` for the handlers' bundles: the real one, except that with a seed `random()` is a hash
- * of (seed, execution, state, attempt, n-th draw of the invocation), so that the SDK's retry
- * backoff (full jitter) is the same in every run of a seed, whatever the interleaving. Outside
- * an invocation (module initialization), or with no seed, it is the real `Math.random`.
- */
-function seededMath(seed: number | undefined): Math {
-  if (seed === undefined) return Math;
-  const real = Math.random;
-  return Object.create(Math, {
-    random: {
-      value: () => {
-        const sandbox = sandboxes.getStore();
-        return sandbox ? hashedRandom(seed, ['handler', ...sandbox.key, sandbox.draws++]) : real();
-      },
-    },
-  });
-}
-
-/** How a bundle's time and randomness are replaced (see loadFresh). */
-interface BundleClock {
-  readonly timeScale: number;
-  readonly allowanceMs: number;
-  readonly ioBoundMs: readonly number[];
-  readonly randomSeed: number | undefined;
-  /** Where the bounds that fire are counted. */
-  readonly fired: BoundsFired;
-}
-
-/**
- * Bounds on real work that fired during a run: the handlers' SDK connection and request
- * timeouts, function timeouts (`Sandbox.Timedout`) and Task timeouts. Each is either a fault the
- * run asked for (a request that is never answered, a handler that overruns on purpose) or the
- * machine's real work outlasting its scaled bound plus the allowance, a path AWS would not take
- * and that another run of the seed may not take either.
- */
-export interface BoundsFired {
-  requestTimeouts: number;
-  functionTimeouts: number;
-  taskTimeouts: number;
-}
-
-/**
- * Loads a bundled asset as a new module instance: each LocalWorkflow gets its own cold start
- * and its own SDK clients. Module caches (Node's, or a test runner's) key modules by path, so
- * the asset is loaded from a copy with a path of its own, in the same folder. The copy's
- * `setTimeout` is scaled: the handlers' own pauses, their SDK's retry backoff and request
- * timeouts run in the same scaled time as the rest (else a throttled request's real backoff
- * would outlast a scaled function timeout, which never happens on AWS). Its `Math.random` is
- * seeded (see seededMath).
- */
-function loadFresh(file: string, clock: BundleClock): unknown {
-  const copy = join(dirname(file), `index.load-${process.pid}-${++loads}.js`);
-  const onBoundFired = () => {
-    clock.fired.requestTimeouts++;
-  };
-  const own = {
-    setTimeout: scaledSetTimeout(clock.timeScale, clock.allowanceMs, clock.ioBoundMs, onBoundFired),
-    Math: seededMath(clock.randomSeed),
-  };
-  // The copy exports a function that runs the bundle with its own `setTimeout`, `Math` and
-  // `module`; a "use strict" directive stays first (of the function's body).
-  const code = readFileSync(file, 'utf8');
-  const directive = /^(["'])use strict\1;?/.exec(code)?.[0] ?? '';
-  writeFileSync(copy, `module.exports = function (__own) {${directive}var setTimeout = __own.setTimeout, Math = __own.Math;`
-    + `var module = { exports: {} }, exports = module.exports;\n${code.slice(directive.length)}\nreturn module.exports;\n};\n`);
-  try {
-    // Node's own loader, not a test runner's: the bundle runs in Node's realm (see node-realm.ts).
-    return (nodeRequire(copy) as (own: unknown) => unknown)(own);
-  } finally {
-    unlinkSync(copy);
-    if (nodeRequire.cache) delete nodeRequire.cache[copy];
-  }
-}
-
-/** A function's execution environments (see sandboxPool). */
-interface SandboxPool {
-  /** A free environment's handler, after a cold start if none is free. */
-  take(): TaskHandler;
-  /** Gives an environment back once its invocation is over. */
-  give(handler: TaskHandler): void;
-}
-
-/**
- * A function's execution environments: Lambda runs one invocation at a time in each, so
- * concurrent invocations get their own module instance (their own SDK clients, with their own
- * retry quotas and connections), loaded on demand (a cold start) and reused when free. One
- * instance is loaded at once, with this run's environment in place. Lambda does not count a
- * cold start (the init phase) against the function's timeout: the binding takes an
- * environment before it starts the timeout's clock.
- */
-function sandboxPool(file: string, clock: BundleClock): SandboxPool {
-  const load = () => (loadFresh(file, clock) as { handler: TaskHandler }).handler;
-  const idle: TaskHandler[] = [load()];
-  return {
-    take: () => idle.pop() ?? load(),
-    give: (handler) => {
-      idle.push(handler);
-    },
-  };
-}
-
-/**
- * The definition as it runs in scaled time: every duration divided by `scale`.
- *
- * aws-local-stepfunctions 3.0.0 computes in floating point — a retry waits
- * `min(IntervalSeconds × BackoffRate^attempt, MaxDelaySeconds) × 1000` ms (a uniform share of it
- * with JitterStrategy FULL), a Task times out after `TimeoutSeconds × 1000` ms, a Wait sleeps
- * `Seconds × 1000` ms, the execution after `TimeoutSeconds × 1000` ms — so fractional values run
- * exactly. Its validator (asl-validator) however requires whole seconds for Task and execution
- * `TimeoutSeconds`, as AWS does. Rounding would distort the scaled times (a 30 s timeout at
- * scale 20 is 1.5 s, not 1 or 2), so the real definition is validated as AWS would and the
- * scaled copy runs unvalidated.
- *
- * Not scalable statically, and left as they are: `TimeoutSecondsPath`, `HeartbeatSecondsPath`,
- * `SecondsPath` and `Timestamp` (the runner does not enforce `HeartbeatSeconds` either).
- */
-export function scaleDefinition(definition: Json, scale: number, allowanceSeconds = 0): Json {
-  const scaled = JSON.parse(JSON.stringify(definition));
-  const by = (seconds: number) => seconds / scale;
-  /** A bound on real work: scaled, plus the real-time allowance. */
-  const bound = (seconds: number) => seconds / scale + allowanceSeconds;
-  const scaleMachine = (machine: Json) => {
-    if (typeof machine.TimeoutSeconds === 'number') machine.TimeoutSeconds = bound(machine.TimeoutSeconds);
-    for (const state of Object.values<Json>(machine.States ?? {})) {
-      for (const retrier of state.Retry ?? []) {
-        // The runner's default interval is AWS's (1 s): write it out, scaled.
-        retrier.IntervalSeconds = by(retrier.IntervalSeconds ?? 1);
-        if (typeof retrier.MaxDelaySeconds === 'number') retrier.MaxDelaySeconds = by(retrier.MaxDelaySeconds);
-      }
-      if (state.Type === 'Task') {
-        // Without TimeoutSeconds AWS waits 99999999 s; the runner's own default is 60 s.
-        if (state.TimeoutSecondsPath === undefined) {
-          state.TimeoutSeconds = Math.min(bound(state.TimeoutSeconds ?? TASK_DEFAULT_TIMEOUT_SECONDS), MAX_TIMER_SECONDS);
-        }
-        if (typeof state.HeartbeatSeconds === 'number') state.HeartbeatSeconds = bound(state.HeartbeatSeconds);
-      }
-      if (state.Type === 'Wait' && typeof state.Seconds === 'number') state.Seconds = by(state.Seconds);
-      for (const branch of state.Branches ?? []) scaleMachine(branch);
-      if (state.Iterator) scaleMachine(state.Iterator);
-      if (state.ItemProcessor) scaleMachine(state.ItemProcessor);
-    }
-  };
-  scaleMachine(scaled);
-  return scaled;
-}
-
 /**
  * Seeds the runner's retry jitter without touching its code. For each retrier it reads
  * `retryIntervalOverrides[state][i]` and, with no override and JitterStrategy FULL, at once
@@ -510,20 +167,20 @@ function seededJitterOverrides(seed: number, execution: string, fullJitter: Read
   return overrides;
 }
 
-/** Lambda's answer for an invocation that ran past the function's timeout. */
-function sandboxTimedOut(timeoutSeconds: number): Error {
-  const e = new Error(JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${timeoutSeconds.toFixed(2)} seconds` }));
-  e.name = 'Sandbox.Timedout';
-  return e;
-}
-
-/** Lambda's view of a thrown error: `Error` is the error's name, `Cause` a JSON document. */
-function lambdaError(err: unknown): Error {
-  // The bundles' errors come from Node's realm, which may not be this module's: no `instanceof`.
-  const e = err && typeof err === 'object' && 'name' in err && 'message' in err ? err as Error : new Error(String(err));
-  const out = new Error(JSON.stringify({ errorType: e.name, errorMessage: e.message }));
-  out.name = e.name;
-  return out;
+/** Creates the template's tables on the local DynamoDB; returns their physical names by logical id. */
+async function createTables(client: DynamoDBClient, template: SynthesizedExample['template'], resolver: TemplateResolver): Promise<Record<string, string>> {
+  const tableIds = resourcesOfType(template, 'AWS::DynamoDB::Table');
+  for (const id of tableIds) {
+    const p = template.Resources[id].Properties;
+    await client.send(new CreateTableCommand({
+      TableName: resolver.physicalName(id),
+      KeySchema: p.KeySchema,
+      AttributeDefinitions: p.AttributeDefinitions,
+      BillingMode: p.BillingMode,
+      ProvisionedThroughput: p.ProvisionedThroughput,
+    }));
+  }
+  return Object.fromEntries(tableIds.map((id) => [id, resolver.physicalName(id)]));
 }
 
 export class LocalWorkflow {
@@ -548,189 +205,28 @@ export class LocalWorkflow {
     const sdkEnv = options.aws.sdkEnv(options.endpoints);
     // The harness itself (table set-up, counting) always talks to the servers directly.
     const directClient = new DynamoDBClient({ endpoint: options.aws.dynamodbEndpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const tables = await createTables(directClient, template, resolver);
 
-    // Tables, as the template declares them.
-    const tableIds = resourcesOfType(template, 'AWS::DynamoDB::Table');
-    for (const id of tableIds) {
-      const p = template.Resources[id].Properties;
-      await directClient.send(new CreateTableCommand({
-        TableName: resolver.physicalName(id),
-        KeySchema: p.KeySchema,
-        AttributeDefinitions: p.AttributeDefinitions,
-        BillingMode: p.BillingMode,
-        ProvisionedThroughput: p.ProvisionedThroughput,
-      }));
-    }
-
-    // One process plays every function: their environments are merged (they must agree).
-    const env: Record<string, string> = { ...sdkEnv, ...(options.lambdaLogs ? {} : { LOG_LEVEL: options.logLevel ?? 'OFF' }) };
-    // Only one of the two settings of the level may be left by an earlier run in this process.
-    const staleLevel = options.lambdaLogs ? 'LOG_LEVEL' : 'AWS_LAMBDA_LOG_LEVEL';
-    const previousLevel = nodeProcess.env[staleLevel];
-    delete process.env[staleLevel];
-    delete nodeProcess.env[staleLevel];
-    if (options.lambdaLogs) routeOutputOfSandboxes();
-    /** Each function's application log level (Lambda's filter), when the run emulates Lambda's logging. */
-    const appLogLevels = new Map<string, string>();
-    const assetFiles = new Map<string, string>();
-    /** Each function's `Timeout`, in seconds of AWS time. */
-    const timeouts = new Map<string, number>();
-    const inLocalLayers = localLayers(template, assemblyDir);
-    for (const id of resourcesOfType(template, 'AWS::Lambda::Function')) {
-      const resource = template.Resources[id];
-      const assetPath = resource.Metadata?.['aws:asset:path'];
-      if (!assetPath) continue;
-      const vars = resolver.resolve(resource.Properties.Environment?.Variables ?? {}) as Record<string, string>;
-      const logging = resource.Properties.LoggingConfig;
-      if (options.lambdaLogs && logging?.LogFormat === 'JSON') {
-        // Lambda sets AWS_LAMBDA_LOG_LEVEL from the application log level (JSON format only).
-        appLogLevels.set(id, logging.ApplicationLogLevel ?? 'INFO');
-        vars.AWS_LAMBDA_LOG_LEVEL = logging.ApplicationLogLevel ?? 'INFO';
-      }
-      for (const [k, value] of Object.entries(vars)) {
-        // Durations the functions get from the construct run in scaled time too.
-        const seconds = isSecondsEnvVar(k) && value !== '' && Number.isFinite(Number(value)) ? Number(value) / timeScale : undefined;
-        const v = seconds === undefined ? inLocalLayers(value) : String(isLeaseEnvVar(k) ? seconds + allowanceMs / 1000 : seconds);
-        if (k in env && env[k] !== v && !(k in sdkEnv)) throw new Error(`functions disagree on ${k}`);
-        env[k] = v;
-      }
-      assetFiles.set(id, require.resolve(join(assemblyDir, assetPath, resource.Properties.Handler.split('.')[0])));
-      timeouts.set(id, Number(resource.Properties.Timeout ?? LAMBDA_DEFAULT_TIMEOUT_SECONDS));
-    }
-    // The bundles run in Node's realm (see node-realm.ts), and read its environment (under a
-    // test runner, not the test's copy): `restoreEnvironment` gives it back as it was.
-    Object.assign(process.env, env);
-    const previousEnv = { [staleLevel]: previousLevel, ...Object.fromEntries(Object.keys(env).map((k) => [k, nodeProcess.env[k]])) };
-    Object.assign(nodeProcess.env, env);
-    // Load each asset now, with the environment in place: a fresh module (and fresh SDK
-    // clients, built with this run's endpoints) per LocalWorkflow, like a cold start.
-    const functions = new Map<string, SandboxPool>();
     const fired: BoundsFired = { requestTimeouts: 0, functionTimeouts: 0, taskTimeouts: 0 };
     const ioBoundMs = options.ioBoundTimersMs ?? IO_BOUND_TIMERS_MS;
     const clock: BundleClock = { timeScale, allowanceMs, ioBoundMs, randomSeed: options.jitterSeed, fired };
-    for (const [id, file] of assetFiles) functions.set(id, sandboxPool(file, clock));
-
-    const handlers: Record<string, BoundTask> = {};
-    /** Lambda Tasks whose timeout the binding enforces (see below). */
-    const slotTimedTasks = new Set<string>();
-    const accountConcurrency = options.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY;
-    let invocationsRunning = 0;
-    /** Invocations still running, including stopped ones finishing their requests in flight. */
-    const running = new Set<Promise<unknown>>();
-    /** Per state, which retriers jitter (JitterStrategy FULL): the ones whose jitter can be seeded. */
-    const fullJitter = new Map<string, boolean[]>();
-    for (const [stateName, state] of Object.entries<any>(runnable.States)) {
-      if (jsonataWaits.handlers[stateName]) {
-        handlers[stateName] = jsonataWaits.handlers[stateName];
-        continue;
-      }
-      if (state.Retry?.some((r: { JitterStrategy?: string }) => r.JitterStrategy === 'FULL')) {
-        fullJitter.set(stateName, state.Retry.map((r: { JitterStrategy?: string }) => r.JitterStrategy === 'FULL'));
-      }
-      if (state.Type !== 'Task') continue;
-      if (state.Resource === DYNAMODB_UPDATE_ITEM) {
-        const client = new DynamoDBClient({ endpoint: sdkEnv.AWS_ENDPOINT_URL_DYNAMODB, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-        handlers[stateName] = async (input) => {
-          try {
-            return await client.send(new UpdateItemCommand(input as UpdateItemCommandInput));
-          } catch (err) {
-            // Step Functions names service-integration errors `<Service>.<ErrorName>`.
-            const e = new Error((err as Error).message);
-            e.name = `DynamoDB.${(err as Error).name}`;
-            throw e;
-          }
-        };
-        continue;
-      }
-      const fnId = resolver.functionOfArn(state.Resource);
-      const fn = fnId && functions.get(fnId);
-      if (!fn) throw new Error(`state ${stateName}: no local binding for ${state.Resource}`);
-      const timeoutSeconds = timeouts.get(fnId)!;
-      // The Task's own timeout, enforced here with the function's (the runner is given none for this Task).
-      const taskTimeoutMs = state.TimeoutSecondsPath === undefined
-        ? Math.min(((state.TimeoutSeconds ?? TASK_DEFAULT_TIMEOUT_SECONDS) * 1000) / timeScale + allowanceMs, MAX_TIMER_SECONDS * 1000)
-        : undefined;
-      if (taskTimeoutMs !== undefined) slotTimedTasks.add(stateName);
-      handlers[stateName] = async (input, invocation) => {
-        const fault = options.lambdaFaults?.(stateName, invocation);
-        const serviceFault = (name: string, when: string) => Object.assign(new Error(`injected Lambda service fault ${when}: ${name}`), { name });
-        if (fault && !fault.startsWith('after:')) throw serviceFault(fault, 'before the handler ran');
-        let out: unknown;
-        // Lambda stops waiting for the handler at the function's (scaled) timeout: the
-        // invocation fails with Sandbox.Timedout and a late result is discarded. (Locally the
-        // handler cannot be frozen, so its remaining requests still go out; on AWS the ones
-        // already in flight would.)
-        if (invocationsRunning >= accountConcurrency) {
-          throw serviceFault('Lambda.TooManyRequestsException', `(account concurrency ${accountConcurrency} in use)`);
-        }
-        invocationsRunning++;
-        // A cold start, if there is one, happens before the timeout's clock starts (see sandboxPool).
-        const handler = fn.take();
-        let released = false;
-        const release = () => {
-          if (!released) invocationsRunning--;
-          released = true;
-        };
-        let timer: NodeJS.Timeout | undefined;
-        let taskTimer: NodeJS.Timeout | undefined;
-        const timeoutError = sandboxTimedOut(timeoutSeconds);
-        const taskTimeoutError = Object.assign(new Error('States.Timeout'), { name: 'States.Timeout' });
-        const lambdaLogs = options.lambdaLogs;
-        const sandbox: Sandbox = {
-          stopped: false,
-          key: [invocation?.execution ?? '', stateName, invocation?.attempt ?? 0],
-          draws: 0,
-          // Text format: no filter (Lambda filters only JSON-format logs).
-          log: lambdaLogs && ((line) => lambdaLogs.write(fnId, appLogLevels.get(fnId) ?? 'TRACE', line)),
-        };
-        const timedOut = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            sandbox.stopped = true;
-            fired.functionTimeouts++;
-            reject(timeoutError);
-          }, (timeoutSeconds * 1000) / timeScale + allowanceMs);
-          if (taskTimeoutMs !== undefined) {
-            taskTimer = setTimeout(() => {
-              sandbox.stopped = true;
-              fired.taskTimeouts++;
-              reject(taskTimeoutError);
-            }, taskTimeoutMs);
-          }
-        });
-        try {
-          // Lambda hands the handler a JSON copy and returns a JSON copy.
-          // Lambda's context: the time left, in AWS time, before this invocation is stopped. A
-          // handler keeps a margin of it to end its work and say what it did; that work is real
-          // work (unscalable), so a share of the allowance is reserved for it in real time.
-          const stopsAt = Date.now() + (timeoutSeconds * 1000) / timeScale + allowanceMs;
-          const remaining = () => Math.max(0, (stopsAt - allowanceMs * DEADLINE_RESERVE_SHARE - Date.now()) * timeScale);
-          const context = { awsRequestId: randomUUID(), getRemainingTimeInMillis: remaining };
-          const invoked = sandboxes.run(sandbox, () => handler(JSON.parse(JSON.stringify(input ?? null)), context));
-          running.add(invoked);
-          // The environment is free again once its handler is over (a stopped one finishes its requests in flight first).
-          const forget = () => {
-            running.delete(invoked);
-            fn.give(handler);
-          };
-          invoked.then(forget, forget);
-          out = await Promise.race([invoked, timedOut]);
-        } catch (err) {
-          if (err === timeoutError || err === taskTimeoutError) throw err;
-          // Lambda can lose the answer of a failed invocation as well as a succeeded one's.
-          if (fault) throw serviceFault(fault.slice('after:'.length), 'after the handler failed');
-          throw lambdaError(err);
-        } finally {
-          clearTimeout(timer);
-          clearTimeout(taskTimer);
-          release();
-        }
-        if (fault) throw serviceFault(fault.slice('after:'.length), 'after the handler ran');
-        return JSON.parse(JSON.stringify(out ?? null));
-      };
-    }
+    const local = loadFunctions({
+      template, assemblyDir, resolver, sdkEnv, logLevel: options.logLevel, lambdaLogs: options.lambdaLogs, clock,
+    });
+    const account: LambdaAccount = {
+      timeScale,
+      allowanceMs,
+      accountConcurrency: options.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY,
+      invocationsRunning: 0,
+      running: new Set(),
+      fired,
+      lambdaFaults: options.lambdaFaults,
+      lambdaLogs: options.lambdaLogs,
+      appLogLevels: local.appLogLevels,
+    };
+    const { handlers, slotTimedTasks, fullJitter } = bindTasks(runnable, jsonataWaits, resolver, local, sdkEnv, account);
 
     // The case table is the one the state machine's Record Failure task writes to.
-    const tables = Object.fromEntries(tableIds.map((id) => [id, resolver.physicalName(id)]));
     const caseTable = Object.values<any>(definition.States).find((st) => st.Resource === DYNAMODB_UPDATE_ITEM)?.Parameters?.TableName;
     if (!caseTable) throw new Error('cannot tell the case table from the definition');
     // The real definition is validated (as AWS would; its JSONata Waits as the Tasks that play
@@ -741,7 +237,7 @@ export class LocalWorkflow {
     const machine = new StateMachine(scaled, { validationOptions: { noValidate: true } });
     return new LocalWorkflow(
       definition, machine, handlers, fullJitter, options.jitterSeed, timeScale, directClient, caseTable, tables, resolver.physicalName(smId),
-      running, fired, historyEventLimit, previousEnv,
+      account.running, fired, historyEventLimit, local.previousEnv,
     );
   }
 

@@ -30,9 +30,10 @@
 import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
 import { synthExample } from '../../harness/example-app';
-import type { PlannedFault, LambdaInvocation } from '../../harness/fault-proxy';
+import type { PlannedFault } from '../../harness/fault-proxy';
+import type { LambdaInvocation } from '../../harness/lambda-faults';
+import type { ExecutionOutcome } from '../../harness/local/workflow';
 import { startLocalRun } from '../../harness/local-run';
-import type { ExecutionOutcome } from '../../harness/local-workflow';
 import { caseIdOfEmail } from '../../harness/summary';
 import { SEND_SLOT_COUNTER_KEY } from '../../src/shared/send-pacing';
 

@@ -5,7 +5,8 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { SendEmailCommand, SESClient } from '@aws-sdk/client-ses';
-import { FaultProxy, lambdaFaultInjector, LAMBDA_KILLED, sesCaseId, sesCaseIdFromSubject, startFaultProxy } from '../../harness/fault-proxy';
+import { FaultProxy, sesCaseId, sesCaseIdFromSubject, startFaultProxy } from '../../harness/fault-proxy';
+import { lambdaFaultInjector, LAMBDA_KILLED } from '../../harness/lambda-faults';
 import { SES_DAILY_QUOTA_EXCEEDED, SES_RATE_EXCEEDED, sesSendingLimiter } from '../../harness/ses-limits';
 import { caseIdFromMessageTags, caseIdMessageTags } from '../../src/shared/message-tags';
 

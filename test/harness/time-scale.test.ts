@@ -10,8 +10,10 @@ import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SynthesizedExample } from '../../harness/example-app';
+import type { LambdaFaultInjector } from '../../harness/lambda-faults';
+import { scaleDefinition } from '../../harness/local/time-scale';
+import { LocalWorkflow } from '../../harness/local/workflow';
 import { LocalAws, startLocalAws } from '../../harness/local-aws';
-import { LambdaFaultInjector, LocalWorkflow, scaleDefinition } from '../../harness/local-workflow';
 
 const FN_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:Worker';
 
