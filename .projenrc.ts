@@ -115,7 +115,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 project.package.addEngine('node', '>= 20.0.0');
 
 // The npm tarball is an allowlist (package.json "files"): a stray file in the working tree cannot
-// end up in it. test/package-contents.test.ts checks `npm pack --dry-run` against the expected set.
+// end up in it. test/docs/package.test.ts checks `npm pack --dry-run` against the expected set.
 // npm always adds package.json, README.md and LICENSE.
 project.package.addField('files', ['lib/**/*.js', 'lib/**/*.d.ts', 'assets/**/index.js', 'assets/bundled-packages.json', '.jsii', 'API.md']);
 // Construct and handlers meet only through the contract (src/shared/): the construct imports from
@@ -226,14 +226,14 @@ const demo = project.addTask('demo', {
 demo.spawn(project.bundler.bundleTask);
 demo.exec(`${tsNode} ${HARNESS_DIR}/demo.ts`, { receiveArgs: true });
 
-// The README's workflow diagram is generated from the synthesized definition (test/diagram.test.ts
+// The README's workflow diagram is generated from the synthesized definition (test/docs/readme-diagram.test.ts
 // fails when they differ).
 const diagram = project.addTask('diagram', { description: 'Regenerate the workflow diagram in README.md from the synthesized state machine' });
 diagram.spawn(project.bundler.bundleTask);
 diagram.exec(`${tsNode} ${HARNESS_DIR}/diagram.ts --write`);
 
 // The README's table of the dashboard's widgets is generated from the synthesized dashboard
-// (test/dashboard.test.ts fails when they differ).
+// (test/docs/readme-dashboard.test.ts fails when they differ).
 const dashboard = project.addTask('dashboard', { description: 'Regenerate the table of the dashboard\'s widgets in README.md from the synthesized dashboard' });
 dashboard.spawn(project.bundler.bundleTask);
 dashboard.exec(`${tsNode} ${HARNESS_DIR}/dashboard.ts --write`);
