@@ -195,7 +195,8 @@ export function modelPacedBurst(cases: number, rate: number, options: ModelOptio
     throttled++;
     reserve(t, event);
   }
-  return result(cases, rate, load, ses.emailed, 0, ses.lastEmail, extra, invocations, throttled, times.reduce((m, t) => Math.max(m, t), 0), maxRounds);
+  const lastArrival = times.reduce((m, t) => Math.max(m, t), 0);
+  return result(cases, rate, load, ses.emailed, 0, ses.lastEmail, extra, invocations, throttled, lastArrival, maxRounds);
 }
 
 /** The replaced design: every throttled send retried by Step Functions, 1 s doubling to `capSeconds`, full jitter. */
@@ -222,7 +223,8 @@ export function modelRetryBurst(cases: number, rate: number, capSeconds = 5, opt
     queue.push(t + latency + random() * Math.min(2 ** attempt, capSeconds), attempt + 1);
   }
   const throttled = attempts - cases;
-  return result(cases, rate, load, ses.emailed, 0, ses.lastEmail, throttled, attempts, throttled, times.reduce((m, t) => Math.max(m, t), 0), maxRounds);
+  const lastArrival = times.reduce((m, t) => Math.max(m, t), 0);
+  return result(cases, rate, load, ses.emailed, 0, ses.lastEmail, throttled, attempts, throttled, lastArrival, maxRounds);
 }
 
 /** The sizes the design record and the bench quote: [cases, SES rate]. */
