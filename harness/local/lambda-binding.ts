@@ -90,7 +90,7 @@ export function bindLambdaTask(account: LambdaAccount, task: LambdaTask): BoundT
       throw serviceFault('Lambda.TooManyRequestsException', `(account concurrency ${accountConcurrency} in use)`);
     }
     account.invocationsRunning++;
-    // A cold start, if there is one, happens before the timeout's clock starts (see sandboxPool).
+    // A cold start, if there is one, happens before the timeout's clock starts (see sandboxPool in sandbox.ts).
     const handler = fn.take();
     let released = false;
     const release = () => {

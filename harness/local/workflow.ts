@@ -6,8 +6,9 @@
  * local servers.
  *
  * Time runs scaled as a whole (see time-scale.ts), each function's invocations run in sandboxes of
- * their own (sandbox.ts, functions.ts), and Lambda's handling of each invocation (faults,
- * timeouts, concurrency) is the Lambda binding's (lambda-binding.ts).
+ * their own (sandbox.ts, functions.ts), each Task is bound to what it invokes (task-bindings.ts),
+ * Lambda's handling of each invocation (faults, timeouts, concurrency) is the Lambda binding's
+ * (lambda-binding.ts), and the runner is loaded and fed in state-machine.ts.
  *
  * With a seed (`jitterSeed`), nothing random decides timing: the runner's retry jitter and the
  * handlers' `Math.random` (their SDK's backoff) are hashes of what draws them, so a run of a
@@ -19,8 +20,9 @@ import { loadFunctions } from './functions';
 import { BoundTask, DEFAULT_ACCOUNT_CONCURRENCY, LambdaAccount } from './lambda-binding';
 import { nodeProcess } from './node-realm';
 import { BoundsFired, BundleClock, guardRequestsOfStoppedSandboxes } from './sandbox';
+import { LocalExecution, scaledMachine, seededJitterOverrides, StateMachine } from './state-machine';
 import { DYNAMODB_UPDATE_ITEM, bindTasks } from './task-bindings';
-import { DEFAULT_REAL_TIME_ALLOWANCE_MS, DEFAULT_TIME_SCALE, IO_BOUND_TIMERS_MS, MAX_TIMER_SECONDS, scaleDefinition } from './time-scale';
+import { DEFAULT_REAL_TIME_ALLOWANCE_MS, DEFAULT_TIME_SCALE, IO_BOUND_TIMERS_MS } from './time-scale';
 import { SEND_SLOT_COUNTER_KEY } from '../../src/shared/send-pacing';
 import type { SynthesizedExample } from '../example-app';
 import { EVENTS_PER_TASK_ATTEMPT, ExecutionHistory, HISTORY_LIMIT_ERROR, STANDARD_HISTORY_EVENT_LIMIT } from '../execution-history';
@@ -28,35 +30,7 @@ import { emulateJsonataWaits } from '../jsonata-wait';
 import type { LambdaFaultInjector } from '../lambda-faults';
 import type { LambdaLogs } from '../lambda-logs';
 import type { LocalAws } from '../local-aws';
-import { hashedRandom } from '../seeded-random';
 import { ACCOUNT, REGION, resourcesOfType, TemplateResolver } from '../template-resolver';
-
-// aws-local-stepfunctions uses Promise.withResolvers (Node 22+). This module is the one place
-// that loads it, so the polyfill for Node 20 lives here.
-type Resolvers<T> = { promise: Promise<T>; resolve: (v: T | PromiseLike<T>) => void; reject: (e?: unknown) => void };
-const PromiseCtor = Promise as unknown as { withResolvers?: <T>() => Resolvers<T> };
-if (typeof PromiseCtor.withResolvers !== 'function') {
-  PromiseCtor.withResolvers = <T>(): Resolvers<T> => {
-    let resolve!: Resolvers<T>['resolve'];
-    let reject!: Resolvers<T>['reject'];
-    const promise = new Promise<T>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    return { promise, resolve, reject };
-  };
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports, import/order
-const { StateMachine } = require('aws-local-stepfunctions') as {
-  StateMachine: new (definition: unknown, options?: unknown) => { run(input: unknown, options?: unknown): LocalExecution };
-};
-
-/** The part of aws-local-stepfunctions' execution handle the runner uses. */
-interface LocalExecution {
-  readonly abort: () => void;
-  readonly result: Promise<unknown>;
-  readonly eventLogs: AsyncIterable<{ type: string; state?: { name: string } }>;
-}
 
 type Json = any;
 
@@ -82,7 +56,7 @@ export interface LocalWorkflowOptions {
   readonly historyEventLimit?: number;
   readonly lambdaFaults?: LambdaFaultInjector;
   /**
-   * How much faster than AWS time the run goes (see the module's doc). Default
+   * How much faster than AWS time the run goes (see time-scale.ts). Default
    * DEFAULT_TIME_SCALE; 1 keeps AWS's own timing.
    */
   readonly timeScale?: number;
@@ -133,38 +107,13 @@ export interface ExecutionOutcome {
   readonly historyEvents?: number;
 }
 
-/**
- * Seeds the runner's retry jitter without touching its code. For each retrier it reads
- * `retryIntervalOverrides[state][i]` and, with no override and JitterStrategy FULL, at once
- * draws `Math.random()` (synchronously, in the same call). The per-execution override object
- * returned here answers "no override" and, for a FULL retrier, puts in place a one-shot
- * `Math.random` that returns a hash of (seed, execution, state, retrier, n-th read) and then
- * restores the real one. The runner's arithmetic (backoff, MaxDelaySeconds, jitter) is its own.
- */
-function seededJitterOverrides(seed: number, execution: string, fullJitter: ReadonlyMap<string, readonly boolean[]>): Record<string, unknown> {
-  const reads = new Map<string, number>();
-  const overrides: Record<string, unknown> = {};
-  for (const [stateName, jittered] of fullJitter) {
-    overrides[stateName] = new Proxy([], {
-      get: (target, prop) => {
-        if (typeof prop !== 'string' || !/^\d+$/.test(prop)) return Reflect.get(target, prop);
-        const i = Number(prop);
-        if (jittered[i]) {
-          const readKey = `${stateName}\u0000${i}`;
-          const n = (reads.get(readKey) ?? 0) + 1;
-          reads.set(readKey, n);
-          const value = hashedRandom(seed, ['jitter', execution, stateName, i, n]);
-          const real = Math.random;
-          Math.random = () => {
-            Math.random = real;
-            return value;
-          };
-        }
-        return undefined;
-      },
-    });
-  }
-  return overrides;
+/** The template's state machine: its logical id, its resolved definition, and whether it is Express. */
+function stateMachineOf(template: SynthesizedExample['template'], resolver: TemplateResolver): { smId: string; definition: Json; express: boolean } {
+  const [smId] = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
+  if (!smId) throw new Error('the template has no state machine');
+  const definition = JSON.parse(resolver.resolve(template.Resources[smId].Properties.DefinitionString));
+  const express = template.Resources[smId].Properties.StateMachineType === 'EXPRESS';
+  return { smId, definition, express };
 }
 
 /** Creates the template's tables on the local DynamoDB; returns their physical names by logical id. */
@@ -188,10 +137,7 @@ export class LocalWorkflow {
   static async create(options: LocalWorkflowOptions): Promise<LocalWorkflow> {
     const { template, assemblyDir } = options.synthesized;
     const resolver = new TemplateResolver(template);
-    const [smId] = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
-    if (!smId) throw new Error('the template has no state machine');
-    const definition = JSON.parse(resolver.resolve(template.Resources[smId].Properties.DefinitionString));
-    const express = template.Resources[smId].Properties.StateMachineType === 'EXPRESS';
+    const { smId, definition, express } = stateMachineOf(template, resolver);
     const historyEventLimit = express ? undefined : options.historyEventLimit ?? STANDARD_HISTORY_EVENT_LIMIT;
     const timeScale = options.timeScale ?? DEFAULT_TIME_SCALE;
     if (!(timeScale > 0)) throw new Error(`timeScale must be positive, got ${timeScale}`);
@@ -229,12 +175,7 @@ export class LocalWorkflow {
     // The case table is the one the state machine's Record Failure task writes to.
     const caseTable = Object.values<any>(definition.States).find((st) => st.Resource === DYNAMODB_UPDATE_ITEM)?.Parameters?.TableName;
     if (!caseTable) throw new Error('cannot tell the case table from the definition');
-    // The real definition is validated (as AWS would; its JSONata Waits as the Tasks that play
-    // them, which the validator of aws-local-stepfunctions can read); the scaled copy runs (see scaleDefinition).
-    new StateMachine(runnable, { validationOptions: { checkArn: false } });
-    const scaled = scaleDefinition(runnable, timeScale, allowanceMs / 1000);
-    for (const stateName of slotTimedTasks) scaled.States[stateName].TimeoutSeconds = MAX_TIMER_SECONDS;
-    const machine = new StateMachine(scaled, { validationOptions: { noValidate: true } });
+    const machine = scaledMachine(runnable, slotTimedTasks, timeScale, allowanceMs);
     return new LocalWorkflow(
       definition, machine, handlers, fullJitter, options.jitterSeed, timeScale, directClient, caseTable, tables, resolver.physicalName(smId),
       account.running, fired, historyEventLimit, local.previousEnv,
