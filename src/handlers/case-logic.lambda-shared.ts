@@ -321,11 +321,14 @@ export function claimedFromOf(record: Pick<CaseRecord, 'emailClaimedFrom'>): Ema
 }
 
 /**
- * Counted resends once an attempt that claimed from `claimedFrom` may have produced an email
- * (SES accepted it, or its outcome is unknown): the first possible email is not a resend,
- * every later one is. With this count, emails sent <= 1 + emailAmbiguousResends always holds.
+ * Counted resends once an attempt holds a claim that replaced `claimedFrom`: the email it may send
+ * is counted when the claim is taken, before it is sent, so that the count is right even if the
+ * attempt (or its execution) dies after sending. The first possible email is not a resend, every
+ * later one is (after UNCERTAIN, or after a takeover). With this count, emails sent <=
+ * 1 + emailAmbiguousResends holds at every moment; a claim that surely sent nothing gives its
+ * count back when it is released.
  */
-export function resendsAfterPossibleSend(claimedFrom: EmailStatusValue, resendsBefore: number): number {
+export function resendsOnClaim(claimedFrom: EmailStatusValue, resendsBefore: number): number {
   return resendsBefore + (claimedFrom === EmailStatus.UNCERTAIN ? 1 : 0);
 }
 

@@ -66,19 +66,22 @@ export class CaseTable {
    * Claims a free email (PENDING or UNCERTAIN) for one attempt. `emailClaimedFrom` keeps the
    * status the claim replaced: it decides whether a possible email of this attempt is a resend.
    */
-  async claimEmail(caseId: string, claim: Claim, expected: AssignedCase): Promise<WriteOutcome> {
+  async claimEmail(caseId: string, claim: Claim, expected: AssignedCase, from: EmailStatusValue = EmailStatus.PENDING): Promise<WriteOutcome> {
     const match = matchesCase(expected);
+    // A claim from UNCERTAIN counts the email it may send as a resend now, in the claim itself:
+    // if this attempt or its execution dies after sending, the record already tells the truth.
+    const count = from === EmailStatus.UNCERTAIN ? ', emailAmbiguousResends = if_not_exists(emailAmbiguousResends, :zero) + :one' : '';
     return this.update(caseId, 'claiming the email', {
       UpdateExpression: 'SET emailClaimedFrom = emailStatus, emailStatus = :sending, emailOwner = :owner, emailAttemptId = :attempt,'
-        + ' emailClaimedAt = :now, updatedAt = :now',
+        + ` emailClaimedAt = :now, updatedAt = :now${count}`,
       // Only the case the input names, as stored: an input naming another recipient or other
       // content changes nothing (the caller tells the conflict from the record returned).
-      ConditionExpression: `attribute_exists(#pk) AND emailStatus IN (:pending, :uncertain) AND ${match.condition}`,
+      ConditionExpression: `attribute_exists(#pk) AND emailStatus = :from AND ${match.condition}`,
       ExpressionAttributeNames: { '#pk': CASE_TABLE_PARTITION_KEY, ...match.names },
       ExpressionAttributeValues: {
         ...claimValues(claim),
-        ':pending': { S: EmailStatus.PENDING },
-        ':uncertain': { S: EmailStatus.UNCERTAIN },
+        ':from': { S: from },
+        ...(count ? { ':zero': { N: '0' }, ':one': { N: '1' } } : {}),
         ...match.values,
       },
       ReturnValues: 'ALL_OLD',
@@ -88,7 +91,7 @@ export class CaseTable {
   /**
    * Takes over the claim of an attempt that is over (lease run out). That attempt may have sent
    * the email, so the new claim replaces UNCERTAIN (or `claimedFrom`, when it surely did not
-   * send), and the counted resends become `resends`.
+   * send), and the counted resends become `resends` (which count the email this claim may send).
    */
   async takeOverEmail(
     caseId: string, abandonedAttemptId: string, claim: Claim, resends: number, claimedFrom: EmailStatusValue = EmailStatus.UNCERTAIN,
@@ -113,24 +116,34 @@ export class CaseTable {
   /**
    * Ends this attempt's claim without a sent email. `outcome`:
    * - `notSent`: SES surely sent nothing (or was never called): the email goes back to the
-   *   status the claim replaced (PENDING stays PENDING, UNCERTAIN stays UNCERTAIN);
-   * - `unknown`: SES may have sent it: UNCERTAIN, with the counted resends given.
+   *   status the claim replaced (PENDING stays PENDING, UNCERTAIN stays UNCERTAIN), and a claim
+   *   from UNCERTAIN gives back the resend it counted (`claimedFrom`);
+   * - `unknown`: SES may have sent it: UNCERTAIN, keeping the resend the claim counted.
    */
-  async endClaim(caseId: string, attemptId: string, outcome: { notSent: true } | { unknown: true; resends: number }): Promise<WriteOutcome> {
+  async endClaim(
+    caseId: string, attemptId: string, outcome: { notSent: true; claimedFrom: EmailStatusValue } | { unknown: true },
+  ): Promise<WriteOutcome> {
     const common = {
       ConditionExpression: 'emailAttemptId = :attempt AND emailStatus = :sending',
       ExpressionAttributeValues: { ':attempt': { S: attemptId }, ':sending': { S: EmailStatus.SENDING } } as Item,
     };
     if ('notSent' in outcome) {
+      const fromUncertain = outcome.claimedFrom === EmailStatus.UNCERTAIN;
       return this.update(caseId, 'releasing the email claim', {
-        ...common,
-        UpdateExpression: 'SET emailStatus = emailClaimedFrom REMOVE emailAttemptId, emailClaimedAt',
+        ConditionExpression: `${common.ConditionExpression} AND emailClaimedFrom = :from`,
+        UpdateExpression: `SET emailStatus = emailClaimedFrom${fromUncertain ? ', emailAmbiguousResends = emailAmbiguousResends - :one' : ''}`
+          + ' REMOVE emailAttemptId, emailClaimedAt',
+        ExpressionAttributeValues: {
+          ...common.ExpressionAttributeValues,
+          ':from': { S: outcome.claimedFrom },
+          ...(fromUncertain ? { ':one': { N: '1' } } : {}),
+        },
       });
     }
     return this.update(caseId, 'marking the email uncertain', {
       ...common,
-      UpdateExpression: 'SET emailStatus = :uncertain, emailAmbiguousResends = :resends REMOVE emailAttemptId, emailClaimedAt',
-      ExpressionAttributeValues: { ...common.ExpressionAttributeValues, ':uncertain': { S: EmailStatus.UNCERTAIN }, ':resends': { N: String(outcome.resends) } },
+      UpdateExpression: 'SET emailStatus = :uncertain REMOVE emailAttemptId, emailClaimedAt',
+      ExpressionAttributeValues: { ...common.ExpressionAttributeValues, ':uncertain': { S: EmailStatus.UNCERTAIN } },
     });
   }
 

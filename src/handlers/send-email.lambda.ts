@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
-import { assignmentFromRecord, caseConflicts, claimedFromOf, composeCaseEmail, emailClaimState, parseSendEmailInput, resendsAfterPossibleSend, resultFromRecord } from './case-logic.lambda-shared';
+import { assignmentFromRecord, caseConflicts, claimedFromOf, composeCaseEmail, emailClaimState, parseSendEmailInput, resendsOnClaim, resultFromRecord } from './case-logic.lambda-shared';
 import { CaseTable, caseTableName, Claim, WriteOutcome } from './case-table.lambda-shared';
 import { readConfigFile } from './config-file.lambda-shared';
 import { Deadline } from './deadline.lambda-shared';
@@ -93,19 +93,21 @@ function senderSettings(sender: string): { source: string; replyTo?: string[] } 
 }
 
 /**
- * This attempt holds the claim; `claimedFrom` and `resendsBefore` decide how a possible email is
- * counted. `record` is the case as stored: the email is built from it, never from the input.
+ * This attempt holds the claim. `resends` are the counted resends on the record with this claim:
+ * they already count the email this attempt may send (see `resendsOnClaim`). `record` is the case
+ * as stored: the email is built from it, never from the input.
  */
 interface Held {
   readonly kind: 'held';
   readonly record: CaseRecord;
   readonly claimedFrom: EmailStatusValue;
-  readonly resendsBefore: number;
+  readonly resends: number;
 }
 type Acquired = Held | { readonly kind: 'alreadySent'; readonly record: CaseRecord };
 
-function heldFrom(record: CaseRecord, claimedFrom?: EmailStatusValue): Held {
-  return { kind: 'held', record, claimedFrom: claimedFrom ?? claimedFromOf(record), resendsBefore: record.emailAmbiguousResends ?? 0 };
+/** `record` as it was before this attempt's claim applied. */
+function heldAfterClaim(record: CaseRecord, claimedFrom: EmailStatusValue): Held {
+  return { kind: 'held', record, claimedFrom, resends: resendsOnClaim(claimedFrom, record.emailAmbiguousResends ?? 0) };
 }
 
 /** Refuses an input that disagrees with the stored record (another recipient, other content). */
@@ -120,14 +122,15 @@ function checkAgainstRecord(c: AssignedCase, record: CaseRecord): void {
  */
 async function acquire(cfg: Config, c: AssignedCase, claim: Claim, log: CaseLogger): Promise<Acquired> {
   const caseId = c.caseId;
+  // What the claim in flight replaces (a failed write may still have applied: see the catch).
+  let claiming: EmailStatusValue = EmailStatus.PENDING;
   try {
-    let outcome = await cfg.table.claimEmail(caseId, claim, c);
+    let outcome = await cfg.table.claimEmail(caseId, claim, c, claiming);
     // A few rounds: between our read and our write another attempt may move the record on.
     for (let round = 1; ; round++) {
       if (outcome.applied) {
         // The status the claim replaced: PENDING, or UNCERTAIN (an earlier attempt's outcome is unknown).
-        const old = outcome.old!;
-        return heldFrom(old, old.emailStatus === EmailStatus.PENDING ? EmailStatus.PENDING : EmailStatus.UNCERTAIN);
+        return heldAfterClaim(outcome.old!, claiming);
       }
       const record = outcome.current;
       if (!record) throw new CaseNotFoundError(caseId);
@@ -135,29 +138,31 @@ async function acquire(cfg: Config, c: AssignedCase, claim: Claim, log: CaseLogg
       const own = cfg.ownLeaseSeconds === undefined ? undefined : { owner: claim.owner, leaseSeconds: cfg.ownLeaseSeconds };
       const state = emailClaimState(record, claim.attemptId, claim.now, cfg.leaseSeconds, own);
       if (state.kind === 'sent') return { kind: 'alreadySent', record };
-      // Our own claim: the first answer was lost and the SDK wrote it again.
-      if (state.kind === 'ours') return heldFrom(record);
+      // Our own claim: the first answer was lost and the SDK wrote it again (the record counts it).
+      if (state.kind === 'ours') return { kind: 'held', record, claimedFrom: claimedFromOf(record), resends: record.emailAmbiguousResends ?? 0 };
       if (state.kind === 'held' || round >= 3) throw new EmailSendInProgressError(caseId, state.kind === 'held' ? state.owner : record.emailOwner);
       if (state.kind === 'free') {
-        outcome = await cfg.table.claimEmail(caseId, claim, c);
+        claiming = record.emailStatus === EmailStatus.UNCERTAIN ? EmailStatus.UNCERTAIN : EmailStatus.PENDING;
+        outcome = await cfg.table.claimEmail(caseId, claim, c, claiming);
         continue;
       }
-      // Abandoned: its attempt may have sent the email, which counts as a possible send; unless
-      // it ran in this instance and surely sent nothing (its release failed).
+      // Abandoned: its attempt may have sent the email, so this claim's email counts as a resend;
+      // unless that attempt ran in this instance and surely sent nothing (its release failed):
+      // then this claim takes its place, and its count.
       const before = record.emailAmbiguousResends ?? 0;
       const sentNothing = record.emailAttemptId !== undefined && attemptsThatSentNothing.has(record.emailAttemptId);
-      const claimedFrom = sentNothing ? claimedFromOf(record) : EmailStatus.UNCERTAIN;
-      const resends = sentNothing ? before : resendsAfterPossibleSend(claimedFromOf(record), before);
+      claiming = sentNothing ? claimedFromOf(record) : EmailStatus.UNCERTAIN;
+      const resends = sentNothing ? before : resendsOnClaim(EmailStatus.UNCERTAIN, before);
       log.warn(sentNothing ? 'reclaiming the email claim of an earlier attempt in this instance, which sent nothing'
         : 'taking over an email claim whose lease ran out; its attempt may have sent the email', { abandonedOwner: record.emailOwner });
-      outcome = await cfg.table.takeOverEmail(caseId, record.emailAttemptId!, claim, resends, claimedFrom);
-      if (outcome.applied) return { kind: 'held', record, claimedFrom, resendsBefore: resends };
+      outcome = await cfg.table.takeOverEmail(caseId, record.emailAttemptId!, claim, resends, claiming);
+      if (outcome.applied) return { kind: 'held', record, claimedFrom: claiming, resends };
     }
   } catch (err) {
     // A failed write may still have written our claim (lost answers): give it back now rather
     // than leave it for a lease takeover, which would have to count a possible email.
     if (!(err instanceof EmailSendInProgressError || err instanceof CaseNotFoundError || err instanceof CaseConflictError)) {
-      await endClaim(cfg, caseId, claim.attemptId, { notSent: true }, log);
+      await endClaim(cfg, caseId, claim.attemptId, { notSent: true, claimedFrom: claiming }, log);
     }
     throw err;
   }
@@ -203,12 +208,11 @@ async function sendFailed(
   const quota = sesQuotaRefusal(err);
   if (!quota && mayHaveBeenSent(err)) {
     log.warn('SES gave no definite answer: the email may have been sent; the next attempt sends again', { err });
-    const resends = resendsAfterPossibleSend(held.claimedFrom, held.resendsBefore);
-    await endClaim(cfg, c.caseId, attemptId, { unknown: true, resends }, log);
+    await endClaim(cfg, c.caseId, attemptId, { unknown: true }, log);
     return rethrowAwsError(err, 'sending the email');
   }
   // A 4xx answer: SES sent nothing.
-  await endClaim(cfg, c.caseId, attemptId, { notSent: true }, log);
+  await endClaim(cfg, c.caseId, attemptId, { notSent: true, claimedFrom: held.claimedFrom }, log);
   const message = `SES refused the email of case ${c.caseId}: ${(err as Error)?.message ?? String(err)}`;
   if (quota === 'daily') {
     emailThrottled(metric);
@@ -289,7 +293,7 @@ async function sendEmail(event: unknown, deadline: Deadline, context?: Invocatio
 
   if (!deadline.allows(REQUEST_TIMEOUTS.requestTimeout)) {
     // Too late to send and still say what happened: nothing is sent, the state machine retries.
-    await endClaim(cfg, c.caseId, claim.attemptId, { notSent: true }, log);
+    await endClaim(cfg, c.caseId, claim.attemptId, { notSent: true, claimedFrom: acquired.claimedFrom }, log);
     throw new DependencyUnavailableError(`no time left in this invocation to send the email of case ${c.caseId}`, undefined);
   }
   // The stored case, to its stored assignee: the input only named it (and matched it).
@@ -326,6 +330,6 @@ async function sendEmail(event: unknown, deadline: Deadline, context?: Invocatio
     messageId,
     attemptId: claim.attemptId,
     emailedAt,
-    emailAmbiguousResends: String(resendsAfterPossibleSend(acquired.claimedFrom, acquired.resendsBefore)),
+    emailAmbiguousResends: String(acquired.resends),
   }, resultFromRecord(acquired.record, { messageId, emailedAt }), log);
 }

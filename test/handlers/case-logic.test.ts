@@ -1,4 +1,4 @@
-import { assignCase, assignmentFromRecord, chooseEmployee, composeCaseEmail, fromItem, newCaseRecord, openCase, parseOpenedCase, parseRoster, parseSendEmailInput, rosterFromItems, toItem, emailClaimState, claimedFromOf, resendsAfterPossibleSend } from '../../src/handlers/case-logic.lambda-shared';
+import { assignCase, assignmentFromRecord, chooseEmployee, composeCaseEmail, fromItem, newCaseRecord, openCase, parseOpenedCase, parseRoster, parseSendEmailInput, rosterFromItems, toItem, emailClaimState, claimedFromOf, resendsOnClaim } from '../../src/handlers/case-logic.lambda-shared';
 import { CASE_DETAIL_LIMITS, CaseErrorName, RosterEmployee } from '../../src/shared/contract';
 
 const NOW = new Date('2026-11-25T10:00:00.000Z');
@@ -200,8 +200,8 @@ describe('email claim protocol decisions', () => {
   test('only a claim replacing PENDING can be a first email; anything else counts as a possible resend', () => {
     expect(claimedFromOf({ emailClaimedFrom: 'PENDING' })).toBe('PENDING');
     for (const v of ['UNCERTAIN', 'SENDING', undefined]) expect(claimedFromOf({ emailClaimedFrom: v })).toBe('UNCERTAIN');
-    expect(resendsAfterPossibleSend('PENDING', 0)).toBe(0);
-    expect(resendsAfterPossibleSend('UNCERTAIN', 2)).toBe(3);
+    expect(resendsOnClaim('PENDING', 0)).toBe(0);
+    expect(resendsOnClaim('UNCERTAIN', 2)).toBe(3);
   });
 });
 

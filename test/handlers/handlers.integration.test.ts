@@ -421,6 +421,31 @@ describe('Send Email', () => {
       expect(await emailsFor(a.caseId)).toHaveLength(1);
     });
 
+    test('a claim that replaces UNCERTAIN counts its email before sending: emails <= 1 + counted resends while the send is in flight', async () => {
+      // If the attempt or its execution dies while SES holds the email (a function or execution
+      // timeout), the record left behind must already count it.
+      const a = await assigned();
+      sesProxy.inject({ operation: 'SendEmail', kind: 'drop-after-write' });
+      await rejection(sendEmail({ case: a, executionId: 'e' }));
+      expect(await resends(a.caseId)).toBe(0);
+      sesProxy.inject({ operation: 'SendEmail', kind: 'no-answer' });
+      const inFlight = rejection(sendEmail({ case: a, executionId: 'e' }));
+      while ((await emailsFor(a.caseId)).length < 2) await new Promise((r) => setTimeout(r, 50));
+      const during = (await record(a.caseId))!;
+      expect(during.emailStatus.S).toBe('SENDING');
+      expect(Number(during.emailAmbiguousResends.N)).toBe(1);
+      expect((await inFlight).name).toBe(CaseErrorName.DEPENDENCY_UNAVAILABLE);
+      expect(await resends(a.caseId)).toBe(1);
+      // refused next: nothing sent, and the refused claim gives its count back
+      sesProxy.inject({ operation: 'SendEmail', kind: 'reject' });
+      await rejection(sendEmail({ case: a, executionId: 'e' }));
+      expect((await record(a.caseId))!.emailStatus.S).toBe('UNCERTAIN');
+      expect(await resends(a.caseId)).toBe(1);
+      await sendEmail({ case: a, executionId: 'e' });
+      expect(await emailsFor(a.caseId)).toHaveLength(3);
+      expect(await resends(a.caseId)).toBe(2);
+    }, 20_000);
+
     test('4. a lost answer, then SES rejects: the record says UNCERTAIN, never PENDING', async () => {
       const a = await assigned();
       sesProxy.inject({ operation: 'SendEmail', kind: 'drop-after-write' });
