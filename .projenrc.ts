@@ -128,8 +128,13 @@ const generatedFunctionFiles = readdirSync('src/handlers').filter((f) => f.endsW
 project.eslint?.addRules({
   'import/no-restricted-paths': ['error', {
     zones: [
-      { target: './src/!(handlers)/**', from: './src/handlers', message: 'The construct and the contract reach the handlers only through src/shared/.' },
-      { target: './src/*.ts', from: './src/handlers', except: generatedFunctionFiles, message: 'The construct imports only the generated *-function.ts classes from src/handlers/; share code through src/shared/.' },
+      { target: './src/!(handlers|workflow)/**', from: './src/handlers', message: 'The contract reaches the handlers only through src/shared/.' },
+      {
+        target: ['./src/*.ts', './src/workflow/**'],
+        from: './src/handlers',
+        except: generatedFunctionFiles,
+        message: 'The construct imports only the generated *-function.ts classes from src/handlers/; share code through src/shared/.',
+      },
       { target: './src/handlers', from: './src', except: ['./handlers', './shared'], message: 'Handlers import only handler code and the contract (src/shared/).' },
     ],
   }],

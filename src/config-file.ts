@@ -15,7 +15,7 @@ const LAYER_ROOT = '/opt';
  * asset is hashed by content, so an unchanged configuration makes no new layer version. Lambda
  * puts it at `/opt/support-case-workflow/<fileName>`; the function is told the folder
  * (`SUPPORT_CASE_CONFIG_DIR`) and reads the file once per cold start with `readConfigFile`
- * (src/handlers/config-file.ts). The temporary folder it is written to is removed once the asset
+ * (src/handlers/config-file.lambda-shared.ts). The temporary folder it is written to is removed once the asset
  * has copied it into the cloud assembly. Who can read it: whoever may read the function's layers
  * (`lambda:GetLayerVersion` on the layer version) or the CDK asset bucket; it is not in the
  * function's configuration (`lambda:GetFunctionConfiguration` shows only the layer's ARN).

@@ -1,3 +1,4 @@
 export * from './email-template';
 export * from './employee-roster';
-export * from './support-case-workflow';
+export * from './workflow/props';
+export * from './workflow/support-case-workflow';

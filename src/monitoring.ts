@@ -43,8 +43,10 @@ export interface MonitoredWorkflow {
    * (still failed executions for their callers, and on the dashboard).
    */
   readonly rejectedExecutions?: cloudwatch.IMetric;
-  /** The three steps, in order, with their display names. */
+  /** The steps, in order (src/workflow/steps.ts), with their display names. */
   readonly steps: ReadonlyArray<{
+    /** The step's key: its error alarm comes back under it. */
+    readonly key: string;
     readonly name: string;
     readonly id: string;
     readonly fn: lambda.IFunction;
@@ -93,8 +95,11 @@ function withoutExpected(count: string, expected: string): string {
 export function createAlarms(scope: Construct, w: MonitoredWorkflow, topic?: sns.ITopic): {
   executions: cloudwatch.Alarm;
   throttledExecutions: cloudwatch.Alarm;
-  functionErrors: cloudwatch.Alarm[];
+  /** Each step's error alarm, by step key. */
+  functionErrors: Record<string, cloudwatch.Alarm>;
   emailsThrottled: cloudwatch.Alarm;
+  /** Every alarm above, in that order. */
+  all: cloudwatch.Alarm[];
 } {
   const sum = { statistic: 'Sum', period: MONITORING_PERIOD };
   const executions = new cloudwatch.Alarm(scope, 'ExecutionsAlarm', {
@@ -128,29 +133,32 @@ export function createAlarms(scope: Construct, w: MonitoredWorkflow, topic?: sns
   });
 
   const { thresholdPercent, evaluationPeriods, datapointsToAlarm } = ALARM_SETTINGS.functionErrors;
-  const functionErrors = w.steps.map((step) => new cloudwatch.Alarm(scope, `${step.id}ErrorsAlarm`, {
-    alarmDescription: `The ${step.name} function failed ${thresholdPercent} % or more of its invocations in ${datapointsToAlarm} of the last `
-      + `${evaluationPeriods} periods of 5 minutes (retried errors included): see the README's Runbook.`,
-    metric: new cloudwatch.MathExpression({
-      // A point only where the function was invoked (invocations is never filled): a period whose
-      // data is late has no point yet, rather than a filled one.
-      expression: `IF(invocations > 0, 100 * ${step.expectedErrors
-        ? withoutExpected('errors', 'expected')
-        : filled('errors')} / invocations, 0)`,
-      label: `${step.name} errors (% of invocations)`,
-      period: MONITORING_PERIOD,
-      usingMetrics: {
-        errors: step.fn.metricErrors(sum),
-        invocations: step.fn.metricInvocations(sum),
-        ...(step.expectedErrors ? { expected: step.expectedErrors } : {}),
-      },
-    }),
-    threshold: thresholdPercent,
-    evaluationPeriods,
-    datapointsToAlarm,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-  }));
+  const functionErrors: Record<string, cloudwatch.Alarm> = {};
+  for (const step of w.steps) {
+    functionErrors[step.key] = new cloudwatch.Alarm(scope, `${step.id}ErrorsAlarm`, {
+      alarmDescription: `The ${step.name} function failed ${thresholdPercent} % or more of its invocations in ${datapointsToAlarm} of the last `
+        + `${evaluationPeriods} periods of 5 minutes (retried errors included): see the README's Runbook.`,
+      metric: new cloudwatch.MathExpression({
+        // A point only where the function was invoked (invocations is never filled): a period whose
+        // data is late has no point yet, rather than a filled one.
+        expression: `IF(invocations > 0, 100 * ${step.expectedErrors
+          ? withoutExpected('errors', 'expected')
+          : filled('errors')} / invocations, 0)`,
+        label: `${step.name} errors (% of invocations)`,
+        period: MONITORING_PERIOD,
+        usingMetrics: {
+          errors: step.fn.metricErrors(sum),
+          invocations: step.fn.metricInvocations(sum),
+          ...(step.expectedErrors ? { expected: step.expectedErrors } : {}),
+        },
+      }),
+      threshold: thresholdPercent,
+      evaluationPeriods,
+      datapointsToAlarm,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
 
   const emailsThrottled = new cloudwatch.Alarm(scope, 'EmailsThrottledAlarm', {
     alarmDescription: 'Emails have waited on SES for 15 minutes in a row (sends SES throttled, or cases queued for a paced send slot):'
@@ -173,7 +181,7 @@ export function createAlarms(scope: Construct, w: MonitoredWorkflow, topic?: sns
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
 
-  const all = [executions, throttledExecutions, ...functionErrors, emailsThrottled];
+  const all = [executions, throttledExecutions, ...Object.values(functionErrors), emailsThrottled];
   if (topic) {
     const action = new cw_actions.SnsAction(topic);
     for (const alarm of all) {
@@ -181,7 +189,7 @@ export function createAlarms(scope: Construct, w: MonitoredWorkflow, topic?: sns
       alarm.addOkAction(action);
     }
   }
-  return { executions, throttledExecutions, functionErrors, emailsThrottled };
+  return { executions, throttledExecutions, functionErrors, emailsThrottled, all };
 }
 
 /** The dashboard: executions, steps, emails, assignments (and the alarms' state, when there are alarms). */

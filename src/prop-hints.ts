@@ -115,7 +115,7 @@ export function userFrames(stack: string): string {
   const lines = stack.split('\n');
   const frameStart = lines.findIndex((l) => /^\s+at /.test(l));
   if (frameStart < 0) return stack;
-  const ours = /[/\\](support-case-workflow[/\\](lib|src)|node_modules[/\\](aws-cdk-lib|constructs))[/\\]|\((node:|internal[/\\])|^\s+at (node:|internal[/\\])|[/\\]src[/\\](support-case-workflow|prop-hints)\.ts/;
+  const ours = /[/\\](support-case-workflow[/\\](lib|src)|node_modules[/\\](aws-cdk-lib|constructs))[/\\]|\((node:|internal[/\\])|^\s+at (node:|internal[/\\])|[/\\]src[/\\](workflow[/\\][\w-]+|prop-hints)\.ts/;
   const kept = lines.slice(frameStart).filter((l) => !ours.test(l));
   return [...lines.slice(0, frameStart), ...kept.slice(0, 3)].join('\n');
 }

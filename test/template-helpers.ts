@@ -26,3 +26,15 @@ export function stateMachineDefinition(template: Template): any {
 export function policyStatements(template: Template): any[] {
   return Object.values<any>(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
 }
+
+/** `count` distinct employees. */
+export function employees(count: number): { id: string; name: string; email: string }[] {
+  return Array.from({ length: count }, (_, i) => ({ id: `employee-${i}`, name: `Employee Number ${i}`, email: `employee.number.${i}@example.com` }));
+}
+
+/** The one logical id of a resource of `type` whose id contains `fragment`. */
+export function logicalIdOf(template: Template, type: string, fragment: string): string {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.includes(fragment));
+  expect(ids).toHaveLength(1);
+  return ids[0];
+}

@@ -49,7 +49,7 @@ import { parseArgs } from 'node:util';
 import { startLocalRun } from '../local-run';
 import { measureBurst } from './burst';
 import { modelPacedBurst } from './burst-model';
-import { assetFile, ColdResults, ColdSample, coldStartContext, measureColdStarts, Step, STEPS, Variant, VARIANTS } from './cold-start';
+import { assetFile, ColdResults, ColdSample, coldStartContext, measureColdStarts, Step, STEP_STATE, STEPS, Variant, VARIANTS } from './cold-start';
 import { costModel, functionConfigs, standardCostPer1M } from './cost';
 import { formatTable, median, msSince, removeTempAssembly, round } from './stats';
 import { measureSynth } from './synth';
@@ -135,8 +135,6 @@ function verdict(value: number, target: { max?: number; min?: number; equals?: n
   if (target.min !== undefined) return `>= ${target.min} ${value >= target.min ? 'ok' : 'MISSED'}`;
   return `== ${target.equals} ${value === target.equals ? 'ok' : 'MISSED'}`;
 }
-
-const STEP_LABEL: Record<Step, string> = { openCase: 'Open Case', assignCase: 'Assign Case', sendEmail: 'Send Email' };
 
 function med(samples: readonly ColdSample[], pick: (s: ColdSample) => number): number {
   return median(samples.map(pick));
@@ -244,7 +242,7 @@ async function main(): Promise<void> {
     log(formatTable([
       ['step', 'ours', 'tutorial', 'floor', 'ours/tutorial', '(paired)', 'ours/floor', '(paired)', 'bundle bytes'],
       ...STEPS.map((s) => [
-        STEP_LABEL[s],
+        STEP_STATE[s],
         med(cold[s].ours, (x) => x.totalMs).toFixed(1),
         med(cold[s].tutorial, (x) => x.totalMs).toFixed(1),
         med(cold[s].floor, (x) => x.totalMs).toFixed(1),
@@ -264,7 +262,7 @@ async function main(): Promise<void> {
       ...STEPS.flatMap((s) => VARIANTS.map((v) => {
         const xs = cold[s][v];
         return [
-          `${STEP_LABEL[s]} / ${v}`,
+          `${STEP_STATE[s]} / ${v}`,
           med(xs, (x) => x.bootMs).toFixed(1),
           med(xs, (x) => x.loadMs).toFixed(1),
           med(xs, (x) => x.invokeMs).toFixed(1),
@@ -291,7 +289,7 @@ async function main(): Promise<void> {
     log(formatTable([
       ['item', 'USD / 1M cases', 'basis'],
       ['Lambda (3 functions)', cost.lambda.toFixed(2),
-        STEPS.map((s) => `${STEP_LABEL[s]} ${functions[s].memoryMb} MB ${functions[s].architecture} ${cost.billedMs[s]} ms`).join('; ')],
+        STEPS.map((s) => `${STEP_STATE[s]} ${functions[s].memoryMb} MB ${functions[s].architecture} ${cost.billedMs[s]} ms`).join('; ')],
       ['Step Functions Standard', cost.standardTransitions.toFixed(2), `${transitionsPerCase} state transitions`],
       ['Step Functions Express', cost.expressRequestsAndDuration.toFixed(2), `1 request + 64 MB x ${cost.expressBilledMs} ms`],
       ['= Standard total', cost.standard.toFixed(2), 'Lambda + Standard'],
@@ -299,7 +297,7 @@ async function main(): Promise<void> {
       ['(not included) DynamoDB', cost.services.dynamodb.toFixed(2), '3 write request units'],
       ['(not included) SES', cost.services.ses.toFixed(2), '1 email'],
     ]));
-    log('  warm handler durations (ms, median): ' + STEPS.map((s) => `${STEP_LABEL[s]} ${warmMs[s].toFixed(2)}`).join(', '));
+    log('  warm handler durations (ms, median): ' + STEPS.map((s) => `${STEP_STATE[s]} ${warmMs[s].toFixed(2)}`).join(', '));
 
     const headline = {
       initVsTutorial: round(initVsTutorial),

@@ -13,16 +13,15 @@
  * The run is compared with the burst model (burst-model.ts) fed the run's own arrivals (each
  * case's first entry into Send Email, in AWS time): Send Email attempts per case and drain.
  */
+import { STATE_NAMES } from '../../src/shared/contract';
 import type { SynthesizedExample } from '../example-app';
 import { startLocalRun } from '../local-run';
 import { modelPacedBurst, ModelResult } from './burst-model';
-import { Step, STEPS } from './cold-start';
+import { Step, STEP_STATE, STEPS } from './cold-start';
 import { functionConfigs, standardCostPer1M } from './cost';
 
 /** The happy path: Open Case -> Assign Case -> Send Email. */
 const HAPPY_PATH_TRANSITIONS = 3;
-const STATE_OF_STEP: Record<Step, string> = { openCase: 'Open Case', assignCase: 'Assign Case', sendEmail: 'Send Email' };
-const WAIT_FOR_SEND_SLOT = 'Wait For Send Slot';
 
 export interface BurstResult {
   readonly cases: number;
@@ -85,14 +84,14 @@ export async function measureBurst(
     for (const o of outcomes) if (o.status !== 'SUCCEEDED') failedByError[o.error ?? '?'] = (failedByError[o.error ?? '?'] ?? 0) + 1;
     const transitions = outcomes.reduce((n, o) => n + o.statesEntered.length + o.retries, 0);
     const invocationsPerCase = Object.fromEntries(STEPS.map((step) => {
-      const state = STATE_OF_STEP[step];
+      const state = STEP_STATE[step];
       const invocations = outcomes.reduce((n, o) => n + o.statesEntered.filter((s) => s === state).length + (o.retriesByState[state] ?? 0), 0);
       return [step, invocations / cases];
     })) as Record<Step, number>;
     const transitionsPerCase = transitions / cases;
     // Each case's first entry into Send Email, in seconds of AWS time from the start: the model's arrivals.
     const arrivals = outcomes.flatMap((o) => {
-      const i = o.statesEntered.indexOf(STATE_OF_STEP.sendEmail);
+      const i = o.statesEntered.indexOf(STEP_STATE.sendEmail);
       return i >= 0 && o.stateEnteredAtMs ? [((o.stateEnteredAtMs[i] - startedEpochMs) / 1000) * timeScale] : [];
     });
     const model = modelPacedBurst(arrivals.length, sesRate, { arrivalTimes: arrivals });
@@ -112,7 +111,7 @@ export async function measureBurst(
       costPer1M: standardCostPer1M(functionConfigs(synthesized.template), warmMs, invocationsPerCase, transitionsPerCase),
       peakRssMb: peakRss / 2 ** 20,
       sendEmailAttemptsPerCase: invocationsPerCase.sendEmail,
-      casesPaced: outcomes.filter((o) => o.statesEntered.includes(WAIT_FOR_SEND_SLOT)).length,
+      casesPaced: outcomes.filter((o) => o.statesEntered.includes(STATE_NAMES.WAIT_FOR_SEND_SLOT)).length,
       arrivalAwsSeconds: arrivals.reduce((m, t) => Math.max(m, t), 0),
       model,
     };

@@ -16,17 +16,32 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { StepKey, WORKFLOW_STEPS, WorkflowStep } from '../../src/workflow/steps';
 import { EXAMPLE_ROSTER } from '../example-app';
 import type { LocalRun } from '../local-run';
 import { msSince } from './stats';
 
-export const STEPS = ['openCase', 'assignCase', 'sendEmail'] as const;
-export type Step = (typeof STEPS)[number];
+/** The workflow's steps, in order, by key: the construct's step table (src/workflow/steps.ts). */
+export const STEPS: readonly StepKey[] = WORKFLOW_STEPS.map((s) => s.key);
+export type Step = StepKey;
 export const VARIANTS = ['ours', 'tutorial', 'floor'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
-/** File-name stem of each step (handler sources, assets, baselines). */
-export const STEP_FILE: Record<Step, string> = { openCase: 'open-case', assignCase: 'assign-case', sendEmail: 'send-email' };
+function perStep<T>(pick: (step: WorkflowStep) => T): Record<Step, T> {
+  return Object.fromEntries(WORKFLOW_STEPS.map((s) => [s.key, pick(s)])) as Record<Step, T>;
+}
+
+/** Each step's state name. */
+export const STEP_STATE = perStep((s) => s.stateName);
+
+/** The construct id of each step's function (its logical id contains it). */
+export const STEP_FUNCTION_ID = perStep((s) => `${s.id}Function`);
+
+/**
+ * File-name stem of each step (handler sources, assets, baselines): its construct id in kebab
+ * case, as projen names the generated function class after the handler (open-case -> OpenCaseFunction).
+ */
+export const STEP_FILE = perStep((s) => s.id.replace(/(?<!^)([A-Z])/g, '-$1').toLowerCase());
 
 const ROOT = resolve(__dirname, '..', '..');
 const CHILD = join(__dirname, 'child.js');

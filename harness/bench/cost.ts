@@ -18,7 +18,7 @@
  * a region take several to tens of ms), so read the Lambda and Express duration parts as a floor.
  */
 import type { CfnTemplate } from '../example-app';
-import { Step, STEPS } from './cold-start';
+import { Step, STEP_FUNCTION_ID, STEPS } from './cold-start';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const PRICES: Prices = require('./prices.json');
 
@@ -50,18 +50,11 @@ export interface FunctionConfig {
 const LAMBDA_DEFAULT_MEMORY_MB = 128;
 const LAMBDA_DEFAULT_ARCHITECTURE = 'x86_64';
 
-/** The logical id of each step's function contains its construct id. */
-const FUNCTION_CONSTRUCT_ID: Record<Step, string> = {
-  openCase: 'OpenCaseFunction',
-  assignCase: 'AssignCaseFunction',
-  sendEmail: 'SendEmailFunction',
-};
-
 export function functionConfigs(template: CfnTemplate): Record<Step, FunctionConfig> {
   const functions = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
   return Object.fromEntries(STEPS.map((step) => {
-    const matches = functions.filter(([id]) => id.includes(FUNCTION_CONSTRUCT_ID[step]));
-    if (matches.length !== 1) throw new Error(`expected one ${FUNCTION_CONSTRUCT_ID[step]} in the template, found ${matches.length}`);
+    const matches = functions.filter(([id]) => id.includes(STEP_FUNCTION_ID[step]));
+    if (matches.length !== 1) throw new Error(`expected one ${STEP_FUNCTION_ID[step]} in the template, found ${matches.length}`);
     const [logicalId, resource] = matches[0];
     return [step, {
       logicalId,

@@ -11,8 +11,9 @@
  * A second opening with other details is refused (`CaseConflict`), not given the stored case.
  */
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { assignCase, assignmentFromRecord, caseConflicts, parseExpiresAfter, newCaseRecord, parseRoster, rosterFromItems } from './case-assignment.lambda-shared';
 import { parseLinkHosts } from './case-details.lambda-shared';
-import { assignCase, assignmentFromRecord, caseConflicts, parseExpiresAfter, newCaseRecord, parseOpenedCase, parseRoster, rosterFromItems } from './case-logic.lambda-shared';
+import { parseOpenedCase } from './case-input.lambda-shared';
 import { CaseTable, caseTableName } from './case-table.lambda-shared';
 import { readConfigFile } from './config-file.lambda-shared';
 import { Deadline } from './deadline.lambda-shared';
@@ -20,7 +21,7 @@ import { CaseConflictError, CaseNotFoundError, isTransientAwsError, rethrowAwsEr
 import { beginInvocation, caseLogger, CaseLogger, InvocationContext } from './log.lambda-shared';
 import { caseAssigned } from './metrics.lambda-shared';
 import { REQUEST_TIMEOUTS } from './request-timeouts.lambda-shared';
-import { AssignedCase, CaseRecord, CONFIG_FILES, ENV, OpenedCase, RosterEmployee } from '../shared/contract';
+import { AssignedCase, CaseRecord, CONFIG_FILES, ENV, OpenedCase, RosterEmployee, STATE_NAMES } from '../shared/contract';
 
 /** The roster table's client (the case table's lives in the case-table module). */
 const rosterClient = new DynamoDBClient({ requestHandler: REQUEST_TIMEOUTS });
@@ -61,7 +62,7 @@ async function loadRoster(now: number, abortSignal: AbortSignal): Promise<Roster
 export async function handler(event: unknown, context?: InvocationContext): Promise<AssignedCase> {
   const invocation = beginInvocation(context);
   const opened = parseOpenedCase(event, { linkHosts: parseLinkHosts(process.env[ENV.LINK_HOSTS]) });
-  const log = caseLogger('Assign Case', opened.caseId, invocation);
+  const log = caseLogger(STATE_NAMES.ASSIGN_CASE, opened.caseId, invocation);
   const deadline = new Deadline(context);
   try {
     return await assign(opened, deadline, log, invocation.requestId);

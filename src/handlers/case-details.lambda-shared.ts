@@ -20,6 +20,11 @@ export function describe(value: unknown): string {
 const DETAIL_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 export const DETAIL_FIELDS = Object.keys(CASE_DETAIL_LIMITS) as (keyof CaseDetails)[];
 
+/** `{ details }` when there are details, `{}` otherwise (so outputs without details keep their shape). */
+export function withDetails(details: CaseDetails | undefined): { details?: CaseDetails } {
+  return details ? { details } : {};
+}
+
 /** What the deployment allows in case details, beyond their syntax. */
 export interface DetailsPolicy {
   /** Hosts a `link` may point to: exact names, or `*.domain` for any subdomain of it (absent: any host). */

@@ -1,6 +1,7 @@
 /**
- * The case table, as the handlers use it: every read and conditional write of a case record in
- * one place (the persistence layer), so that each handler reads as the protocol it implements.
+ * The case table, as the handlers use it: the item format of a case record (record <-> DynamoDB
+ * item, one `Item` type), its reads, and the conditional writes every protocol builds on (the
+ * email claim's own writes are in `email-claim.lambda-shared.ts`).
  *
  * Every write is conditional (optimistic locking on the record). A write whose condition fails
  * answers with the record as it stands: DynamoDB returns it with the failure
@@ -16,16 +17,17 @@ import {
   UpdateItemCommand,
   UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { parseCaseRecord, toItem } from './case-logic.lambda-shared';
-import { ConfigurationError, rethrowAwsError } from './errors.lambda-shared';
+import { DETAIL_FIELDS, isPlainObject, withDetails } from './case-details.lambda-shared';
+import { ConfigurationError, rethrowAwsError, UnrecognizedCaseRecordError } from './errors.lambda-shared';
 import { REQUEST_TIMEOUTS } from './request-timeouts.lambda-shared';
-import { AssignedCase, CASE_DETAIL_LIMITS, CASE_TABLE_PARTITION_KEY, CaseDetails, CaseRecord, CaseStatus, EmailStatus, EmailStatusValue, ENV, RECORD_SENT } from '../shared/contract';
+import { AssignedCase, CASE_DETAIL_LIMITS, CASE_TABLE_PARTITION_KEY, CaseDetails, CaseRecord, CaseStatus, CaseStatusValue, EmailStatus, EmailStatusValue, ENV } from '../shared/contract';
 
 
 /** One client per function instance (module scope: created at cold start, reused). */
 const dynamodb = new DynamoDBClient({ requestHandler: REQUEST_TIMEOUTS });
 
-type Item = Record<string, AttributeValue>;
+/** A DynamoDB item: a case record, a key, or expression values. */
+export type Item = Record<string, AttributeValue>;
 
 /** Name of the case table, from the function's configuration. */
 export function caseTableName(): string {
@@ -44,7 +46,8 @@ export class CaseTable {
   /** The case record (consistent read), or undefined when the case has none. */
   async get(caseId: string): Promise<CaseRecord | undefined> {
     try {
-      const { Item } = await dynamodb.send(new GetItemCommand({ TableName: this.tableName, Key: key(caseId), ConsistentRead: true }), this.options());
+      const read = new GetItemCommand({ TableName: this.tableName, Key: caseKey(caseId), ConsistentRead: true });
+      const { Item } = await dynamodb.send(read, this.options());
       return Item ? parseCaseRecord(caseId, Item) : undefined;
     } catch (err) {
       return rethrowAwsError(err, 'reading the case record');
@@ -62,103 +65,11 @@ export class CaseTable {
     }), this.options()));
   }
 
-  /**
-   * Claims a free email (PENDING or UNCERTAIN) for one attempt. `emailClaimedFrom` keeps the
-   * status the claim replaced: it decides whether a possible email of this attempt is a resend.
-   */
-  async claimEmail(caseId: string, claim: Claim, expected: AssignedCase, from: EmailStatusValue = EmailStatus.PENDING): Promise<WriteOutcome> {
-    const match = matchesCase(expected);
-    // A claim from UNCERTAIN counts the email it may send as a resend now, in the claim itself:
-    // if this attempt or its execution dies after sending, the record already tells the truth.
-    const count = from === EmailStatus.UNCERTAIN ? ', emailAmbiguousResends = if_not_exists(emailAmbiguousResends, :zero) + :one' : '';
-    return this.update(caseId, 'claiming the email', {
-      UpdateExpression: 'SET emailClaimedFrom = emailStatus, emailStatus = :sending, emailOwner = :owner, emailAttemptId = :attempt,'
-        + ` emailClaimedAt = :now, updatedAt = :now${count}`,
-      // Only the case the input names, as stored: an input naming another recipient or other
-      // content changes nothing (the caller tells the conflict from the record returned).
-      ConditionExpression: `attribute_exists(#pk) AND emailStatus = :from AND ${match.condition}`,
-      ExpressionAttributeNames: { '#pk': CASE_TABLE_PARTITION_KEY, ...match.names },
-      ExpressionAttributeValues: {
-        ...claimValues(claim),
-        ':from': { S: from },
-        ...(count ? { ':zero': { N: '0' }, ':one': { N: '1' } } : {}),
-        ...match.values,
-      },
-      ReturnValues: 'ALL_OLD',
-    });
-  }
-
-  /**
-   * Takes over the claim of an attempt that is over (lease run out). That attempt may have sent
-   * the email, so the new claim replaces UNCERTAIN (or `claimedFrom`, when it surely did not
-   * send), and the counted resends become `resends` (which count the email this claim may send).
-   */
-  async takeOverEmail(
-    caseId: string, abandonedAttemptId: string, claim: Claim, resends: number, claimedFrom: EmailStatusValue = EmailStatus.UNCERTAIN,
-  ): Promise<WriteOutcome> {
-    return this.update(caseId, 'taking over the email claim', {
-      UpdateExpression: 'SET emailClaimedFrom = :claimedFrom, emailStatus = :sending, emailOwner = :owner, emailAttemptId = :attempt,'
-        + ' emailClaimedAt = :now, updatedAt = :now, emailAmbiguousResends = :resends,'
-        // How often the case's claim was taken over (for people and for the demo's summary).
-        + ' emailTakeovers = if_not_exists(emailTakeovers, :zero) + :one',
-      ConditionExpression: 'emailStatus = :sending AND emailAttemptId = :abandoned',
-      ExpressionAttributeValues: {
-        ...claimValues(claim),
-        ':claimedFrom': { S: claimedFrom },
-        ':abandoned': { S: abandonedAttemptId },
-        ':resends': { N: String(resends) },
-        ':zero': { N: '0' },
-        ':one': { N: '1' },
-      },
-    });
-  }
-
-  /**
-   * Ends this attempt's claim without a sent email. `outcome`:
-   * - `notSent`: SES surely sent nothing (or was never called): the email goes back to the
-   *   status the claim replaced (PENDING stays PENDING, UNCERTAIN stays UNCERTAIN), and a claim
-   *   from UNCERTAIN gives back the resend it counted (`claimedFrom`);
-   * - `unknown`: SES may have sent it: UNCERTAIN, keeping the resend the claim counted.
-   */
-  async endClaim(
-    caseId: string, attemptId: string, outcome: { notSent: true; claimedFrom: EmailStatusValue } | { unknown: true },
-  ): Promise<WriteOutcome> {
-    const common = {
-      ConditionExpression: 'emailAttemptId = :attempt AND emailStatus = :sending',
-      ExpressionAttributeValues: { ':attempt': { S: attemptId }, ':sending': { S: EmailStatus.SENDING } } as Item,
-    };
-    if ('notSent' in outcome) {
-      const fromUncertain = outcome.claimedFrom === EmailStatus.UNCERTAIN;
-      return this.update(caseId, 'releasing the email claim', {
-        ConditionExpression: `${common.ConditionExpression} AND emailClaimedFrom = :from`,
-        UpdateExpression: `SET emailStatus = emailClaimedFrom${fromUncertain ? ', emailAmbiguousResends = emailAmbiguousResends - :one' : ''}`
-          + ' REMOVE emailAttemptId, emailClaimedAt',
-        ExpressionAttributeValues: {
-          ...common.ExpressionAttributeValues,
-          ':from': { S: outcome.claimedFrom },
-          ...(fromUncertain ? { ':one': { N: '1' } } : {}),
-        },
-      });
-    }
-    return this.update(caseId, 'marking the email uncertain', {
-      ...common,
-      UpdateExpression: 'SET emailStatus = :uncertain REMOVE emailAttemptId, emailClaimedAt',
-      ExpressionAttributeValues: { ...common.ExpressionAttributeValues, ':uncertain': { S: EmailStatus.UNCERTAIN } },
-    });
-  }
-
-  /**
-   * Records the email SES accepted, if this attempt still holds the claim. Also clears a
-   * failure another execution may have recorded meanwhile: a case whose email went out is EMAILED.
-   */
-  async recordSent(caseId: string, sent: { attemptId: string; messageId: string; emailedAt: string; resends: number }): Promise<WriteOutcome> {
-    return this.update(caseId, 'recording the sent email', recordSentUpdate(sent));
-  }
-
-  private async update(caseId: string, what: string, input: Omit<UpdateItemCommandInput, 'TableName' | 'Key'>): Promise<WriteOutcome> {
+  /** A conditional update of the case's record; `what` names it in errors. */
+  async update(caseId: string, what: string, input: Omit<UpdateItemCommandInput, 'TableName' | 'Key'>): Promise<WriteOutcome> {
     return this.conditional(caseId, what, () => dynamodb.send(new UpdateItemCommand({
       TableName: this.tableName,
-      Key: key(caseId),
+      Key: caseKey(caseId),
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       ...input,
     }), this.options()));
@@ -180,27 +91,11 @@ export class CaseTable {
   }
 }
 
-/** Who claims the email: the execution (for people reading the record) and the one attempt that owns the claim. */
-export interface Claim {
-  readonly owner: string;
-  readonly attemptId: string;
-  readonly now: Date;
-}
-
-function claimValues(claim: Claim): Item {
-  return {
-    ':sending': { S: EmailStatus.SENDING },
-    ':owner': { S: claim.owner },
-    ':attempt': { S: claim.attemptId },
-    ':now': { S: claim.now.toISOString() },
-  };
-}
-
 /**
  * A condition that holds only for the record of `c` as stored: same assignee, same times, same
  * details (a detail the case does not have must be absent from the record too).
  */
-function matchesCase(c: AssignedCase): { condition: string; names: Record<string, string>; values: Item } {
+export function matchesStoredCase(c: AssignedCase): { condition: string; names: Record<string, string>; values: Item } {
   const terms = ['employeeId = :m_id', 'employeeName = :m_name', 'employeeEmail = :m_email', 'openedAt = :m_opened', 'assignedAt = :m_assigned'];
   const names: Record<string, string> = { '#m_details': 'details' };
   const values: Item = {
@@ -227,27 +122,79 @@ function matchesCase(c: AssignedCase): { condition: string; names: Record<string
   return { condition: `(${terms.join(' AND ')})`, names, values };
 }
 
-function key(caseId: string): Item {
+function caseKey(caseId: string): Item {
   return { [CASE_TABLE_PARTITION_KEY]: { S: caseId } };
 }
 
+const CASE_STATUSES = new Set<string>(Object.values(CaseStatus));
+const EMAIL_STATUSES = new Set<string>(Object.values(EmailStatus));
+
 /**
- * The write that records a sent email. The state machine's Record Sent Email step makes the same
- * write (same expression and condition) when the handler could not: see the construct.
+ * DynamoDB item -> case record, checking that the workflow wrote it (a case table may be brought
+ * and hold rows of other writers).
+ * @throws UnrecognizedCaseRecordError when the row lacks what the workflow always writes
  */
-export function recordSentUpdate(sent: { attemptId: string; messageId: string; emailedAt: string; resends: number }) {
+export function parseCaseRecord(caseId: string, item: Item): CaseRecord {
+  const record = fromItem(item);
+  const missing = (['employeeId', 'employeeName', 'employeeEmail', 'openedAt', 'assignedAt'] as const).filter((k) => typeof record[k] !== 'string');
+  if (!EMAIL_STATUSES.has(record.emailStatus)) {
+    throw new UnrecognizedCaseRecordError(caseId, record.emailStatus === undefined ? 'it has no emailStatus' : `emailStatus is ${JSON.stringify(record.emailStatus)}`);
+  }
+  if (!CASE_STATUSES.has(record.status)) throw new UnrecognizedCaseRecordError(caseId, `status is ${JSON.stringify(record.status ?? null)}`);
+  if (missing.length > 0) throw new UnrecognizedCaseRecordError(caseId, `it has no ${missing.join(', ')}`);
+  return record;
+}
+
+function stringMap(value: Record<string, unknown>): Record<string, { S: string }> {
+  const map: Record<string, { S: string }> = {};
+  for (const [k, v] of Object.entries(value)) if (typeof v === 'string') map[k] = { S: v };
+  return map;
+}
+
+/** Case record → DynamoDB item. */
+export function toItem(record: CaseRecord): Item {
+  const item: Item = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (typeof value === 'string') item[key] = { S: value };
+    else if (typeof value === 'number') item[key] = { N: String(value) };
+    else if (isPlainObject(value)) item[key] = { M: stringMap(value) }; // the details
+  }
+  return item;
+}
+
+/** DynamoDB item → case record. */
+export function fromItem(item: Item): CaseRecord {
+  const s = (key: string) => item[key]?.S;
+  const n = (key: string) => (item[key]?.N === undefined ? undefined : Number(item[key]!.N));
   return {
-    UpdateExpression: RECORD_SENT.updateExpression,
-    ConditionExpression: RECORD_SENT.conditionExpression,
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: {
-      ':sent': { S: EmailStatus.SENT },
-      ':emailed': { S: CaseStatus.EMAILED },
-      ':sending': { S: EmailStatus.SENDING },
-      ':attempt': { S: sent.attemptId },
-      ':mid': { S: sent.messageId },
-      ':at': { S: sent.emailedAt },
-      ':resends': { N: String(sent.resends) },
-    } as Item,
+    caseId: s('caseId')!,
+    status: s('status') as CaseStatusValue,
+    employeeId: s('employeeId')!,
+    employeeName: s('employeeName')!,
+    employeeEmail: s('employeeEmail')!,
+    openedAt: s('openedAt')!,
+    assignedAt: s('assignedAt')!,
+    updatedAt: s('updatedAt')!,
+    emailStatus: s('emailStatus') as EmailStatusValue,
+    messageId: s('messageId'),
+    emailedAt: s('emailedAt'),
+    emailOwner: s('emailOwner'),
+    emailAttemptId: s('emailAttemptId'),
+    emailClaimedAt: s('emailClaimedAt'),
+    emailClaimedFrom: s('emailClaimedFrom'),
+    emailAmbiguousResends: n('emailAmbiguousResends'),
+    failureError: s('failureError'),
+    expiresAt: n('expiresAt'),
+    ...withDetails(detailsFromMap(item.details?.M)),
   };
+}
+
+function detailsFromMap(map: Item | undefined): CaseDetails | undefined {
+  if (!map) return undefined;
+  const details: Record<string, string> = {};
+  for (const key of DETAIL_FIELDS) {
+    const v = map[key]?.S;
+    if (v !== undefined) details[key] = v;
+  }
+  return Object.keys(details).length > 0 ? details : undefined;
 }

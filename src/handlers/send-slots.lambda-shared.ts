@@ -58,20 +58,20 @@ export function startedAtOf(event: unknown): string {
 
 const numberOf = (n: string | undefined) => (n === undefined ? undefined : Number(n));
 
-async function readCounter(tableName: string, consistent: boolean): Promise<SlotCounter | undefined> {
+async function readCounter(tableName: string, consistent: boolean, abortSignal?: AbortSignal): Promise<SlotCounter | undefined> {
   const { Item } = await dynamodb.send(new GetItemCommand({
     TableName: tableName, Key: COUNTER, ProjectionExpression: '#next, #gap', ExpressionAttributeNames: { '#next': NEXT, '#gap': GAP }, ConsistentRead: consistent,
-  }));
+  }), { abortSignal });
   const nextAt = numberOf(Item?.[NEXT]?.N);
   return nextAt === undefined ? undefined : { nextAt, gapMs: numberOf(Item?.[GAP]?.N) ?? 0 };
 }
 
 /** The counter, or undefined (no counter, or unreadable: the gate is advice, a failed read lets the case ask SES). */
-export async function readSlotCounter(tableName: string, log: CaseLogger): Promise<SlotCounter | undefined> {
+export async function readSlotCounter(req: SlotRequest): Promise<SlotCounter | undefined> {
   try {
-    return await readCounter(tableName, false);
+    return await readCounter(req.tableName, false, req.abortSignal);
   } catch (err) {
-    log.warn('could not read the send-slot counter; sending without the gate', { err });
+    req.log.warn('could not read the send-slot counter; sending without the gate', { err });
     return undefined;
   }
 }
@@ -80,9 +80,11 @@ export async function readSlotCounter(tableName: string, log: CaseLogger): Promi
  * Reserves a slot: `nextSlotAt` if it is ahead of the clock (one conditional write: move it a gap
  * on), else one gap from now (a second conditional write sets it from the clock). A slot later
  * than `latest` is not taken. A few rounds at most: each failed condition means another case
- * moved the counter meanwhile.
+ * moved the counter meanwhile. `abortSignal`: the invocation's deadline, bounding every request.
  */
-export async function reserveSendSlot(tableName: string, now: number, gapMs: number, latest: number): Promise<Reservation> {
+export async function reserveSendSlot(
+  tableName: string, now: number, gapMs: number, latest: number, abortSignal?: AbortSignal,
+): Promise<Reservation> {
   for (let round = 0; round < 3; round++) {
     let current: number | undefined;
     try {
@@ -95,13 +97,13 @@ export async function reserveSendSlot(tableName: string, now: number, gapMs: num
         ExpressionAttributeValues: { ':gap': { N: String(gapMs) }, ':now': { N: String(now) }, ':latest': { N: String(latest) } },
         ReturnValues: 'UPDATED_OLD',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }));
+      }), { abortSignal });
       const slotAt = Number(out.Attributes![NEXT].N);
       return { kind: 'slot', slotAt, nextAt: slotAt + gapMs, behind: false };
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) return rethrowAwsError(err, 'reserving a send slot');
       // DynamoDB returns the item with the failure; where it does not (older emulators), read it.
-      current = err.Item ? numberOf(err.Item[NEXT]?.N) : (await readCounter(tableName, true))?.nextAt;
+      current = err.Item ? numberOf(err.Item[NEXT]?.N) : (await readCounter(tableName, true, abortSignal))?.nextAt;
     }
     const decided = reserveSlot(current, now, gapMs, latest);
     if (decided.kind === 'tooLate' || !decided.behind) {
@@ -116,7 +118,7 @@ export async function reserveSendSlot(tableName: string, now: number, gapMs: num
         ConditionExpression: 'attribute_not_exists(#next) OR #next < :now',
         ExpressionAttributeNames: { '#next': NEXT, '#gap': GAP },
         ExpressionAttributeValues: { ':next': { N: String(decided.nextAt) }, ':now': { N: String(now) }, ':gap': { N: String(gapMs) } },
-      }));
+      }), { abortSignal });
       return decided;
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) return rethrowAwsError(err, 'reserving a send slot');
@@ -134,14 +136,14 @@ let cachedRate: { rate: number; until: number } | undefined;
  * Milliseconds between two slots: from the construct (`emailSendRate`), else from SES's maximum
  * sending rate (`GetSendQuota`), read when first needed and kept for five minutes.
  */
-export async function slotGap(ses: SESClient, log: CaseLogger): Promise<number> {
+export async function slotGap(ses: SESClient, log: CaseLogger, abortSignal?: AbortSignal): Promise<number> {
   const configured = Number(process.env[ENV.EMAIL_SEND_SLOT_SECONDS]);
   if (configured > 0) return configured * 1000;
   const now = Date.now();
   if (!cachedRate || cachedRate.until < now) {
     let rate = FALLBACK_RATE;
     try {
-      const quota = await ses.send(new GetSendQuotaCommand({}));
+      const quota = await ses.send(new GetSendQuotaCommand({}), { abortSignal });
       if (quota.MaxSendRate && quota.MaxSendRate > 0) rate = quota.MaxSendRate;
     } catch (err) {
       log.warn(`could not read SES's maximum sending rate; pacing at ${FALLBACK_RATE} email/s`, { err });
@@ -159,6 +161,8 @@ export interface SlotRequest {
   readonly pacing: Pacing;
   readonly ses: SESClient;
   readonly log: CaseLogger;
+  /** The invocation's deadline (see deadline.lambda-shared.ts), bounding every request. */
+  readonly abortSignal?: AbortSignal;
 }
 
 /**
@@ -174,7 +178,7 @@ export async function waitForSendSlot(req: SlotRequest, why: string, cause?: unk
   const started = Date.parse(req.startedAt);
   const now = Date.now();
   const latest = (Number.isFinite(started) ? started : now) + patienceMs;
-  const reservation = await reserveSendSlot(req.tableName, now, await slotGap(req.ses, req.log), latest);
+  const reservation = await reserveSendSlot(req.tableName, now, await slotGap(req.ses, req.log, req.abortSignal), latest, req.abortSignal);
   if (reservation.kind === 'tooLate') {
     throw giveUp(`the next send slot (${new Date(reservation.slotAt).toISOString()}) is past the case's patience`);
   }

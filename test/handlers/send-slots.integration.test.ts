@@ -7,8 +7,10 @@ import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } fro
 import { createCaseTable } from './local-handlers';
 import { FaultProxy, startFaultProxy } from '../../harness/fault-proxy';
 import { LocalAws, startLocalAws } from '../../harness/local-aws';
+import type { DeadlineContext } from '../../src/handlers/deadline.lambda-shared';
 import { AssignedCase, CaseErrorName, CaseResult, ENV, SendSlot } from '../../src/shared/contract';
 import { MAX_SEND_SLOT_ROUNDS, SEND_SLOT_COUNTER_KEY, slotGapMs } from '../../src/shared/send-pacing';
+import { DEADLINE_MARGIN_MS } from '../../src/shared/time-budget';
 
 const TABLE = 'cases';
 const EMPLOYEE = { id: 'e1', name: 'Ana', email: 'ana@example.com' };
@@ -19,7 +21,7 @@ let aws: LocalAws;
 let ddbProxy: FaultProxy;
 let sesProxy: FaultProxy;
 let direct: DynamoDBClient;
-let sendEmail: (event: unknown) => Promise<CaseResult>;
+let sendEmail: (event: unknown, context?: DeadlineContext) => Promise<CaseResult>;
 let reserveSendSlot: typeof import('../../src/handlers/send-slots.lambda-shared').reserveSendSlot;
 
 beforeAll(async () => {
@@ -216,5 +218,47 @@ describe('Send Email, paced', () => {
     expect(await emailsFor(a.caseId)).toHaveLength(1);
     expect(ddbProxy.injected['server-error']).toBeGreaterThan(0);
     ddbProxy.clearPlan();
+  });
+});
+
+describe('the invocation\'s deadline bounds the counter\'s requests, like every other SDK call', () => {
+  /** Lambda's context of an invocation whose deadline (its time left less the handler's margin) is `ms` away. */
+  const endingIn = (ms: number): DeadlineContext => {
+    const end = Date.now() + DEADLINE_MARGIN_MS + ms;
+    return { getRemainingTimeInMillis: () => end - Date.now() };
+  };
+
+  /** Send Email for `a` in an invocation whose deadline falls while the counter's `operation` gets no answer. */
+  async function stalledAtDeadline(a: AssignedCase, operation: 'GetItem' | 'UpdateItem'): Promise<{ err: Error; requests: number }> {
+    const before = ddbProxy.injected['no-answer'];
+    // As many silent answers as the SDK's attempts: without the deadline, each one waits out its request timeout.
+    ddbProxy.inject({ operation, kind: 'no-answer', caseId: SEND_SLOT_COUNTER_KEY, count: 3 });
+    const err = await failure(sendEmail({ case: a, executionId: 'x', startedAt: new Date().toISOString() }, endingIn(300)));
+    ddbProxy.clearPlan();
+    return { err, requests: ddbProxy.injected['no-answer'] - before };
+  }
+
+  async function expectNothingClaimedOrSent(a: AssignedCase) {
+    const { Item } = await direct.send(new GetItemCommand({ TableName: TABLE, Key: { caseId: { S: a.caseId } }, ConsistentRead: true }));
+    expect(Item).toMatchObject({ emailStatus: { S: 'PENDING' } });
+    expect(Item!.emailOwner).toBeUndefined();
+    expect(await emailsFor(a.caseId)).toHaveLength(0);
+  }
+
+  test('the gate\'s read gets no answer: given up at the deadline, never retried past it; nothing claimed or sent, the state machine retries', async () => {
+    const a = await assigned();
+    const { err, requests } = await stalledAtDeadline(a, 'GetItem');
+    expect(err.name).toBe(CaseErrorName.DEPENDENCY_UNAVAILABLE);
+    expect(requests).toBe(1);
+    await expectNothingClaimedOrSent(a);
+  });
+
+  test('a reservation gets no answer: given up at the deadline, never retried past it; nothing claimed or sent, the state machine retries', async () => {
+    const a = await assigned();
+    await setCounter(Date.now() + 30_000); // a backlog: the gate reserves a slot
+    const { err, requests } = await stalledAtDeadline(a, 'UpdateItem');
+    expect(err.name).toBe(CaseErrorName.DEPENDENCY_UNAVAILABLE);
+    expect(requests).toBe(1);
+    await expectNothingClaimedOrSent(a);
   });
 });

@@ -2,7 +2,7 @@ import { App, Aspects, Duration, Stack, aws_dynamodb as dynamodb, aws_iam as iam
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as nag3 from 'cdk-nag';
 import * as nag2 from 'cdk-nag-v2';
-import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../src';
+import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../../src';
 
 const ROSTER = EmployeeRoster.fromEmployees([{ id: 'a', name: 'A', email: 'a@example.com' }]);
 

@@ -4,8 +4,8 @@
  */
 import { App, RemovalPolicy, Stack, aws_iam as iam, aws_lambda as lambda, aws_logs as logs, aws_sns as sns, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../src';
-import { METRICS_ENV } from '../src/shared/contract';
+import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../../src';
+import { METRICS_ENV } from '../../src/shared/contract';
 
 const ROSTER = EmployeeRoster.fromEmployees([
   { id: 'e1', name: 'Ana', email: 'ana@example.com' },
@@ -60,7 +60,7 @@ describe('dashboard', () => {
   test('executions: started, succeeded, failed, timed out, aborted, throttled', () => {
     expect(metricNames('Executions')).toEqual([
       'ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted', 'ExecutionThrottled',
-      'InvalidCaseInputs', // failed executions that do not page (bad-input-alarm.test.ts)
+      'InvalidCaseInputs', // failed executions that do not page (handlers/bad-input-alarm.test.ts)
     ]);
     expect(widget('Executions').metrics.every((m: any[]) => m[0] === 'AWS/States' || m[1] === 'InvalidCaseInputs')).toBe(true);
   });
@@ -139,7 +139,7 @@ describe('alarms', () => {
     const { stack, workflow, template } = topicStack();
     const alarm = alarms(template)[stack.getLogicalId(workflow.executionsAlarm!.node.defaultChild as any)].Properties;
     expect(alarm).toMatchObject({ Threshold: 1, EvaluationPeriods: 2, DatapointsToAlarm: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
-    // less the inputs Open Case refused (bad-input-alarm.test.ts)
+    // less the inputs Open Case refused (handlers/bad-input-alarm.test.ts)
     expect(alarm.Metrics[0].Expression)
       .toBe('IF(FILL(failed, 0) > FILL(rejected, 0), FILL(failed, 0) - FILL(rejected, 0), 0) + FILL(timedOut, 0) + FILL(aborted, 0)');
   });

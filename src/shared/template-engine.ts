@@ -1,6 +1,8 @@
 /**
- * Email templates: parsing, checking and rendering, as plain functions (no AWS code). The
- * construct uses `checkEmailTemplate` at synth time; Send Email renders with `renderCaseEmail`.
+ * The template engine of the case emails: parsing, checking and rendering, as plain functions (no
+ * AWS code). The construct checks the team's templates with `checkEmailTemplate` at synth time
+ * (the public struct they come in is `src/email-template.ts`); Send Email renders them with
+ * `renderEmail` (`src/handlers/email-composition.lambda-shared.ts`).
  *
  * Syntax (a small subset of Mustache):
  *  - `{{name}}` is replaced by the value of a placeholder (empty when the case has no such value);

@@ -2,10 +2,10 @@
  * The synth-time history check (src/workflow-limits.ts) counts the pacing loop: Send Email is
  * entered again after each wait for a send slot, with its retriers starting over each time.
  */
-import { workflowStack, stateMachineDefinition } from './template-helpers';
-import { PACING_LOOP_ENTRIES } from '../src/paced-sending';
-import { MAX_SEND_SLOT_ROUNDS } from '../src/shared/send-pacing';
-import { worstCaseHistoryEvents } from '../src/workflow-limits';
+import { PACING_LOOP_ENTRIES } from '../../src/paced-sending';
+import { MAX_SEND_SLOT_ROUNDS } from '../../src/shared/send-pacing';
+import { worstCaseHistoryEvents } from '../../src/workflow-limits';
+import { workflowStack, stateMachineDefinition } from '../template-helpers';
 
 test('entries multiply a state\'s events, its Task attempts included', () => {
   const states = { Work: { Type: 'Task', Retry: [{ MaxAttempts: 2 }] }, Pause: { Type: 'Wait' } };

@@ -2,8 +2,8 @@
  * A malformed StartExecution does not page: the execution still fails for its caller and shows on
  * the dashboard, but the alarms leave out what Open Case refused (the handlers' InvalidCaseInputs metric).
  */
-import { workflowStack } from './template-helpers';
-import { handler as openCase } from '../src/handlers/open-case.lambda';
+import { handler as openCase } from '../../src/handlers/open-case.lambda';
+import { workflowStack } from '../template-helpers';
 
 const alarmOf = (t: ReturnType<typeof workflowStack>, alarm: any) =>
   t.template.toJSON().Resources[t.stack.getLogicalId(alarm.node.defaultChild)].Properties;

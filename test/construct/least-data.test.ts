@@ -1,8 +1,8 @@
 /** Least data at synth: an optional KMS key for the execution history and the table, an optional expiry of closed cases. */
 import { App, Duration, Stack, aws_dynamodb as dynamodb, aws_kms as kms } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { EmployeeRoster, SupportCaseWorkflow } from '../src';
-import { stateMachineDefinition, TEST_ROSTER, workflowStack } from './template-helpers';
+import { EmployeeRoster, SupportCaseWorkflow } from '../../src';
+import { stateMachineDefinition, TEST_ROSTER, workflowStack } from '../template-helpers';
 
 const resourcesOf = (template: ReturnType<typeof workflowStack>['template'], type: string) => Object.values<any>(template.findResources(type));
 

@@ -1,5 +1,5 @@
 /**
- * One rule for "was it sent?" (issue 17): only a service error the SDK parsed whole, with a 4xx
+ * One rule for "was it sent?": only a service error the SDK parsed whole, with a 4xx
  * status, means the request was not carried out. The shapes are those the AWS SDK v3 gives: a
  * parsed service error has `$fault` and `$metadata`; an answer cut mid-body (the SDK's
  * deserializer attaches `$metadata` with the status it had read) keeps Node's network `code`.

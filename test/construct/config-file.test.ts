@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { SupportCaseWorkflow } from '../src';
-import { TEST_ROSTER } from './template-helpers';
+import { SupportCaseWorkflow } from '../../src';
+import { TEST_ROSTER } from '../template-helpers';
 
 test('synth removes its support-case-config folders, and the layers still hold their files', () => {
   const privateTmp = mkdtempSync(join(tmpdir(), 'config-file-test-'));

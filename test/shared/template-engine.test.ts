@@ -1,6 +1,6 @@
-import { composeCaseEmail } from '../../src/handlers/case-logic.lambda-shared';
+import { composeCaseEmail } from '../../src/handlers/email-composition.lambda-shared';
 import { AssignedCase } from '../../src/shared/contract';
-import { checkEmailTemplate, checkSenderName, compileEmailTemplates, formatSender, parseEmailTemplates, parseTemplate } from '../../src/shared/email-template';
+import { checkEmailTemplate, checkSenderName, compileEmailTemplates, formatSender, parseEmailTemplates, parseTemplate } from '../../src/shared/template-engine';
 
 const CASE: AssignedCase = {
   caseId: '001',
@@ -51,7 +51,7 @@ describe('default templates', () => {
       '',
       'Support case 001 (opened 2026-11-25T10:00:00.000Z) is now yours.',
       '',
-      // a value's line breaks never make lines of the text body (hygiene.test.ts)
+      // a value's line breaks never make lines of the text body (template-html-check.test.ts)
       'Title: <script>alert("x")</script> & \'co\' Bcc: evil@example.com',
       'Priority: 🔥 P1',
       'Customer: שלום\u200F Ltd gnp.exe',

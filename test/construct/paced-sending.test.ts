@@ -1,6 +1,6 @@
 import { App, Duration, Stack, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../src';
+import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../../src';
 
 const ROSTER = EmployeeRoster.fromEmployees([{ id: 'e1', name: 'Ana', email: 'ana@example.com' }]);
 
