@@ -231,14 +231,14 @@ const demo = project.addTask('demo', {
 demo.spawn(project.bundler.bundleTask);
 demo.exec(`${tsNode} ${HARNESS_DIR}/demo.ts`, { receiveArgs: true });
 
-// The README's workflow diagram is generated from the synthesized definition (test/diagram.test.ts
+// The README's workflow diagram is generated from the synthesized definition (test/docs/readme-diagram.test.ts
 // fails when they differ).
 const diagram = project.addTask('diagram', { description: 'Regenerate the workflow diagram in README.md from the synthesized state machine' });
 diagram.spawn(project.bundler.bundleTask);
 diagram.exec(`${tsNode} ${HARNESS_DIR}/diagram.ts --write`);
 
 // The README's table of the dashboard's widgets is generated from the synthesized dashboard
-// (test/dashboard.test.ts fails when they differ).
+// (test/docs/readme-dashboard.test.ts fails when they differ).
 const dashboard = project.addTask('dashboard', { description: 'Regenerate the table of the dashboard\'s widgets in README.md from the synthesized dashboard' });
 dashboard.spawn(project.bundler.bundleTask);
 dashboard.exec(`${tsNode} ${HARNESS_DIR}/dashboard.ts --write`);

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CfnTemplate, synthExample } from './example-app';
-import { runIfMain } from './readme-section';
+import { markerPositions, runIfMain } from './readme-section';
 
 export const DASHBOARD_START_MARKER = '<!-- dashboard-widgets:start -->';
 export const DASHBOARD_END_MARKER = '<!-- dashboard-widgets:end -->';
@@ -104,19 +104,9 @@ export function exampleDashboardTable(): string {
   }
 }
 
-function markerPositions(readme: string): { start: number; end: number } {
-  const start = readme.indexOf(DASHBOARD_START_MARKER);
-  const end = readme.indexOf(DASHBOARD_END_MARKER);
-  const once = (marker: string, at: number) => at >= 0 && readme.indexOf(marker, at + marker.length) < 0;
-  if (!once(DASHBOARD_START_MARKER, start) || !once(DASHBOARD_END_MARKER, end) || end < start) {
-    throw new Error(`the README must hold the markers ${DASHBOARD_START_MARKER} and ${DASHBOARD_END_MARKER}, once each and in that order`);
-  }
-  return { start, end };
-}
-
 /** `readme` with the text between the markers replaced by `table`. */
 export function renderReadmeDashboard(readme: string, table: string): string {
-  const { start, end } = markerPositions(readme);
+  const { start, end } = markerPositions(readme, DASHBOARD_START_MARKER, DASHBOARD_END_MARKER);
   const block = [
     '',
     `<!-- Generated from the synthesized dashboard by harness/dashboard.ts (\`${DASHBOARD_UPDATE_COMMAND}\`): do not edit by hand. -->`,
@@ -131,7 +121,7 @@ export function renderReadmeDashboard(readme: string, table: string): string {
 export function readmeDashboard(readme: string): string | undefined {
   let positions: { start: number; end: number };
   try {
-    positions = markerPositions(readme);
+    positions = markerPositions(readme, DASHBOARD_START_MARKER, DASHBOARD_END_MARKER);
   } catch {
     return undefined;
   }

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthExample } from './example-app';
-import { runIfMain } from './readme-section';
+import { markerPositions, runIfMain } from './readme-section';
 import { TemplateResolver } from './template-resolver';
 
 /** The README markers between which the generated diagram lives. */
@@ -277,7 +277,7 @@ export function exampleDiagram(): string {
  * Throws if the markers are missing, repeated or out of order.
  */
 export function renderReadmeDiagram(readme: string, mermaid: string): string {
-  const { start, end } = markerPositions(readme);
+  const { start, end } = markerPositions(readme, DIAGRAM_START_MARKER, DIAGRAM_END_MARKER);
   const block = [
     '',
     `<!-- Generated from the synthesized state machine by harness/diagram.ts (\`${UPDATE_COMMAND}\`): do not edit by hand. -->`,
@@ -293,7 +293,7 @@ export function renderReadmeDiagram(readme: string, mermaid: string): string {
 /** The Mermaid text of the diagram between the markers of `readme` (undefined if there is none). */
 export function readmeDiagram(readme: string): string | undefined {
   if (!hasDiagramMarkers(readme)) return undefined;
-  const { start, end } = markerPositions(readme);
+  const { start, end } = markerPositions(readme, DIAGRAM_START_MARKER, DIAGRAM_END_MARKER);
   const fenced = /```mermaid\n([\s\S]*?)```/.exec(readme.slice(start, end));
   return fenced ? fenced[1] : undefined;
 }
@@ -301,21 +301,11 @@ export function readmeDiagram(readme: string): string | undefined {
 /** Whether `readme` holds both diagram markers, once each and in order. */
 export function hasDiagramMarkers(readme: string): boolean {
   try {
-    markerPositions(readme);
+    markerPositions(readme, DIAGRAM_START_MARKER, DIAGRAM_END_MARKER);
     return true;
   } catch {
     return false;
   }
-}
-
-function markerPositions(readme: string): { start: number; end: number } {
-  const start = readme.indexOf(DIAGRAM_START_MARKER);
-  const end = readme.indexOf(DIAGRAM_END_MARKER);
-  const once = (marker: string, at: number) => at >= 0 && readme.indexOf(marker, at + marker.length) < 0;
-  if (!once(DIAGRAM_START_MARKER, start) || !once(DIAGRAM_END_MARKER, end) || end < start) {
-    throw new Error(`the README must hold the markers ${DIAGRAM_START_MARKER} and ${DIAGRAM_END_MARKER}, once each and in that order`);
-  }
-  return { start, end };
 }
 
 runIfMain(module, { what: 'workflow diagram', updateCommand: UPDATE_COMMAND, generate: exampleDiagram, render: renderReadmeDiagram });

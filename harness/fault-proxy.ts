@@ -33,6 +33,7 @@
  */
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { listenOnLoopback } from './loopback';
+import { hashedRandom } from './seeded-random';
 import { answerGetSendQuota, SesSendingLimiter, SesSendQuota } from './ses-limits';
 import { requestTagsOfBody } from './ses-tags';
 import { caseIdFromMessageTags } from '../src/shared/message-tags';
@@ -109,38 +110,6 @@ export interface FaultProxy {
   /** Forgets the planned faults not used yet. */
   clearPlan(): void;
   stop(): Promise<void>;
-}
-
-/** A small, fast, seedable PRNG (mulberry32): same seed, same sequence. */
-/* eslint-disable no-bitwise */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** 32-bit FNV-1a hash of a string. */
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-/* eslint-enable no-bitwise */
-
-/**
- * A number in [0, 1) that depends only on the seed and the parts: the same decision for the
- * same request, whatever order requests arrive in. `draw` picks independent numbers for one key.
- */
-export function hashedRandom(seed: number, parts: readonly (string | number)[], draw = 0): number {
-  return seededRandom(fnv1a(`${seed}\u0000${parts.join('\u0000')}\u0000${draw}`))();
 }
 
 /** DynamoDB: `Key.caseId.S` or `Item.caseId.S` of the JSON request. */
@@ -357,51 +326,5 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         server.closeAllConnections();
         server.close(() => resolve());
       }),
-  };
-}
-
-/** Lambda service errors raised before a handler runs (the ones the state machine retries). */
-export const LAMBDA_SERVICE_FAULTS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-];
-
-/** The handler ran to completion, then Lambda failed the invocation: its answer is lost. */
-export const LAMBDA_LOST_ANSWER = 'after:Lambda.ServiceException';
-/** The function was killed after the handler ran (out of memory, say): `Lambda.Unknown`. */
-export const LAMBDA_KILLED = 'after:Lambda.Unknown';
-
-/**
- * Share of invocations killed (`Lambda.Unknown`) per unit of fault rate. The state machine
- * retries a killed function only twice, so a kill must stay rare: at rate 0.2 it is 0.01 per
- * invocation, and 3 kills in a row for one step are 1e-6 (about 0.003 over 1,000 cases × 3 steps).
- */
-export const LAMBDA_KILL_SHARE = 0.05;
-
-/** Where an invocation is: the key of its fault decision. */
-export interface LambdaInvocation {
-  /** The execution's name. */
-  readonly execution: string;
-  /** 1 for the state's first invocation in this execution, 2 for its first retry, ... */
-  readonly attempt: number;
-}
-
-/**
- * A seeded injector of Lambda faults for LocalWorkflow, decided by a hash of (seed, execution,
- * state, n-th invocation): at `rate`, half are service errors before the handler runs (one of
- * LAMBDA_SERVICE_FAULTS), half a lost answer after it ran; at `rate × LAMBDA_KILL_SHARE`, the
- * function is killed after the handler ran.
- */
-export function lambdaFaultInjector(rate: number, seed: number): (stateName: string, invocation?: LambdaInvocation) => string | undefined {
-  let calls = 0;
-  return (stateName, invocation) => {
-    const key = ['lambda', invocation?.execution ?? NO_CASE, stateName, invocation?.attempt ?? ++calls];
-    const u = hashedRandom(seed, key, 0);
-    if (u < rate * LAMBDA_KILL_SHARE) return LAMBDA_KILLED;
-    if (u >= rate) return undefined;
-    if (hashedRandom(seed, key, 1) < 0.5) return LAMBDA_LOST_ANSWER;
-    return LAMBDA_SERVICE_FAULTS[Math.floor(hashedRandom(seed, key, 2) * LAMBDA_SERVICE_FAULTS.length)];
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import { listenOnLoopback } from './loopback';
-import { nodeProcess } from './node-realm';
+import { nodeProcess } from './local/node-realm';
 import { tapMessageTags } from './ses-tags';
 import type { MessageTag } from '../src/shared/message-tags';
 

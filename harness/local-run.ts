@@ -6,14 +6,16 @@
 import { rmSync } from 'node:fs';
 import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { synthExample, SynthesizedExample } from './example-app';
-import { CaseIdExtractor, FaultProxy, lambdaFaultInjector, PlannedFault, startFaultProxy } from './fault-proxy';
+import { CaseIdExtractor, FaultProxy, PlannedFault, startFaultProxy } from './fault-proxy';
+import { LambdaFaultInjector, lambdaFaultInjector } from './lambda-faults';
 import { LambdaLogs } from './lambda-logs';
+import type { EmailTemplate } from '../src';
+import { DEFAULT_TIME_SCALE } from './local/time-scale';
+import { ExecutionOutcome, LocalWorkflow } from './local/workflow';
 import { LocalAws, startLocalAws } from './local-aws';
-import { DEFAULT_TIME_SCALE, ExecutionOutcome, LambdaFaultInjector, LocalWorkflow } from './local-workflow';
 import { SesSendingLimiter, sesSendingLimiter } from './ses-limits';
 import { pool } from './stats';
 import { BatchSummary, caseIdOfEmail, summarize } from './summary';
-import type { EmailTemplate } from '../src';
 
 export interface LocalRunOptions {
   /** Share of DynamoDB, SES and Lambda requests to fail (0..1). Default 0. */

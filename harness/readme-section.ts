@@ -1,7 +1,8 @@
 /**
  * The command line shared by the README generators (`npx projen diagram`, `npx projen dashboard`):
  * print the generated section, or write it between its markers (`--write`), or check that the
- * README holds it as generated (`--check`); `--readme PATH` names another README.
+ * README holds it as generated (`--check`); `--readme PATH` names another README. Also where a
+ * section's markers are in a README.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,20 @@ export interface ReadmeSection {
   generate(): string;
   /** The README with the generated text between the section's markers. */
   render(readme: string, text: string): string;
+}
+
+/**
+ * Where a section's markers are in `readme`. Throws unless each marker is there once, start
+ * before end.
+ */
+export function markerPositions(readme: string, startMarker: string, endMarker: string): { start: number; end: number } {
+  const start = readme.indexOf(startMarker);
+  const end = readme.indexOf(endMarker);
+  const once = (marker: string, at: number) => at >= 0 && readme.indexOf(marker, at + marker.length) < 0;
+  if (!once(startMarker, start) || !once(endMarker, end) || end < start) {
+    throw new Error(`the README must hold the markers ${startMarker} and ${endMarker}, once each and in that order`);
+  }
+  return { start, end };
 }
 
 export function readmeSectionCli(section: ReadmeSection, args: string[]): number {

@@ -2,8 +2,8 @@
  * What a batch of cases left behind, counted from the local servers themselves: the emails
  * the SES emulator holds and the records in the case table.
  */
+import type { ExecutionOutcome, LocalWorkflow } from './local/workflow';
 import type { LocalAws, StoredEmail } from './local-aws';
-import type { ExecutionOutcome, LocalWorkflow } from './local-workflow';
 import { caseIdFromMessageTags } from '../src/shared/message-tags';
 
 export interface BatchSummary {

@@ -12,6 +12,11 @@ export const REGION = 'us-east-1';
 
 type Json = any;
 
+/** Logical ids of the template's resources of a type. */
+export function resourcesOfType(template: CfnTemplate, type: string): string[] {
+  return Object.keys(template.Resources).filter((id) => template.Resources[id].Type === type);
+}
+
 /** Resolves the CloudFormation intrinsics that a synthesized definition and environment use. */
 export class TemplateResolver {
   constructor(private readonly template: CfnTemplate) {}

@@ -15,7 +15,7 @@
  */
 import { EventQueue } from './event-queue';
 import { hasBacklog, MAX_SEND_SLOT_ROUNDS, reserveSlot, slotGapMs, WAIT_TIMESTAMP_RESOLUTION_SECONDS, wakeAt } from '../../src/shared/send-pacing';
-import { seededRandom } from '../fault-proxy';
+import { seededRandom } from '../seeded-random';
 
 export type ModelService = 'ses' | 'lambda' | 'dynamodb' | 'stepFunctions';
 export const MODEL_SERVICES: readonly ModelService[] = ['ses', 'lambda', 'dynamodb', 'stepFunctions'];
@@ -125,6 +125,24 @@ function sesBucket(rate: number): (t: number) => boolean {
   };
 }
 
+/** SES's bucket, and the emails it let through. */
+class SesSends {
+  emailed = 0;
+  /** When the last email went out. */
+  lastEmail = 0;
+  private readonly take: (t: number) => boolean;
+  constructor(rate: number) {
+    this.take = sesBucket(rate);
+  }
+  /** Whether SES takes an email sent at `t` (counted when it does). */
+  send(t: number): boolean {
+    if (!this.take(t)) return false;
+    this.emailed++;
+    this.lastEmail = Math.max(this.lastEmail, t);
+    return true;
+  }
+}
+
 /** Open Case and Assign Case for a case arriving at `t`: two transitions, two invocations, one write. */
 function happyPrefix(load: Load, t: number): void {
   load.add('stepFunctions', t, 3);
@@ -137,15 +155,13 @@ export function modelPacedBurst(cases: number, rate: number, options: ModelOptio
   const latency = options.sendLatencySeconds ?? 0.1;
   const patience = options.patienceSeconds ?? 3 * 3600;
   const gap = slotGapMs(rate) / 1000;
-  const take = sesBucket(rate);
+  const ses = new SesSends(rate);
   const load = new Load();
   type Ev = { readonly arrived: number; readonly round: number };
   const queue = new EventQueue<Ev>();
   const times = arrivals(cases, options, random);
   for (const t of times) queue.push(t, { arrived: t, round: 0 });
   let nextAt: number | undefined;
-  let emailed = 0;
-  let lastEmail = 0;
   let extra = 0;
   let invocations = 0;
   let throttled = 0;
@@ -175,28 +191,23 @@ export function modelPacedBurst(cases: number, rate: number, options: ModelOptio
     }
     load.add('ses', t);
     load.add('dynamodb', t, 2); // claim, then record (or give back)
-    if (take(t)) {
-      emailed++;
-      lastEmail = Math.max(lastEmail, t);
-      continue;
-    }
+    if (ses.send(t)) continue;
     throttled++;
     reserve(t, event);
   }
-  return result(cases, rate, load, emailed, 0, lastEmail, extra, invocations, throttled, times.reduce((m, t) => Math.max(m, t), 0), maxRounds);
+  const lastArrival = times.reduce((m, t) => Math.max(m, t), 0);
+  return result(cases, rate, load, ses.emailed, 0, ses.lastEmail, extra, invocations, throttled, lastArrival, maxRounds);
 }
 
 /** The replaced design: every throttled send retried by Step Functions, 1 s doubling to `capSeconds`, full jitter. */
 export function modelRetryBurst(cases: number, rate: number, capSeconds = 5, options: ModelOptions = {}): ModelResult {
   const random = seededRandom(options.seed ?? 7);
   const latency = options.sendLatencySeconds ?? 0.1;
-  const take = sesBucket(rate);
+  const ses = new SesSends(rate);
   const load = new Load();
   const queue = new EventQueue<number>();
   const times = arrivals(cases, options, random);
   for (const t of times) queue.push(t, 0);
-  let emailed = 0;
-  let lastEmail = 0;
   let attempts = 0;
   let maxRounds = 0;
   while (queue.size > 0) {
@@ -207,16 +218,13 @@ export function modelRetryBurst(cases: number, rate: number, capSeconds = 5, opt
     load.add('lambda', t);
     load.add('ses', t);
     load.add('dynamodb', t, 2);
-    if (take(t)) {
-      emailed++;
-      lastEmail = Math.max(lastEmail, t);
-      continue;
-    }
+    if (ses.send(t)) continue;
     maxRounds = Math.max(maxRounds, attempt + 1);
     queue.push(t + latency + random() * Math.min(2 ** attempt, capSeconds), attempt + 1);
   }
   const throttled = attempts - cases;
-  return result(cases, rate, load, emailed, 0, lastEmail, throttled, attempts, throttled, times.reduce((m, t) => Math.max(m, t), 0), maxRounds);
+  const lastArrival = times.reduce((m, t) => Math.max(m, t), 0);
+  return result(cases, rate, load, ses.emailed, 0, ses.lastEmail, throttled, attempts, throttled, lastArrival, maxRounds);
 }
 
 /** The sizes the design record and the bench quote: [cases, SES rate]. */

@@ -82,6 +82,13 @@ export interface CostModel {
   readonly expressBilledMs: number;
 }
 
+/** USD of one invocation of a function billed `billedMs`: the request and the duration. */
+function invocationUsd(f: FunctionConfig, billedMs: number, prices: Prices): number {
+  const gbSecondPrice = prices.lambda.usdPerGbSecond[f.architecture];
+  if (gbSecondPrice === undefined) throw new Error(`prices.json has no Lambda price for ${f.architecture}`);
+  return prices.lambda.usdPerMillionRequests / 1e6 + (f.memoryMb / 1024) * (billedMs / 1000) * gbSecondPrice;
+}
+
 export function costModel(
   functions: Record<Step, FunctionConfig>,
   warmMs: Record<Step, number>,
@@ -91,12 +98,7 @@ export function costModel(
   const million = 1e6;
   const billedMs = Object.fromEntries(STEPS.map((s) => [s, roundUp(warmMs[s], prices.lambda.durationRoundingMs)])) as Record<Step, number>;
   let lambdaPerCase = 0;
-  for (const step of STEPS) {
-    const f = functions[step];
-    const gbSecondPrice = prices.lambda.usdPerGbSecond[f.architecture];
-    if (gbSecondPrice === undefined) throw new Error(`prices.json has no Lambda price for ${f.architecture}`);
-    lambdaPerCase += prices.lambda.usdPerMillionRequests / million + (f.memoryMb / 1024) * (billedMs[step] / 1000) * gbSecondPrice;
-  }
+  for (const step of STEPS) lambdaPerCase += invocationUsd(functions[step], billedMs[step], prices);
   const standardPerCase = transitionsPerCase * (prices.stepFunctions.standard.usdPerThousandStateTransitions / 1000);
   const x = prices.stepFunctions.express;
   const expressBilledMs = roundUp(STEPS.reduce((sum, s) => sum + warmMs[s], 0), x.durationRoundingMs);
@@ -133,11 +135,8 @@ export function standardCostPer1M(
 ): number {
   let perCase = transitionsPerCase * (prices.stepFunctions.standard.usdPerThousandStateTransitions / 1000);
   for (const step of STEPS) {
-    const f = functions[step];
-    const gbSecondPrice = prices.lambda.usdPerGbSecond[f.architecture];
-    if (gbSecondPrice === undefined) throw new Error(`prices.json has no Lambda price for ${f.architecture}`);
     const billedMs = roundUp(warmMs[step], prices.lambda.durationRoundingMs);
-    perCase += invocationsPerCase[step] * (prices.lambda.usdPerMillionRequests / 1e6 + (f.memoryMb / 1024) * (billedMs / 1000) * gbSecondPrice);
+    perCase += invocationsPerCase[step] * invocationUsd(functions[step], billedMs, prices);
   }
   return perCase * 1e6;
 }

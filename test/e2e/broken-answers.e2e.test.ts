@@ -1,6 +1,6 @@
 /**
- * Issue 17: answers that break on the way back, through the synthesized workflow and the bundled
- * handlers (run in Node's realm, as on Lambda: see `loadFresh` in harness/local-workflow.ts).
+ * Answers that break on the way back, through the synthesized workflow and the bundled
+ * handlers (run in Node's realm, as on Lambda: see `loadFresh` in harness/local/sandbox.ts).
  */
 import { synthExample, SynthesizedExample } from '../../harness/example-app';
 import { LocalRun, LocalRunOptions, withLocalRun } from '../../harness/local-run';

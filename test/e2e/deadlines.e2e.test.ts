@@ -1,5 +1,5 @@
 /**
- * Issue 17: Send Email ends before Lambda stops it (its deadline), and a claim it could not
+ * Send Email ends before Lambda stops it (its deadline), and a claim it could not
  * release does not hold the case for a whole lease. Through the synthesized workflow and the
  * bundled handlers, against the local servers behind fault proxies.
  */

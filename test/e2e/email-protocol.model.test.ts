@@ -1,5 +1,5 @@
 /**
- * Model-based test of the email protocol (issue 8): random sequences of per-request faults —
+ * Model-based test of the email protocol: random sequences of per-request faults —
  * lost SES answers, SES throttles, 5xx and rejections, DynamoDB 5xx, throttles, resets and lost
  * write answers, requests carried out but never answered (the handler's request timeout ends
  * them), answers cut mid-body (a request carried out, or refused, whose answer breaks off), Lambda
@@ -30,9 +30,10 @@
 import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
 import { synthExample } from '../../harness/example-app';
-import type { PlannedFault, LambdaInvocation } from '../../harness/fault-proxy';
+import type { PlannedFault } from '../../harness/fault-proxy';
+import type { LambdaInvocation } from '../../harness/lambda-faults';
+import type { ExecutionOutcome } from '../../harness/local/workflow';
 import { startLocalRun } from '../../harness/local-run';
-import type { ExecutionOutcome } from '../../harness/local-workflow';
 import { caseIdOfEmail } from '../../harness/summary';
 import { SEND_SLOT_COUNTER_KEY } from '../../src/shared/send-pacing';
 
@@ -240,7 +241,7 @@ async function runModel(workflowType: sfn.StateMachineType, runs: number, seed: 
   }
 }
 
-test(`email protocol model, Standard: ${RUNS} random fault sequences (seed ${SEED})`, () => runModel(sfn.StateMachineType.STANDARD, RUNS, SEED), 900_000);
+test(`Standard, ${RUNS} random fault sequences (seed ${SEED}): emails sent <= 1 + counted resends, resends counted only where unknown, the record true`, () => runModel(sfn.StateMachineType.STANDARD, RUNS, SEED), 900_000);
 
-test(`email protocol model, Express: ${Math.ceil(RUNS / 5)} random fault sequences (seed ${SEED + 1})`,
+test(`Express, ${Math.ceil(RUNS / 5)} random fault sequences (seed ${SEED + 1}): emails sent <= 1 + counted resends, resends counted only where unknown, the record true`,
   () => runModel(sfn.StateMachineType.EXPRESS, Math.ceil(RUNS / 5), SEED + 1), 900_000);

@@ -1,6 +1,7 @@
 /**
- * Issue 8's sequences through the synthesized workflow (state machine, bundled handlers, local
- * DynamoDB and SES behind fault proxies): the paths that involve the state machine itself.
+ * Exactly one email, and a record that tells the truth, on the paths of the email protocol that
+ * involve the state machine itself, through the synthesized workflow (state machine, bundled
+ * handlers, local DynamoDB and SES behind fault proxies).
  */
 import { synthExample, SynthesizedExample } from '../../harness/example-app';
 import { LocalRun, LocalRunOptions, withLocalRun } from '../../harness/local-run';
@@ -14,8 +15,8 @@ function withRun<T>(options: LocalRunOptions, body: (run: LocalRun) => Promise<T
   return withLocalRun({ synthesized, ...options }, body);
 }
 
-describe('regressions through the workflow', () => {
-  test('3. SES accepted, recording it failed: the state machine records it; one email, the execution succeeds', () => withRun({
+describe('one email and a true record on the state machine\'s own paths', () => {
+  test('SES accepted the email and recording it failed: the state machine records it; one email, the execution succeeds', () => withRun({
     // Send Email's claim passes; its SENT write fails through the SDK's attempts; Record Sent Email's first try too.
     dynamodbPlan: [{ operation: 'UpdateItem', kind: 'pass', count: 1 }, { operation: 'UpdateItem', kind: 'server-error', count: 6 }],
   }, async (run) => {
@@ -39,7 +40,7 @@ describe('regressions through the workflow', () => {
     expect(await run.aws.emails()).toHaveLength(1);
   }));
 
-  test('3, with details: the output built by the state machine carries them, as Send Email\'s would', () => withRun({
+  test('the same with details: the output built by the state machine carries them, as Send Email\'s would', () => withRun({
     dynamodbPlan: [{ operation: 'UpdateItem', kind: 'pass', count: 1 }, { operation: 'UpdateItem', kind: 'server-error', count: 6 }],
   }, async (run) => {
     const details = { title: 'Printer jam', link: 'https://tickets.example.com/303' };
@@ -61,7 +62,7 @@ describe('regressions through the workflow', () => {
     expect(await run.aws.emails()).toHaveLength(1);
   }));
 
-  test('3b. the sent email was recorded but every answer was lost: Record Sent Email finds it recorded and succeeds', () => withRun({
+  test('the sent email was recorded but every answer was lost: Record Sent Email finds it recorded and succeeds', () => withRun({
     // Send Email's claim passes; its SENT write is carried out but every answer is lost (the SDK's
     // attempts, then the state machine's first tries): the record already holds this message id.
     dynamodbPlan: [{ operation: 'UpdateItem', kind: 'pass', count: 1 }, { operation: 'UpdateItem', kind: 'lost-answer', count: 6 }],
@@ -75,7 +76,7 @@ describe('regressions through the workflow', () => {
     expect((await run.workflow.records())[0]).toMatchObject({ status: { S: 'EMAILED' }, emailStatus: { S: 'SENT' }, messageId: { S: emails[0].messageId } });
   }));
 
-  test('5. a case that failed (killed function) and is re-run ends EMAILED without its old failureError', () => {
+  test('a case that failed (killed function) and is re-run ends EMAILED without its old failureError', () => {
     let kills = 0;
     // Assign Case writes the record, then its function is killed, three times: the execution fails.
     const lambdaFaults = (state: string) => (state === 'Assign Case' && kills++ < 3 ? 'after:Lambda.Unknown' : undefined);
@@ -91,7 +92,7 @@ describe('regressions through the workflow', () => {
     });
   });
 
-  test('7. a row the workflow did not write: UnrecognizedCaseRecord at once, the row left as it was', () => withRun({}, async (run) => {
+  test('a row the workflow did not write: UnrecognizedCaseRecord at once, the row left as it was', () => withRun({}, async (run) => {
     const foreign = { caseId: { S: '701' }, owner: { S: 'another system' } };
     await run.workflow.putItem(run.workflow.tableName, foreign);
     const outcome = await run.workflow.run({ inputCaseID: '701' });

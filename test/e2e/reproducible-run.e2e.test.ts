@@ -1,5 +1,5 @@
 /**
- * `--seed` reproduces a fault run (issue 8): two runs of one seed inject the same faults into the
+ * `--seed` reproduces a fault run: two runs of one seed inject the same faults into the
  * same requests and take the same path for every case — the same retries of each state, the same
  * requests of each operation, the same record and the same emails — so they print the same
  * summary line. Timing differs between the runs (the machine's load); nothing random may.

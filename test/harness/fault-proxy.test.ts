@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { SendEmailCommand, SESClient } from '@aws-sdk/client-ses';
-import { FaultProxy, lambdaFaultInjector, LAMBDA_KILLED, sesCaseId, sesCaseIdFromSubject, startFaultProxy } from '../../harness/fault-proxy';
+import { FaultProxy, sesCaseId, sesCaseIdFromSubject, startFaultProxy } from '../../harness/fault-proxy';
 import { SES_DAILY_QUOTA_EXCEEDED, SES_RATE_EXCEEDED, sesSendingLimiter } from '../../harness/ses-limits';
 import { caseIdFromMessageTags, caseIdMessageTags } from '../../src/shared/message-tags';
 
@@ -131,20 +131,6 @@ test('the SES case id comes from the subject (a proxy option)', () => {
   expect(sesCaseIdFromSubject()('SendEmail', body('New support case 042 is assigned to you'))).toBe('042');
   expect(sesCaseIdFromSubject(/^Case (\S+)$/)('SendEmail', body('Case 7'))).toBe('7');
   expect(sesCaseIdFromSubject()('SendEmail', body('Hello'))).toBeUndefined();
-});
-
-test('Lambda faults: a hash of (seed, execution, state, attempt); kills are rare', () => {
-  const a = lambdaFaultInjector(0.2, 9);
-  const b = lambdaFaultInjector(0.2, 9);
-  const keys = Array.from({ length: 20000 }, (_, i) => ({ execution: `case-${i % 5000}`, attempt: 1 + Math.floor(i / 5000) }));
-  const drawn = keys.map((k) => a('Send Email', k));
-  expect([...keys].reverse().map((k) => b('Send Email', k)).reverse()).toEqual(drawn);
-  const share = (pred: (f: string | undefined) => boolean) => drawn.filter(pred).length / drawn.length;
-  expect(share((f) => f !== undefined)).toBeCloseTo(0.2, 1);
-  expect(share((f) => f === LAMBDA_KILLED)).toBeGreaterThan(0.003);
-  expect(share((f) => f === LAMBDA_KILLED)).toBeLessThan(0.02);
-  expect(share((f) => f === 'after:Lambda.ServiceException')).toBeGreaterThan(0.06);
-  expect(share((f) => f !== undefined && !f.startsWith('after:'))).toBeGreaterThan(0.06);
 });
 
 describe('SES sending limits', () => {

@@ -27,7 +27,7 @@ const send = (over: Partial<SendRequest>): SendRequest => ({
   ...over,
 });
 
-test('IAM wildcards', () => {
+test('IAM wildcards: * matches any run of characters, ? matches one, and nothing else is a pattern', () => {
   expect(iamMatch('arn:aws:ses:*:1:identity/*', 'arn:aws:ses:us-east-1:1:identity/a@b.c')).toBe(true);
   expect(iamMatch('ses:Send?mail', 'ses:SendEmail')).toBe(true);
   expect(iamMatch('identity/a.b', 'identity/aXb')).toBe(false);

@@ -1,8 +1,8 @@
 /**
  * The summary counts resends from the records and flags emails beyond them (uncounted).
  */
+import type { ExecutionOutcome, LocalWorkflow } from '../../harness/local/workflow';
 import type { LocalAws, StoredEmail } from '../../harness/local-aws';
-import type { ExecutionOutcome, LocalWorkflow } from '../../harness/local-workflow';
 import { summarize, summaryLine } from '../../harness/summary';
 import { caseIdMessageTags } from '../../src/shared/message-tags';
 

@@ -5,7 +5,7 @@
  */
 import { App, Stack, aws_dynamodb as dynamodb, aws_kms as kms } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../src';
+import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../../src';
 
 const ROSTER = EmployeeRoster.fromEmployees([{ id: 'e1', name: 'Ana', email: 'ana@example.org' }]);
 

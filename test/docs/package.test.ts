@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 // These checks read what the build produced (lib/, assets/, .jsii): in `npx projen build` they run
 // after the compile; by hand, run `npx projen compile` first.
-const ROOT = join(__dirname, '..');
+const ROOT = join(__dirname, '..', '..');
 
 /** Every file of the npm tarball must match one of these (package.json "files" plus what npm always adds). */
 const ALLOWED: Array<[string, RegExp]> = [

@@ -3,11 +3,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchWriteItemCommand, CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { LocalAws, startLocalAws } from '../harness/local-aws';
+import { LocalAws, startLocalAws } from '../../harness/local-aws';
 
 // scripts/roster-request-items.mjs (the README's "Seed the roster table"), run against local DynamoDB
 // with the request files sent as `aws dynamodb batch-write-item --request-items file://...` sends them.
-const ROOT = join(__dirname, '..');
+const ROOT = join(__dirname, '..', '..');
 const SCRIPT = join(ROOT, 'scripts', 'roster-request-items.mjs');
 
 describe('roster seeding script', () => {

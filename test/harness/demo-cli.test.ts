@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // The demo as a command-line tool: usage, bad options, and stopping a `--keep` run.
-const ROOT = join(__dirname, '..');
+const ROOT = join(__dirname, '..', '..');
 const DEMO = ['--project', 'tsconfig.dev.json', '--transpile-only', 'harness/demo.ts'];
 const TS_NODE = join(ROOT, 'node_modules', '.bin', 'ts-node');
 const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 // scripts/check-ts-examples.mjs (build step examples:check-ts): the README's examples that build
 // the workflow compile as pasted, with their own imports only. Runs against lib/ (compiled first).
-const ROOT = join(__dirname, '..');
+const ROOT = join(__dirname, '..', '..');
 
 function check(markdown: string): { status: number | null; output: string } {
   const file = join(mkdtempSync(join(tmpdir(), 'ts-examples-')), 'README.md');

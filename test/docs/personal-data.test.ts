@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Duration, Stack, aws_kms as kms } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { SupportCaseWorkflow } from '../src';
-import { policyStatements, stateMachineDefinition, TEST_ROSTER, workflowStack } from './template-helpers';
+import { SupportCaseWorkflow } from '../../src';
+import { policyStatements, stateMachineDefinition, TEST_ROSTER, workflowStack } from '../template-helpers';
 
-const README = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+const README = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
 const section = README.slice(README.indexOf('<!-- personal-data:start -->'), README.indexOf('<!-- personal-data:end -->'));
 const rows = section.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| place') && !l.startsWith('| ---'))
   .map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));

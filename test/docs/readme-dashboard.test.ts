@@ -6,8 +6,8 @@ import {
   exampleDashboardTable,
   readmeDashboard,
   renderReadmeDashboard,
-} from '../harness/dashboard';
-import { README_PATH } from '../harness/readme-section';
+} from '../../harness/dashboard';
+import { README_PATH } from '../../harness/readme-section';
 
 describe('README dashboard table', () => {
   const readme = readFileSync(README_PATH, 'utf8');

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { EmployeeRoster, SupportCaseWorkflow } from '../src';
-import { METRIC_NAMES } from '../src/shared/contract';
+import { EmployeeRoster, SupportCaseWorkflow } from '../../src';
+import { METRIC_NAMES } from '../../src/shared/contract';
 
 // The README's monitoring costs count what the default stack creates: dashboards, alarms and the
 // metrics the alarms read (an alarm on a metric math expression is billed per metric it reads).
@@ -19,7 +19,7 @@ test('the README\'s monitoring cost table counts the default stack\'s dashboard,
   const alarmMetrics = perAlarm.reduce((a, b) => a + b, 0);
   const dashboards = Object.keys(template.findResources('AWS::CloudWatch::Dashboard')).length;
 
-  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
   expect(readme).toContain(`| dashboard (\`dashboardEnabled\`) | ${dashboards} | $3.00 per dashboard | $${(3 * dashboards).toFixed(2)} |`);
   expect(readme).toContain(`| ${alarms.length} alarms reading ${alarmMetrics} metrics (an alarm on a metric math expression counts each metric it reads: ${perAlarm.join(' + ')})`);
   expect(readme).toContain(`| $0.10 per alarm metric (standard resolution) | $${(0.1 * alarmMetrics).toFixed(2)} |`);

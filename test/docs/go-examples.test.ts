@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 
 // The two scripts behind the Go examples of the Go binding (build steps package:code-only and
 // package:check-go-examples), on small inputs. Needs Go, as the build does.
-const ROOT = join(__dirname, '..');
+const ROOT = join(__dirname, '..', '..');
 
 let work: string;
 beforeAll(() => {
