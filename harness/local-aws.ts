@@ -4,8 +4,8 @@
  * endpoint settings (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SES).
  */
 import type { Server } from 'node:http';
-import { listenOnLoopback } from './loopback';
 import { nodeProcess } from './local/node-realm';
+import { listenOnLoopback } from './loopback';
 import { tapMessageTags } from './ses-tags';
 import type { MessageTag } from '../src/shared/message-tags';
 

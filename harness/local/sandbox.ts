@@ -142,7 +142,7 @@ function compileBundle(file: string): CompiledBundle {
   const code = readFileSync(file, 'utf8');
   const directive = /^(["'])use strict\1;?/.exec(code)?.[0] ?? '';
   const source = `(function (__own) {${directive}var setTimeout = __own.setTimeout, Math = __own.Math, require = __own.require,`
-    + ` __filename = __own.filename, __dirname = __own.dirname, module = { exports: {} }, exports = module.exports;\n`
+    + ' __filename = __own.filename, __dirname = __own.dirname, module = { exports: {} }, exports = module.exports;\n'
     + `${code.slice(directive.length)}\nreturn module.exports;\n})`;
   // The SDK imports `node:http` dynamically: Node's own loader answers, as it does for a module.
   const script = new Script(source, { filename: file, importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
