@@ -11,7 +11,7 @@ import https from 'node:https';
 import { syncBuiltinESMExports } from 'node:module';
 import { dirname } from 'node:path';
 import { constants, Script } from 'node:vm';
-import { createNodeRequire } from './node-realm';
+import { createNodeRequire, nodeProcess } from './node-realm';
 import { scaledSetTimeout } from './time-scale';
 import { hashedRandom } from '../seeded-random';
 
@@ -125,6 +125,18 @@ export interface BoundsFired {
   taskTimeouts: number;
 }
 
+let loaderWarningQuiet = false;
+/** Node 20 calls the main context's loader for `vm` experimental, once, at the first import: not the demo's news. */
+function quietMainContextLoaderWarning(): void {
+  if (loaderWarningQuiet) return;
+  loaderWarningQuiet = true;
+  const emitWarning = nodeProcess.emitWarning;
+  nodeProcess.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    if (String(warning).includes('USE_MAIN_CONTEXT_DEFAULT_LOADER')) return;
+    (emitWarning as (...a: unknown[]) => void).call(nodeProcess, warning, ...rest);
+  }) as typeof emitWarning;
+}
+
 /** A bundle's module code, compiled once: each call runs it as a new module instance. */
 type CompiledBundle = (own: { setTimeout: typeof setTimeout; Math: Math; require: NodeRequire; filename: string; dirname: string }) => unknown;
 
@@ -145,6 +157,7 @@ function compileBundle(file: string): CompiledBundle {
     + ' __filename = __own.filename, __dirname = __own.dirname, module = { exports: {} }, exports = module.exports;\n'
     + `${code.slice(directive.length)}\nreturn module.exports;\n})`;
   // The SDK imports `node:http` dynamically: Node's own loader answers, as it does for a module.
+  quietMainContextLoaderWarning();
   const script = new Script(source, { filename: file, importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
   return script.runInThisContext() as CompiledBundle;
 }
