@@ -205,7 +205,8 @@ async function main(): Promise<number> {
     // The demo injects no unanswered requests and no overrunning handlers: each of these is the
     // machine's real work outlasting a scaled bound plus the allowance.
     console.log(`Timeouts that fired: ${requestTimeouts} SDK request, ${functionTimeouts} function, ${taskTimeouts} task: this machine was`
-      + ` slower than the real-time allowance (${realTimeAllowanceMs} ms), so another run of this seed may differ; raise --real-time-allowance`);
+      + ` slower than the real-time allowance (${realTimeAllowanceMs} ms), so another run of this seed may differ; raise --real-time-allowance,`
+      + ' or slow AWS time down for a burst (--time-scale 0.25: this machine runs every invocation of a burst on one event loop)');
   }
   if (run.sesLimiter) {
     const { accepted, rateRefused, quotaRefused } = run.sesLimiter.counts;

@@ -32,19 +32,33 @@ async function run() {
     const summary = await local.summarize(caseIds, outcomes);
     const { dynamodb, ses } = local.proxies;
     const injected = { dynamodb: { ...dynamodb!.injected }, ses: { ...ses!.injected }, lambda: { ...local.lambdaInjected } };
-    return { line: summaryLine(summary), injected, paths: await local.casePaths(caseIds, outcomes) };
+    const { requestTimeouts, functionTimeouts, taskTimeouts } = local.workflow.boundsFired;
+    return { line: summaryLine(summary), injected, paths: await local.casePaths(caseIds, outcomes), overran: requestTimeouts + functionTimeouts + taskTimeouts };
   } finally {
     await local.stop();
   }
 }
 
+/**
+ * A pair of runs in which the machine kept up: no bound on real work fired (a timeout that fired
+ * because this machine was slower than the scaled bound plus the allowance is a path AWS would
+ * not take, and says nothing about the seed; the harness counts them). A loaded machine gets a
+ * few tries; the last pair is compared whatever happened.
+ */
+async function pairThatKeptUp(tries = 3) {
+  for (let k = 1; ; k++) {
+    const first = await run();
+    const second = await run();
+    if ((first.overran === 0 && second.overran === 0) || k === tries) return { first, second };
+  }
+}
+
 test(`two runs of one seed (${CASES} cases, 25 % faults) take the same path for every case and print the same summary`, async () => {
-  const first = await run();
-  const second = await run();
+  const { first, second } = await pairThatKeptUp();
   expect(first.line).toMatch(/failed=0 .* uncounted=0$/);
   expect(second.injected).toEqual(first.injected);
   const differing = second.paths.filter((c, i) => JSON.stringify(c) !== JSON.stringify(first.paths[i]));
   expect(differing.map((c) => c.caseId)).toEqual([]);
   expect(first.paths.filter((c) => c.emails > 1).length).toBeGreaterThan(0); // faults that matter were met
   expect(second.line).toBe(first.line);
-}, 240_000);
+}, 720_000);
