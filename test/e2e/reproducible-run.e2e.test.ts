@@ -33,7 +33,8 @@ async function run() {
     const { dynamodb, ses } = local.proxies;
     const injected = { dynamodb: { ...dynamodb!.injected }, ses: { ...ses!.injected }, lambda: { ...local.lambdaInjected } };
     const { requestTimeouts, functionTimeouts, taskTimeouts } = local.workflow.boundsFired;
-    return { line: summaryLine(summary), injected, paths: await local.casePaths(caseIds, outcomes), overran: requestTimeouts + functionTimeouts + taskTimeouts };
+    const overran = requestTimeouts + functionTimeouts + taskTimeouts;
+    return { line: summaryLine(summary), injected, paths: await local.casePaths(caseIds, outcomes), overran };
   } finally {
     await local.stop();
   }
