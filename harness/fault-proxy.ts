@@ -11,9 +11,9 @@
  *   `PutItem`/`UpdateItem`/`DeleteItem`/..., SES `SendEmail`/`SendRawEmail`): a lost read
  *   answer is the same to a client as `reset`. (`drop-after-write` is its former name,
  *   still accepted in plans.)
- * - `no-answer` (planned only): the request IS carried out, and the answer never comes: the
- *   connection stays open, silent, until the client gives up (its request timeout). The
- *   random mix keeps `lost-answer`, whose cost in time does not depend on the client's timeout.
+ * - `no-answer`: the request IS carried out, and the answer never comes: the
+ *   connection stays open, silent, until the client gives up (its request timeout, or the
+ *   invocation's deadline): a stall past the handler's budget, as a slow AWS answer would be.
  * - `reject` (SES, planned only): SES refuses the email for good (`MessageRejected`).
  * - `cut-answer`: the request IS carried out, and its answer (2xx, or the server's own 4xx such
  *   as a failed condition) is cut mid-body: the status line and headers arrive, half the body,
@@ -49,8 +49,8 @@ export type Service = 'dynamodb' | 'ses';
 
 /** The kinds a random fault is drawn from, per service (`lost-answer` only for writes). */
 export const FAULT_KINDS: Record<Service, FaultKind[]> = {
-  dynamodb: ['throttle', 'server-error', 'reset', 'lost-answer', 'cut-answer', 'cut-refusal'],
-  ses: ['throttle', 'server-error', 'reset', 'lost-answer', 'cut-answer', 'cut-refusal'],
+  dynamodb: ['throttle', 'server-error', 'reset', 'lost-answer', 'no-answer', 'cut-answer', 'cut-refusal'],
+  ses: ['throttle', 'server-error', 'reset', 'lost-answer', 'no-answer', 'cut-answer', 'cut-refusal'],
 };
 
 /** Operations that change something: the only ones a random `lost-answer` hits. */

@@ -10,6 +10,7 @@ import { CaseIdExtractor, FaultProxy, PlannedFault, startFaultProxy } from './fa
 import { LambdaFaultInjector, lambdaFaultInjector } from './lambda-faults';
 import { LambdaLogs } from './lambda-logs';
 import type { EmailTemplate } from '../src';
+import type { BoundsFired } from './local/sandbox';
 import { DEFAULT_TIME_SCALE } from './local/time-scale';
 import { ExecutionOutcome, LocalWorkflow } from './local/workflow';
 import { LocalAws, startLocalAws } from './local-aws';
@@ -62,6 +63,13 @@ export interface LocalRun {
   readonly timeScale: number;
   /** Lambda faults injected so far, per fault (`after:` ones after the handler ran). */
   readonly lambdaInjected: Record<string, number>;
+  /**
+   * The bounds on real work that fired only because this machine was slower than a scaled bound
+   * plus the real-time allowance (a path AWS would not take): the workflow's `boundsFired`, less
+   * the request timeouts that the injected stalls (`no-answer`) call for. (A stall that the
+   * invocation's deadline ends first fires no request timeout: this may count a few too few.)
+   */
+  machineOverruns(): BoundsFired;
   /** Runs every input with at most `concurrency` executions at once. */
   runMany(inputs: readonly unknown[], concurrency: number, onDone?: (o: ExecutionOutcome) => void): Promise<ExecutionOutcome[]>;
   summarize(caseIds: readonly string[], outcomes: readonly ExecutionOutcome[]): Promise<BatchSummary>;
@@ -148,6 +156,11 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
     sesLimiter,
     timeScale,
     lambdaInjected,
+    machineOverruns: () => {
+      const stalls = (dynamodb?.injected['no-answer'] ?? 0) + (ses?.injected['no-answer'] ?? 0);
+      const fired = workflow.boundsFired;
+      return { ...fired, requestTimeouts: Math.max(0, fired.requestTimeouts - stalls) };
+    },
     runMany: (inputs, concurrency, onDone) => pool(inputs.map((input, i) => ({ input, i })), concurrency, async ({ input, i }) => {
       const outcome = await workflow.run(input, `case-${i + 1}`);
       onDone?.(outcome);

@@ -32,7 +32,7 @@ async function run() {
     const summary = await local.summarize(caseIds, outcomes);
     const { dynamodb, ses } = local.proxies;
     const injected = { dynamodb: { ...dynamodb!.injected }, ses: { ...ses!.injected }, lambda: { ...local.lambdaInjected } };
-    const { requestTimeouts, functionTimeouts, taskTimeouts } = local.workflow.boundsFired;
+    const { requestTimeouts, functionTimeouts, taskTimeouts } = local.machineOverruns();
     const overran = requestTimeouts + functionTimeouts + taskTimeouts;
     return { line: summaryLine(summary), injected, paths: await local.casePaths(caseIds, outcomes), overran };
   } finally {
