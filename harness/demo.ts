@@ -7,6 +7,7 @@
  *   --fault-rate R   share of DynamoDB, SES and Lambda requests to fail (default 0)
  *   --seed S         seed of the injected faults and the retry jitter (default 1): the same seed
  *                    injects the same faults into the same requests, whatever the timing
+ *   --stalls         the random faults include stalls (carried out, never answered)
  *   --time-scale F   AWS time runs F times faster (default 20): retry waits, timeouts, leases
  *   --ses-rate R     SES's maximum sending rate, emails per second of AWS time (default: none)
  *   --ses-daily-quota Q  SES's daily quota: sends past Q emails are refused (default: none)
@@ -42,6 +43,9 @@ Options:
   --fault-rate R   share of DynamoDB, SES and Lambda requests to fail, 0 <= R < 1 (default 0)
   --seed S         seed of the injected faults and the retry jitter (default 1); the same
                    seed injects the same faults into the same requests, whatever the timing
+  --stalls         the random faults include stalls: requests carried out and never answered
+                   (ended by the request timeout or the invocation's deadline, whichever comes
+                   first in real time: runs of one seed may then differ)
   --time-scale F   AWS time runs F times faster (default ${DEFAULT_TIME_SCALE}): retry waits, timeouts, leases
   --ses-rate R     SES's maximum sending rate, emails per second of AWS time (default: none)
   --ses-daily-quota Q  SES's daily quota: sends past Q emails are refused (default: none)
@@ -80,6 +84,7 @@ function parseCommandLine() {
         'concurrency': { type: 'string', default: '10' },
         'fault-rate': { type: 'string', default: '0' },
         'seed': { type: 'string', default: '1' },
+        'stalls': { type: 'boolean', default: false },
         'time-scale': { type: 'string', default: String(DEFAULT_TIME_SCALE) },
         'ses-rate': { type: 'string' },
         'ses-daily-quota': { type: 'string' },
@@ -152,7 +157,8 @@ async function main(): Promise<number> {
   const emailTemplate = values.template === undefined ? undefined : readTemplateFile(values.template);
   let run: LocalRun;
   try {
-    run = await startLocalRun({ faultRate, seed, workflowType, timeScale, sesRate, sesDailyQuota, realTimeAllowanceMs, emailTemplate });
+    const stalls = values.stalls;
+    run = await startLocalRun({ faultRate, stalls, seed, workflowType, timeScale, sesRate, sesDailyQuota, realTimeAllowanceMs, emailTemplate });
   } catch (err) {
     // The construct refuses the template at synth (an unknown placeholder, say): one line, no stack.
     if (emailTemplate) throw new TemplateFileError(`--template ${values.template}: ${(err as Error).message}`);

@@ -13,7 +13,8 @@
  *   still accepted in plans.)
  * - `no-answer`: the request IS carried out, and the answer never comes: the
  *   connection stays open, silent, until the client gives up (its request timeout, or the
- *   invocation's deadline): a stall past the handler's budget, as a slow AWS answer would be.
+ *   invocation's deadline). In the random mix only with `stalls`: which of the two ends a stall
+ *   depends on the real time the invocation has used, so runs of one seed may then differ.
  * - `reject` (SES, planned only): SES refuses the email for good (`MessageRejected`).
  * - `cut-answer`: the request IS carried out, and its answer (2xx, or the server's own 4xx such
  *   as a failed condition) is cut mid-body: the status line and headers arrive, half the body,
@@ -49,8 +50,8 @@ export type Service = 'dynamodb' | 'ses';
 
 /** The kinds a random fault is drawn from, per service (`lost-answer` only for writes). */
 export const FAULT_KINDS: Record<Service, FaultKind[]> = {
-  dynamodb: ['throttle', 'server-error', 'reset', 'lost-answer', 'no-answer', 'cut-answer', 'cut-refusal'],
-  ses: ['throttle', 'server-error', 'reset', 'lost-answer', 'no-answer', 'cut-answer', 'cut-refusal'],
+  dynamodb: ['throttle', 'server-error', 'reset', 'lost-answer', 'cut-answer', 'cut-refusal'],
+  ses: ['throttle', 'server-error', 'reset', 'lost-answer', 'cut-answer', 'cut-refusal'],
 };
 
 /** Operations that change something: the only ones a random `lost-answer` hits. */
@@ -81,6 +82,8 @@ export interface FaultProxyOptions {
   /** Share of requests to fail at random (0..1). */
   readonly rate?: number;
   readonly seed?: number;
+  /** Random faults include stalls (`no-answer`). Default false. */
+  readonly stalls?: boolean;
   readonly plan?: readonly PlannedFault[];
   /** Case of a request. Default: `dynamodbCaseId` or `sesCaseId` (the case's message tag). */
   readonly caseIdOf?: CaseIdExtractor;
@@ -242,7 +245,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     occurrences.set(occurrenceKey, n);
     const key = [options.service, caseKey, operation, n];
     if (hashedRandom(seed, key, 0) >= options.rate) return undefined;
-    const kinds = FAULT_KINDS[options.service].filter((k) => k !== 'lost-answer' || WRITE_OPERATIONS[options.service].has(operation));
+    const mix: FaultKind[] = options.stalls ? [...FAULT_KINDS[options.service], 'no-answer'] : FAULT_KINDS[options.service];
+    const kinds = mix.filter((k) => k !== 'lost-answer' || WRITE_OPERATIONS[options.service].has(operation));
     return kinds[Math.floor(hashedRandom(seed, key, 1) * kinds.length)];
   };
 

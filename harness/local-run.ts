@@ -21,6 +21,8 @@ import { BatchSummary, caseIdOfEmail, summarize } from './summary';
 export interface LocalRunOptions {
   /** Share of DynamoDB, SES and Lambda requests to fail (0..1). Default 0. */
   readonly faultRate?: number;
+  /** The random faults include stalls (requests carried out, never answered). Default false. */
+  readonly stalls?: boolean;
   /**
    * Seed of the fault choices (each a hash of the seed and the request's case, operation and
    * occurrence, so a run's faults do not depend on timing) and of the retry jitter. Default 1.
@@ -114,7 +116,7 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
     : undefined;
   const faulty = rate > 0 || options.dynamodbPlan || options.sesPlan || sesLimiter;
   const dynamodb = faulty
-    ? await startFaultProxy({ service: 'dynamodb', target: aws.dynamodbEndpoint, rate, seed, plan: options.dynamodbPlan })
+    ? await startFaultProxy({ service: 'dynamodb', target: aws.dynamodbEndpoint, rate, seed, stalls: options.stalls, plan: options.dynamodbPlan })
     : undefined;
   const ses = faulty
     ? await startFaultProxy({
@@ -122,6 +124,7 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
       target: aws.sesEndpoint,
       rate,
       seed,
+      stalls: options.stalls,
       plan: options.sesPlan,
       caseIdOf: options.sesCaseIdOf,
       sesLimiter,

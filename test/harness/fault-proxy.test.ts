@@ -170,3 +170,24 @@ describe('SES sending limits', () => {
     }
   });
 });
+
+test('stalls (carried out, never answered) join the random faults only when asked', async () => {
+  const stalled = async (stalls: boolean) => {
+    const proxy = await startFaultProxy({ service: 'dynamodb', target, rate: 0.99, seed: 3, stalls });
+    try {
+      // A stalled request never answers: the client gives up (its own timeout).
+      const aborted = AbortSignal.timeout(200);
+      await Promise.all(Array.from({ length: 30 }, (_, i) => fetch(proxy.endpoint, {
+        method: 'POST',
+        headers: { 'x-amz-target': 'DynamoDB_20120810.GetItem', 'content-type': 'application/x-amz-json-1.0' },
+        body: JSON.stringify({ TableName: 't', Key: { caseId: { S: `s${i}` } } }),
+        signal: aborted,
+      }).then((res) => res.text()).catch(() => 'lost')));
+      return proxy.injected['no-answer'];
+    } finally {
+      await proxy.stop();
+    }
+  };
+  expect(await stalled(false)).toBe(0);
+  expect(await stalled(true)).toBeGreaterThan(0);
+});
