@@ -62,6 +62,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     '@aws-sdk/client-dynamodb@^3',
     '@aws-sdk/client-ses@^3',
+    '@aws-sdk/client-sfn@^3',
     '@aws-sdk/credential-provider-env@^3',
     '@types/aws-lambda',
     // local AWS for tests and the demo

@@ -62,6 +62,17 @@ export const ENV = {
    * the execution timeout plus the construct's `closedCaseRetention`. Absent: records never expire.
    */
   CASE_EXPIRES_AFTER_SECONDS: 'CASE_EXPIRES_AFTER_SECONDS',
+  /**
+   * Acknowledgement (src/shared/acknowledgement.ts), set only when the construct's `acknowledgement`
+   * prop is: the acknowledge page's base URL (the function URL), for Send Email's links.
+   */
+  ACK_PAGE_URL: 'ACK_PAGE_URL',
+  /** Seconds each round waits for an acknowledgement (`acknowledgement.escalateAfter`). */
+  ACK_ESCALATE_AFTER_SECONDS: 'ACK_ESCALATE_AFTER_SECONDS',
+  /** Seconds an acknowledge link stays valid after its email is claimed (past the round's wait: see acknowledgement.ts). */
+  ACK_LINK_TTL_SECONDS: 'ACK_LINK_TTL_SECONDS',
+  /** Emails per case at most, the first included (`acknowledgement.maxRounds`). */
+  ACK_MAX_ROUNDS: 'ACK_MAX_ROUNDS',
 } as const;
 
 /**
@@ -112,6 +123,14 @@ export const CaseErrorName = {
    * nothing is written or sent, and the record is left as it is (not even marked FAILED).
    */
   CASE_CONFLICT: 'CaseConflict',
+  /**
+   * Wait For Acknowledgement found the case acknowledged already (the employee pressed the link
+   * before the wait stored its task token): the state machine goes to Escalate Case, which ends
+   * the execution as acknowledged. Not a failure.
+   */
+  CASE_ACKNOWLEDGED: 'CaseAcknowledged',
+  /** Every round of escalation ran out with no acknowledgement: the Fail state's error (alarm). */
+  CASE_UNACKNOWLEDGED: 'CaseUnacknowledged',
 } as const;
 
 /** The execution input, as the seed tutorial defines it: `{"inputCaseID": "001"}`. */
@@ -222,6 +241,10 @@ export const CaseStatus = {
   ASSIGNED: 'ASSIGNED',
   EMAILED: 'EMAILED',
   FAILED: 'FAILED',
+  /** Acknowledgement on: the assignee acknowledged the case (`acknowledgedBy`, `acknowledgedAt`). */
+  ACKNOWLEDGED: 'ACKNOWLEDGED',
+  /** Acknowledgement on: every round ran out with no acknowledgement. */
+  UNACKNOWLEDGED: 'UNACKNOWLEDGED',
 } as const;
 export type CaseStatusValue = (typeof CaseStatus)[keyof typeof CaseStatus];
 
@@ -268,6 +291,41 @@ export interface CaseRecord {
   readonly details?: CaseDetails;
   /** When DynamoDB may delete the record (epoch seconds; TTL), if the construct sets an expiry. */
   readonly expiresAt?: number;
+  // ---- Acknowledgement on only (src/shared/acknowledgement.ts); absent otherwise ----
+  /** The round of the current assignment: 1 for the first email (absent: 1). */
+  readonly ackRound?: number;
+  /**
+   * SHA-256 (base64url) of the link ids in this round's emails (a DynamoDB string set: a counted
+   * resend carries its own id). Never the ids themselves. Removed when the round ends.
+   */
+  readonly ackIdHashes?: readonly string[];
+  /** When this round's links stop working (epoch seconds). */
+  readonly ackLinkExpiresAt?: number;
+  /** The task token of this round's Wait For Acknowledgement (removed when the round ends). */
+  readonly ackTaskToken?: string;
+  /** When the assignee acknowledged (ISO-8601). */
+  readonly acknowledgedAt?: string;
+  /** The employee id that acknowledged. */
+  readonly acknowledgedBy?: string;
+  /** The hash of the link id that acknowledged: its holder sees "already acknowledged". */
+  readonly acknowledgedIdHash?: string;
+  /** When the last round ran out (ISO-8601), for an UNACKNOWLEDGED case. */
+  readonly unacknowledgedAt?: string;
+  /** The earlier rounds, oldest first (a DynamoDB list of maps). */
+  readonly escalations?: readonly EscalatedRound[];
+}
+
+/** A round that ended without an acknowledgement, as the case record keeps it. */
+export interface EscalatedRound {
+  readonly round: number;
+  readonly employeeId: string;
+  readonly employeeName: string;
+  readonly assignedAt: string;
+  readonly messageId?: string;
+  readonly emailedAt?: string;
+  /** The round's counted resends. */
+  readonly emailAmbiguousResends: number;
+  readonly escalatedAt: string;
 }
 
 /**
@@ -317,6 +375,14 @@ export const STATE_NAMES = {
   WAIT_FOR_SEND_SLOT: 'Wait For Send Slot',
   SENT_EMAIL_RESULT: 'Sent Email Result',
   SENT_EMAIL_RESULT_WITH_DETAILS: 'Sent Email Result With Details',
+  // Acknowledgement on only (docs/design/acknowledgement.md):
+  WAIT_FOR_ACKNOWLEDGEMENT: 'Wait For Acknowledgement',
+  ESCALATE_CASE: 'Escalate Case',
+  ESCALATION_OUTCOME: 'Escalation Outcome',
+  NEXT_ROUND: 'Next Round',
+  CASE_ACKNOWLEDGED: 'Case Acknowledged',
+  NOTIFY_UNACKNOWLEDGED: 'Notify Unacknowledged',
+  CASE_UNACKNOWLEDGED: 'Case Unacknowledged',
 };
 
 /** The message of an `EmailSlotReserved` error: when the case sends again, and which round of pacing this is. */
@@ -353,6 +419,17 @@ export const METRIC_NAMES = {
   CASES_ASSIGNED: 'CasesAssigned',
   /** An execution input Open Case refused (`InvalidCaseInput`): the caller's mistake, left out of the alarms. */
   INVALID_CASE_INPUTS: 'InvalidCaseInputs',
+  // Acknowledgement on only:
+  /** A case acknowledged (by the acknowledge page). */
+  CASES_ACKNOWLEDGED: 'CasesAcknowledged',
+  /** Milliseconds from the case's first email to its acknowledgement (unit Milliseconds; p50/p90 on the dashboard). */
+  TIME_TO_ACKNOWLEDGE: 'TimeToAcknowledge',
+  /** A case acknowledged within `escalateAfter` of its first email. */
+  ACKNOWLEDGED_WITHIN_SLA: 'AcknowledgedWithinSla',
+  /** A round that ran out and went to the next employee. */
+  CASES_ESCALATED: 'CasesEscalated',
+  /** A case whose every round ran out (alarm). */
+  CASES_UNACKNOWLEDGED: 'CasesUnacknowledged',
 } as const;
 
 export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];
