@@ -381,6 +381,8 @@ export const STATE_NAMES = {
   ESCALATION_OUTCOME: 'Escalation Outcome',
   NEXT_ROUND: 'Next Round',
   CASE_ACKNOWLEDGED: 'Case Acknowledged',
+  /** Escalate Case found the case acknowledged (the acknowledgement won the race with the time-out). */
+  ACKNOWLEDGED_BEFORE_ESCALATION: 'Acknowledged Before Escalation',
   NOTIFY_UNACKNOWLEDGED: 'Notify Unacknowledged',
   CASE_UNACKNOWLEDGED: 'Case Unacknowledged',
 };

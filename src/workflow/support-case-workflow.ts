@@ -21,12 +21,14 @@ import { sendEmailStatement } from '../ses-access';
 import { CASE_TABLE_PARTITION_KEY, ENV, METRIC_NAMES, METRICS_ENV } from '../shared/contract';
 import { grantTableKey, warnIfTableKeyUnchecked, warnIfTableKmsKeyUnknown } from '../table-access';
 import { historyEventProblems } from '../workflow-limits';
+import { ACKNOWLEDGEMENT_FUNCTIONS, AcknowledgementWiring, FunctionMaker } from './acknowledgement-functions';
+import { acknowledgementLoopEntries } from './acknowledgement-props';
 import { workflowDefinition } from './definition';
 import { configureEmail } from './email-settings';
 import { SupportCaseWorkflowProps } from './props';
 import { CASE_TABLE_KEY, ResolvedProps, resolveProps, throwIfProblems, validateProps } from './resolve-props';
 import { emailLeaseSeconds, emailOwnLeaseSeconds } from './retries';
-import { PerStep, StepExpectedErrors, WORKFLOW_STEPS } from './steps';
+import { PerStep, StepExpectedErrors, StepFunctionClass, WORKFLOW_STEPS } from './steps';
 
 /** Where Step Functions expects vended logs (keeps the CloudWatch Logs resource policy small). */
 const VENDED_LOGS_PREFIX = '/aws/vendedlogs/states/';
@@ -57,6 +59,24 @@ export class SupportCaseWorkflow extends Construct {
 
   /** Send Email: emails the assigned employee through SES, once. */
   public readonly sendEmailFunction: lambda.Function;
+
+  /**
+   * The acknowledge page's public URL (the Lambda function URL, `AuthType: NONE`), which Send Email
+   * puts in the emails' links (undefined when `acknowledgement` is off).
+   */
+  public readonly acknowledgePageUrl?: string;
+
+  /**
+   * The acknowledge page's function, behind `acknowledgePageUrl` (undefined when `acknowledgement`
+   * is off). Its reserved concurrency is `acknowledgement.pageConcurrency`.
+   */
+  public readonly acknowledgePageFunction?: lambda.Function;
+
+  /** Wait For Acknowledgement: stores the round's task token (undefined when `acknowledgement` is off). */
+  public readonly awaitAcknowledgementFunction?: lambda.Function;
+
+  /** Escalate Case: the next employee, or UNACKNOWLEDGED (undefined when `acknowledgement` is off). */
+  public readonly escalateCaseFunction?: lambda.Function;
 
   /** The log group of the state machine, named `/aws/vendedlogs/states/<name>`. */
   public readonly logGroup: logs.LogGroup;
@@ -94,6 +114,12 @@ export class SupportCaseWorkflow extends Construct {
 
   /** Alarm on sends throttled by SES for 15 minutes in a row (undefined when `alarmsEnabled` is false). */
   public readonly emailsThrottledAlarm?: cloudwatch.Alarm;
+
+  /**
+   * Alarm on cases that ended UNACKNOWLEDGED (undefined when `acknowledgement` is off or
+   * `alarmsEnabled` is false).
+   */
+  public readonly casesUnacknowledgedAlarm?: cloudwatch.Alarm;
 
   /** The CloudWatch dashboard (undefined when `dashboardEnabled` is false). */
   public readonly dashboard?: cloudwatch.Dashboard;
@@ -145,6 +171,18 @@ export class SupportCaseWorkflow extends Construct {
     const sendEmail = sendEmailStatement(this, props);
     for (const [operator, values] of Object.entries(recipientsCondition(props.roster))) sendEmail.addCondition(operator, values);
     this.sendEmailFunction.addToRolePolicy(sendEmail);
+    const ack = resolved.acknowledgement && new AcknowledgementWiring(this, {
+      settings: resolved.acknowledgement,
+      table: this.table,
+      roster: props.roster,
+      sendEmail: this.sendEmailFunction,
+      make: this.functionMaker(resolved),
+      grantTable: (fn, ...actions) => this.grantTable(fn, ...actions),
+    });
+    this.acknowledgePageUrl = ack?.pageUrl.url;
+    this.acknowledgePageFunction = ack?.functions.acknowledgePage;
+    this.awaitAcknowledgementFunction = ack?.functions.awaitAcknowledgement;
+    this.escalateCaseFunction = ack?.functions.escalateCase;
 
     this.logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
       logGroupName: VENDED_LOGS_PREFIX + (props.stateMachineName ?? Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })),
@@ -153,11 +191,25 @@ export class SupportCaseWorkflow extends Construct {
     });
 
     const definition = workflowDefinition(this, {
-      table: this.table, steps: WORKFLOW_STEPS, functions, taskTimeout, leaseSeconds,
+      table: this.table,
+      steps: WORKFLOW_STEPS,
+      functions,
+      taskTimeout,
+      leaseSeconds,
+      acknowledgement: ack && resolved.acknowledgement && {
+        awaitFunction: ack.functions.awaitAcknowledgement,
+        escalateFunction: ack.functions.escalateCase,
+        escalateAfter: resolved.acknowledgement.escalateAfter,
+        unacknowledgedTopic: resolved.acknowledgement.unacknowledgedTopic,
+      },
     });
     if (workflowType === sfn.StateMachineType.STANDARD) {
       const states = Object.fromEntries(sfn.State.findReachableStates(definition.startState).map((st) => [st.stateId, st.toStateJson() as any]));
-      throwIfProblems(this.node.path, historyEventProblems(states, 'emailThrottlePatience', PACING_LOOP_ENTRIES));
+      // With acknowledgement on, every round runs the email's states again.
+      const rounds = resolved.acknowledgement?.maxRounds;
+      throwIfProblems(this.node.path, rounds === undefined
+        ? historyEventProblems(states, 'emailThrottlePatience', PACING_LOOP_ENTRIES)
+        : historyEventProblems(states, 'acknowledgement.maxRounds', acknowledgementLoopEntries(rounds)));
     }
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
@@ -176,9 +228,10 @@ export class SupportCaseWorkflow extends Construct {
 
     // Record Failure writes the table from the state machine itself.
     grantTableKey(this.table, this.stateMachine, 'write');
-    this.acknowledgeStateMachineRole(Object.values(functions));
+    ack?.bindStateMachine(this.stateMachine);
+    this.acknowledgeStateMachineRole([...Object.values(functions), ...Object.values(ack?.functions ?? {})]);
 
-    const watched = this.monitored(functions);
+    const watched = this.monitored(functions, ack);
     const alarms = resolved.alarmsEnabled ? createAlarms(this, watched, props.alarmTopic) : undefined;
     this.alarms = alarms?.all ?? [];
     this.executionsAlarm = alarms?.executions;
@@ -187,6 +240,7 @@ export class SupportCaseWorkflow extends Construct {
     this.assignCaseErrorsAlarm = alarms?.functionErrors.assignCase;
     this.sendEmailErrorsAlarm = alarms?.functionErrors.sendEmail;
     this.emailsThrottledAlarm = alarms?.emailsThrottled;
+    this.casesUnacknowledgedAlarm = alarms?.casesUnacknowledged;
     this.dashboard = resolved.dashboardEnabled ? createDashboard(this, watched, this.alarms, props.dashboardName) : undefined;
   }
 
@@ -276,7 +330,7 @@ export class SupportCaseWorkflow extends Construct {
   }
 
   /** What the alarms and the dashboard watch: the state machine and each step's function. */
-  private monitored(functions: PerStep<lambda.IFunction>): MonitoredWorkflow {
+  private monitored(functions: PerStep<lambda.IFunction>, ack?: AcknowledgementWiring): MonitoredWorkflow {
     // Inputs Open Case refused: failed executions for their callers, but nothing to page about.
     const rejected = this.metricInvalidCaseInputs();
     const expected: Record<StepExpectedErrors, cloudwatch.IMetric> = {
@@ -296,6 +350,7 @@ export class SupportCaseWorkflow extends Construct {
         fn: functions[step.key],
         expectedErrors: 'expectedErrors' in step ? expected[step.expectedErrors] : undefined,
       })),
+      acknowledgement: ack && ACKNOWLEDGEMENT_FUNCTIONS.map((row) => ({ key: row.key, name: row.name, id: row.id, fn: ack.functions[row.key] })),
     };
   }
 
@@ -330,12 +385,21 @@ export class SupportCaseWorkflow extends Construct {
     };
     const functions = {} as PerStep<lambda.Function>;
     const logGroups = {} as PerStep<logs.LogGroup>;
+    const make = this.functionMaker(resolved);
     for (const step of WORKFLOW_STEPS) {
-      logGroups[step.key] = new logs.LogGroup(this, `${step.id}Logs`, { retention: resolved.logRetention, removalPolicy: resolved.logRemovalPolicy });
-      functions[step.key] = new step.functionClass(this, `${step.id}Function`, this.functionProps(step.id, logGroups[step.key], environment[step.key] ?? {}, resolved));
+      ({ fn: functions[step.key], logGroup: logGroups[step.key] } = make(step.id, step.functionClass, environment[step.key] ?? {}));
       configure[step.key]?.(functions[step.key]);
     }
     return { functions, logGroups };
+  }
+
+  /** Makes a function with its own log group and role (`functionProps`): the steps' and the acknowledgement's. */
+  private functionMaker(resolved: ResolvedProps): FunctionMaker {
+    return (id: string, functionClass: StepFunctionClass, environment: Record<string, string>, extra?: Partial<lambda.FunctionOptions>) => {
+      const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: resolved.logRetention, removalPolicy: resolved.logRemovalPolicy });
+      const fn = new functionClass(this, `${id}Function`, { ...this.functionProps(id, logGroup, environment, resolved), ...extra });
+      return { fn, logGroup };
+    };
   }
 
   /** A step function's settings: its own log group and role (which may write only that log group, and trace). */
