@@ -191,7 +191,7 @@ export function createAlarms(scope: Construct, w: MonitoredWorkflow, topic?: sns
 
   const casesUnacknowledged = w.acknowledgement && new cloudwatch.Alarm(scope, 'CasesUnacknowledgedAlarm', {
     alarmDescription: 'Support cases ended UNACKNOWLEDGED: nobody acknowledged them in any round of escalation. See the README\'s Runbook.',
-    metric: handlerMetric(w.metricsWorkflow, METRIC_NAMES.CASES_UNACKNOWLEDGED, { label: 'Cases unacknowledged' }),
+    metric: handlerMetric(w.metricsWorkflow, METRIC_NAMES.CASES_UNACKNOWLEDGED),
     threshold: ALARM_SETTINGS.casesUnacknowledged.threshold,
     evaluationPeriods: ALARM_SETTINGS.casesUnacknowledged.evaluationPeriods,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -44,3 +44,13 @@ export function logicalIdOf(template: Template, type: string, fragment: string):
   expect(ids).toHaveLength(1);
   return ids[0];
 }
+
+/** The dashboard body, with each CloudFormation token replaced by `TOKEN(<logical id>)`. */
+export function dashboardBody(template: Template): any {
+  const dashboards = Object.values<any>(template.findResources('AWS::CloudWatch::Dashboard'));
+  expect(dashboards).toHaveLength(1);
+  const body = dashboards[0].Properties.DashboardBody;
+  const parts: any[] = typeof body === 'string' ? [body] : body['Fn::Join'][1];
+  const text = parts.map((p) => (typeof p === 'string' ? p : `TOKEN(${p.Ref ?? p['Fn::GetAtt']?.[0] ?? 'intrinsic'})`)).join('');
+  return JSON.parse(text);
+}

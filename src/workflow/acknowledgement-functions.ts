@@ -52,9 +52,11 @@ export class AcknowledgementWiring {
   public readonly functions: Record<AcknowledgementKey, lambda.Function>;
   public readonly logGroups: Record<AcknowledgementKey, logs.LogGroup>;
   public readonly pageUrl: lambda.FunctionUrl;
+  private readonly settings: ResolvedAcknowledgement;
 
   constructor(private readonly scope: Construct, inputs: AcknowledgementWiringInputs) {
     const { settings, table, make } = inputs;
+    this.settings = settings;
     const escalateAfterSeconds = String(settings.escalateAfter.toSeconds());
     const environment: Record<AcknowledgementKey, Record<string, string>> = {
       awaitAcknowledgement: { [ENV.TABLE_NAME]: table.tableName },
@@ -95,12 +97,27 @@ export class AcknowledgementWiring {
     inputs.sendEmail.addEnvironment(ENV.ACK_LINK_TTL_SECONDS, String(settings.escalateAfter.plus(Duration.seconds(LINK_GRACE_SECONDS)).toSeconds()));
   }
 
-  /** The page may end this state machine's waits, and nothing else of Step Functions. */
-  public bindStateMachine(stateMachine: sfn.IStateMachine): void {
+  /**
+   * The page may end this state machine's waits, and nothing else of Step Functions; the state
+   * machine may use the unacknowledged topic's KMS key, if it has one, to publish to it.
+   */
+  public bindStateMachine(stateMachine: sfn.StateMachine): void {
     const role = this.functions.acknowledgePage.role!;
     new iam.Policy(this.scope, 'AcknowledgePageSendTaskSuccess', {
       roles: [role],
       statements: [new iam.PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [stateMachine.stateMachineArn] })],
     });
+    const key = this.settings.unacknowledgedTopic?.masterKey;
+    if (key) {
+      // SnsPublish grants sns:Publish only. A publisher to an encrypted topic needs kms:GenerateDataKey
+      // and kms:Decrypt on its key (Amazon SNS Developer Guide, "Encryption at rest", key management:
+      // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html), here through SNS only.
+      iam.Grant.addToPrincipal({
+        grantee: stateMachine,
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resourceArns: [key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `sns.${stateMachine.env.region}.amazonaws.com` } },
+      });
+    }
   }
 }
