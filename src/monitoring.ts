@@ -198,7 +198,8 @@ export function createAlarms(scope: Construct, w: MonitoredWorkflow, topic?: sns
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
 
-  const all = [executions, throttledExecutions, ...Object.values(functionErrors), emailsThrottled, ...casesUnacknowledged ? [casesUnacknowledged] : []];
+  const all = [executions, throttledExecutions, ...Object.values(functionErrors), emailsThrottled];
+  if (casesUnacknowledged) all.push(casesUnacknowledged);
   if (topic) {
     const action = new cw_actions.SnsAction(topic);
     for (const alarm of all) {

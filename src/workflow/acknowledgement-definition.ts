@@ -14,9 +14,9 @@ import {
   aws_stepfunctions_tasks as tasks,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { RETRY } from './retries';
 import { EscalationOutcome } from '../shared/acknowledgement';
 import { CaseErrorName, STATE_NAMES } from '../shared/contract';
-import { RETRY } from './retries';
 
 /** What the acknowledgement's states are made of. */
 export interface AcknowledgementDefinitionInputs {

@@ -13,13 +13,13 @@
 import { Duration, aws_dynamodb as dynamodb, aws_iam as iam, aws_lambda as lambda, aws_logs as logs, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { EmployeeRoster } from '../employee-roster';
+import { ResolvedAcknowledgement } from './acknowledgement-props';
+import { StepFunctionClass } from './steps';
 import { AcknowledgePageFunction } from '../handlers/acknowledge-page-function';
 import { AwaitAcknowledgementFunction } from '../handlers/await-acknowledgement-function';
 import { EscalateCaseFunction } from '../handlers/escalate-case-function';
 import { LINK_GRACE_SECONDS } from '../shared/acknowledgement';
 import { ENV, STATE_NAMES } from '../shared/contract';
-import { ResolvedAcknowledgement } from './acknowledgement-props';
-import { StepFunctionClass } from './steps';
 
 /** The acknowledgement's functions: like the steps' table, the rows the construct and its monitoring iterate over. */
 export const ACKNOWLEDGEMENT_FUNCTIONS = [

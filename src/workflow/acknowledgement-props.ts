@@ -5,8 +5,8 @@
  */
 import { Duration, Token, aws_sns as sns, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { PACING_LOOP_ENTRIES } from '../paced-sending';
-import { STATE_NAMES } from '../shared/contract';
 import { SupportCaseWorkflowProps } from './props';
+import { STATE_NAMES } from '../shared/contract';
 
 /** `acknowledgement` with every default applied. */
 export interface ResolvedAcknowledgement {

@@ -8,12 +8,12 @@ import { linkHostsProblems } from '../link-hosts';
 import { pacingProblems } from '../paced-sending';
 import { senderEmailProblem, taskTimeoutProblem, throttlePatienceProblem, userFrames } from '../prop-hints';
 import { sesAccessProblems } from '../ses-access';
+import { acknowledgementProblems, ResolvedAcknowledgement, roundsDuration } from './acknowledgement-props';
 import { CASE_TABLE_PARTITION_KEY } from '../shared/contract';
 import { stateMachineNameProblems } from '../state-machine-name';
 import { RequiredTableKey, tableKeyProblems } from '../table-access';
 import { handlerBudgetProblems, LAMBDA_INIT_SECONDS } from '../workflow-limits';
 import { validateEmailProps } from './email-settings';
-import { acknowledgementProblems, ResolvedAcknowledgement, roundsDuration } from './acknowledgement-props';
 import { SupportCaseWorkflowProps } from './props';
 import { emailLeaseWaitProblems } from './retries';
 

@@ -87,7 +87,8 @@ describe('acknowledgement on: the page\'s function URL', () => {
 
   test('reserved concurrency = pageConcurrency; the other functions have none', () => {
     const fns = Object.entries<any>(template.findResources('AWS::Lambda::Function'));
-    expect(fns.filter(([, f]) => f.Properties.ReservedConcurrentExecutions !== undefined).map(([id, f]) => [id, f.Properties.ReservedConcurrentExecutions]))
+    const reserved = fns.map(([id, f]) => [id, f.Properties.ReservedConcurrentExecutions]).filter(([, n]) => n !== undefined);
+    expect(reserved)
       .toEqual([[page, 3]]);
   });
 });
