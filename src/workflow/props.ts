@@ -134,7 +134,8 @@ export interface SupportCaseWorkflowProps {
    * (the default key policy does). The workflow writes only the attributes
    * `caseId`, `status`, `employeeId`, `employeeName`, `employeeEmail`, `openedAt`,
    * `assignedAt`, `updatedAt`, `failureError`, `details` (a map of strings), the
-   * `email*` / `messageId` attributes and, with `closedCaseRetention`, `expiresAt`; plus one item of
+   * `email*` / `messageId` attributes, with `closedCaseRetention`, `expiresAt`, and with
+   * `acknowledgement`, `ack*`, `acknowledged*`, `unacknowledgedAt` and `escalations`; plus one item of
    * its own: `caseId` `#send-slots` (no case id can take it), the send-slot counter of paced
    * sending (`nextSlotAt`, `slotGapMs`).
    *
