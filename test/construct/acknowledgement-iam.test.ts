@@ -2,7 +2,8 @@
  * Acknowledge or escalate, least privilege: what each new role may do, the page's public function
  * URL and its resource policy, the SNS grant, and a template CloudFormation can order (no cycle).
  */
-import { aws_kms as kms, aws_sns as sns } from 'aws-cdk-lib';
+import { aws_dynamodb as dynamodb, aws_kms as kms, aws_sns as sns } from 'aws-cdk-lib';
+import { EmployeeRoster } from '../../src';
 import { Template } from 'aws-cdk-lib/assertions';
 import { logicalIdOf, workflowStack } from '../template-helpers';
 
@@ -65,6 +66,20 @@ describe('acknowledgement on: the roles', () => {
     }
     expect(JSON.stringify(invoked)).not.toContain(logicalIdOf(template, 'AWS::Lambda::Function', 'AcknowledgePageFunction'));
   });
+});
+
+test('a roster table: Escalate Case may Scan it and gets its name, exactly as Assign Case', () => {
+  const { template } = workflowStack((stack) => ({
+    acknowledgement: {},
+    roster: EmployeeRoster.fromTable(new dynamodb.Table(stack, 'Roster', { partitionKey: { name: 'employeeId', type: dynamodb.AttributeType.STRING } })),
+  }));
+  const roster = logicalIdOf(template, 'AWS::DynamoDB::Table', 'Roster');
+  const scans = (role: string) => roleStatements(template, role).filter((s) => s.Action === 'dynamodb:Scan').flatMap((s) => s.Resource);
+  expect(scans('EscalateCaseRole')).toEqual(scans('AssignCaseRole'));
+  expect(scans('EscalateCaseRole')).toContainEqual({ 'Fn::GetAtt': [roster, 'Arn'] });
+  const env = (fn: string) => template.toJSON().Resources[logicalIdOf(template, 'AWS::Lambda::Function', fn)].Properties.Environment.Variables;
+  expect(env('EscalateCaseFunction').ROSTER_TABLE_NAME).toEqual(env('AssignCaseFunction').ROSTER_TABLE_NAME);
+  expect(env('EscalateCaseFunction').ROSTER_CACHE_SECONDS).toEqual(env('AssignCaseFunction').ROSTER_CACHE_SECONDS);
 });
 
 describe('acknowledgement on: the page\'s function URL', () => {

@@ -4,6 +4,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AcknowledgementOptions } from '../../src';
 import { EscalationOutcome } from '../../src/shared/acknowledgement';
 import { CaseErrorName, ENV, STATE_NAMES } from '../../src/shared/contract';
+import { acknowledgementLoopEntries } from '../../src/workflow/acknowledgement-props';
+import { HISTORY_EVENT_BUDGET, historyEventProblems, worstCaseHistoryEvents } from '../../src/workflow-limits';
 import { logicalIdOf, stateMachineDefinition, workflowStack } from '../template-helpers';
 
 const ON: AcknowledgementOptions = {};
@@ -204,7 +206,14 @@ describe('acknowledgement: synth-time checks', () => {
     expect(() => acknowledged({ escalateAfter: Duration.minutes(30) }, { executionTimeout: Duration.hours(5) })).not.toThrow();
   });
 
-  test('the history check counts every round: 10 rounds fit under the budget', () => {
+  test('the history check counts every round: 10 rounds fit under the budget, 20 would not', () => {
     expect(() => acknowledged({ maxRounds: 10, escalateAfter: Duration.minutes(1) })).not.toThrow();
+    const states = stateMachineDefinition(acknowledged({ maxRounds: 10 }).template).States;
+    const events = (rounds: number) => worstCaseHistoryEvents(states, acknowledgementLoopEntries(rounds));
+    const perRound = events(2) - events(1);
+    expect(events(10)).toBe(events(1) + 9 * perRound);
+    expect(events(10)).toBeLessThanOrEqual(HISTORY_EVENT_BUDGET);
+    expect(historyEventProblems(states, 'acknowledgement.maxRounds', acknowledgementLoopEntries(20)))
+      .toEqual([expect.stringMatching(/^acknowledgement\.maxRounds: an execution may write up to \d+ history events/)]);
   });
 });
