@@ -3,8 +3,8 @@
  * URL and its resource policy, the SNS grant, and a template CloudFormation can order (no cycle).
  */
 import { aws_dynamodb as dynamodb, aws_kms as kms, aws_sns as sns } from 'aws-cdk-lib';
-import { EmployeeRoster } from '../../src';
 import { Template } from 'aws-cdk-lib/assertions';
+import { EmployeeRoster } from '../../src';
 import { logicalIdOf, workflowStack } from '../template-helpers';
 
 /** The statements of every policy attached to the role whose logical id contains `fragment`, X-Ray and logs left out. */
