@@ -18,17 +18,18 @@ import { acknowledgeNagFindings } from '../nag-acknowledgements';
 import { configurePacing, describePacing, PACING_LOOP_ENTRIES, pacingErrorsMetric } from '../paced-sending';
 import { recipientsCondition } from '../recipients';
 import { sendEmailStatement } from '../ses-access';
-import { CASE_TABLE_PARTITION_KEY, ENV, METRIC_NAMES, METRICS_ENV } from '../shared/contract';
+import { CASE_TABLE_PARTITION_KEY, ENV, METRIC_NAMES } from '../shared/contract';
 import { grantTableKey, warnIfTableKeyUnchecked, warnIfTableKmsKeyUnknown } from '../table-access';
 import { historyEventProblems } from '../workflow-limits';
-import { ACKNOWLEDGEMENT_FUNCTIONS, AcknowledgementWiring, FunctionMaker } from './acknowledgement-functions';
+import { ACKNOWLEDGEMENT_FUNCTIONS, AcknowledgementWiring } from './acknowledgement-functions';
 import { acknowledgementLoopEntries } from './acknowledgement-props';
 import { workflowDefinition } from './definition';
 import { configureEmail } from './email-settings';
+import { functionMaker } from './function-settings';
 import { SupportCaseWorkflowProps } from './props';
 import { CASE_TABLE_KEY, ResolvedProps, resolveProps, throwIfProblems, validateProps } from './resolve-props';
 import { emailLeaseSeconds, emailOwnLeaseSeconds } from './retries';
-import { PerStep, StepExpectedErrors, StepFunctionClass, WORKFLOW_STEPS } from './steps';
+import { PerStep, StepExpectedErrors, WORKFLOW_STEPS } from './steps';
 
 /** Where Step Functions expects vended logs (keeps the CloudWatch Logs resource policy small). */
 const VENDED_LOGS_PREFIX = '/aws/vendedlogs/states/';
@@ -176,7 +177,7 @@ export class SupportCaseWorkflow extends Construct {
       table: this.table,
       roster: props.roster,
       sendEmail: this.sendEmailFunction,
-      make: this.functionMaker(resolved),
+      make: functionMaker(this, resolved, this.metricsWorkflowName),
       grantTable: (fn, ...actions) => this.grantTable(fn, ...actions),
     });
     this.acknowledgePageUrl = ack?.pageUrl.url;
@@ -385,49 +386,12 @@ export class SupportCaseWorkflow extends Construct {
     };
     const functions = {} as PerStep<lambda.Function>;
     const logGroups = {} as PerStep<logs.LogGroup>;
-    const make = this.functionMaker(resolved);
+    const make = functionMaker(this, resolved, this.metricsWorkflowName);
     for (const step of WORKFLOW_STEPS) {
       ({ fn: functions[step.key], logGroup: logGroups[step.key] } = make(step.id, step.functionClass, environment[step.key] ?? {}));
       configure[step.key]?.(functions[step.key]);
     }
     return { functions, logGroups };
-  }
-
-  /** Makes a function with its own log group and role (`functionProps`): the steps' and the acknowledgement's. */
-  private functionMaker(resolved: ResolvedProps): FunctionMaker {
-    return (id: string, functionClass: StepFunctionClass, environment: Record<string, string>, extra?: Partial<lambda.FunctionOptions>) => {
-      const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: resolved.logRetention, removalPolicy: resolved.logRemovalPolicy });
-      const fn = new functionClass(this, `${id}Function`, { ...this.functionProps(id, logGroup, environment, resolved), ...extra });
-      return { fn, logGroup };
-    };
-  }
-
-  /** A step function's settings: its own log group and role (which may write only that log group, and trace). */
-  private functionProps(name: string, logGroup: logs.LogGroup, environment: Record<string, string>, resolved: ResolvedProps): lambda.FunctionOptions {
-    const role = new iam.Role(this, `${name}Role`, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Runs the ${name} step of the support case workflow`,
-    });
-    logGroup.grantWrite(role);
-    acknowledgeNagFindings(role, [{
-      id: 'AwsSolutions-IAM5',
-      appliesTo: 'Resource::*',
-      reason: 'Only X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) is on "*": X-Ray has no resource-level permissions.',
-    }]);
-    return {
-      role,
-      logGroup,
-      architecture: resolved.architecture,
-      memorySize: resolved.memorySize,
-      timeout: resolved.handlerTimeout,
-      tracing: resolved.tracingEnabled ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
-      // Platform lines (START, END, REPORT) as JSON too; the handlers write JSON lines themselves.
-      loggingFormat: lambda.LoggingFormat.JSON,
-      applicationLogLevelV2: resolved.logLevel,
-      systemLogLevelV2: lambda.SystemLogLevel.INFO,
-      environment: { ...environment, [METRICS_ENV.WORKFLOW]: this.metricsWorkflowName },
-      description: `Support case workflow: ${name} step`,
-    };
   }
 
   /** The state machine role's findings that AWS or CDK leave no narrower way to express. */
