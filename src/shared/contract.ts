@@ -380,7 +380,10 @@ export const STATE_NAMES = {
   ESCALATE_CASE: 'Escalate Case',
   ESCALATION_OUTCOME: 'Escalation Outcome',
   NEXT_ROUND: 'Next Round',
+  /** A Choice: the execution's output has details only when the case has any (as Email Recorded). */
   CASE_ACKNOWLEDGED: 'Case Acknowledged',
+  ACKNOWLEDGED_RESULT: 'Acknowledged Result',
+  ACKNOWLEDGED_RESULT_WITH_DETAILS: 'Acknowledged Result With Details',
   /** Escalate Case found the case acknowledged (the acknowledgement won the race with the time-out). */
   ACKNOWLEDGED_BEFORE_ESCALATION: 'Acknowledged Before Escalation',
   NOTIFY_UNACKNOWLEDGED: 'Notify Unacknowledged',

@@ -111,18 +111,29 @@ export function acknowledgementStates(
 }
 
 /**
- * The execution's output when acknowledged: Send Email's result (its `details` only when the case
- * has any) plus who acknowledged and when. JSONata, since JSONPath cannot leave out a missing field.
+ * The execution's output when acknowledged: Send Email's result plus who acknowledged and when, its
+ * `details` only when the case has any (JSONPath cannot leave out a missing field, hence the Choice,
+ * as Email Recorded does for Record Sent Email).
  */
-function caseAcknowledged(scope: Construct): sfn.Pass {
-  const fields = ['caseId', 'employee', 'messageId', 'assignedAt', 'emailedAt', 'details']
-    .map((f) => `"${f}": $states.input.${f}`);
-  const acknowledgement = ['acknowledgedBy', 'acknowledgedAt'].map((f) => `"${f}": $states.input.acknowledgement.${f}`);
-  return sfn.Pass.jsonata(scope, 'CaseAcknowledged', {
-    stateName: STATE_NAMES.CASE_ACKNOWLEDGED,
-    comment: 'Send Email\'s result plus acknowledgedBy and acknowledgedAt (a missing field is left out).',
-    outputs: `{% {${[...fields, ...acknowledgement].join(', ')}} %}`,
+function caseAcknowledged(scope: Construct): sfn.Choice {
+  const result = (withDetails: boolean) => ({
+    'caseId.$': '$.caseId',
+    'employee.$': '$.employee',
+    'messageId.$': '$.messageId',
+    'assignedAt.$': '$.assignedAt',
+    'emailedAt.$': '$.emailedAt',
+    ...(withDetails ? { 'details.$': '$.details' } : {}),
+    'acknowledgedBy.$': '$.acknowledgement.acknowledgedBy',
+    'acknowledgedAt.$': '$.acknowledgement.acknowledgedAt',
   });
+  return new sfn.Choice(scope, 'CaseAcknowledged', {
+    stateName: STATE_NAMES.CASE_ACKNOWLEDGED,
+    comment: 'The case is acknowledged; the output has details only when the case has any.',
+  })
+    .when(sfn.Condition.isPresent('$.details'), new sfn.Pass(scope, 'AcknowledgedResultWithDetails', {
+      stateName: STATE_NAMES.ACKNOWLEDGED_RESULT_WITH_DETAILS, parameters: result(true),
+    }))
+    .otherwise(new sfn.Pass(scope, 'AcknowledgedResult', { stateName: STATE_NAMES.ACKNOWLEDGED_RESULT, parameters: result(false) }));
 }
 
 /** Publishes the case id and its rounds (ids only) to the topic; a failed notification does not hide the outcome. */
