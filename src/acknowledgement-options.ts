@@ -42,8 +42,9 @@ export interface AcknowledgementOptions {
   readonly maxRounds?: number;
 
   /**
-   * Topic notified when a case ends `UNACKNOWLEDGED` (a JSON message with the case id and the
-   * number of rounds: ids only, no names or addresses). The state machine may publish to it
+   * Topic notified when a case ends `UNACKNOWLEDGED`: a JSON message
+   * `{"outcome": "UNACKNOWLEDGED", "caseId": ..., "round": ...}` (the last round), ids only, no
+   * names or addresses. The state machine may publish to it
    * (and use its KMS key, if it has one).
    *
    * @default - no notification; the `CasesUnacknowledged` alarm still fires

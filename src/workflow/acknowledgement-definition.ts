@@ -142,10 +142,8 @@ function notifyUnacknowledged(scope: Construct, topic: sns.ITopic, taskTimeout: 
     stateName: STATE_NAMES.NOTIFY_UNACKNOWLEDGED,
     comment: 'Tells the unacknowledgedTopic which case ran out of rounds (ids only).',
     topic,
-    message: sfn.TaskInput.fromObject({
-      caseId: sfn.JsonPath.stringAt('$.caseId'),
-      rounds: sfn.JsonPath.numberAt('$.escalation.round'),
-    }),
+    // Escalate Case's decision as a JSON string (SNS takes a string): {"outcome", "caseId", "round"}, ids only.
+    message: sfn.TaskInput.fromText(sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.escalation'))),
     resultPath: sfn.JsonPath.DISCARD,
     taskTimeout: sfn.Timeout.duration(taskTimeout),
   });

@@ -110,6 +110,8 @@ test('every round out: the topic gets the case id and the rounds (ids only), and
   const { error, calls } = await run({ waits: ['timeout', 'timeout'], escalations: [EscalationOutcome.ESCALATED, EscalationOutcome.UNACKNOWLEDGED] });
   expect(error).toBe(CaseErrorName.CASE_UNACKNOWLEDGED);
   expect(calls[STATE_NAMES.NOTIFY_UNACKNOWLEDGED]).toHaveLength(1);
+  const message = JSON.parse(calls[STATE_NAMES.NOTIFY_UNACKNOWLEDGED][0].Message);
+  expect(message).toEqual({ outcome: EscalationOutcome.UNACKNOWLEDGED, caseId: '001', round: 2 });
   expect(calls[STATE_NAMES.SEND_EMAIL]).toHaveLength(2);
 });
 

@@ -142,7 +142,7 @@ describe('acknowledgement on: the unacknowledged topic', () => {
     const notify = def.States[STATE_NAMES.NOTIFY_UNACKNOWLEDGED];
     expect(def.States[STATE_NAMES.ESCALATION_OUTCOME].Choices[2].Next).toBe(STATE_NAMES.NOTIFY_UNACKNOWLEDGED);
     expect(notify.Resource).toMatch(/:sns:publish$/);
-    expect(notify.Parameters.Message).toEqual({ 'caseId.$': '$.caseId', 'rounds.$': '$.escalation.round' });
+    expect(notify.Parameters).toMatchObject({ 'Message.$': 'States.JsonToString($.escalation)' });
     expect(notify.Next).toBe(STATE_NAMES.CASE_UNACKNOWLEDGED);
     expect(notify.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: STATE_NAMES.CASE_UNACKNOWLEDGED }]);
     expect(Object.keys(def.States).sort()).toEqual(Object.values(STATE_NAMES).sort());
