@@ -35,8 +35,20 @@ export const PLACEHOLDERS = [
   'priority',
   'customerName',
   'link',
+  // Acknowledgement on only (empty otherwise; synth refuses them without the `acknowledgement` prop):
+  'acknowledgeUrl',
+  'round',
+  'escalatedFrom',
+  'escalatedAfter',
 ] as const;
 export type PlaceholderName = (typeof PLACEHOLDERS)[number];
+
+/**
+ * The placeholders of the acknowledgement (docs/design/acknowledgement.md): the acknowledge link
+ * (an http(s) URL, like `link`), the round (1 for the first email), and from round 2 the name of
+ * the previous assignee and the wait after which the case was escalated (`15 minutes`).
+ */
+export const ACKNOWLEDGEMENT_PLACEHOLDERS = ['acknowledgeUrl', 'round', 'escalatedFrom', 'escalatedAfter'] as const;
 
 /** Names usable only as sections: `details` is present when the case has any detail. */
 const SECTION_ONLY = ['details'] as const;
@@ -62,7 +74,10 @@ export const DEFAULT_EMAIL_TEMPLATES: EmailTemplateSources = {
     '',
     'Support case {{caseId}} (opened {{openedAt}}) is now yours.'
       + '{{#details}}\n{{#title}}\nTitle: {{title}}{{/title}}{{#priority}}\nPriority: {{priority}}{{/priority}}'
-      + '{{#customerName}}\nCustomer: {{customerName}}{{/customerName}}{{#link}}\nTicket: {{link}}{{/link}}{{/details}}',
+      + '{{#customerName}}\nCustomer: {{customerName}}{{/customerName}}{{#link}}\nTicket: {{link}}{{/link}}{{/details}}'
+      // Acknowledgement on only (the values are absent otherwise, and these render nothing):
+      + '{{#escalatedFrom}}\nEscalated from {{escalatedFrom}} after {{escalatedAfter}}.{{/escalatedFrom}}'
+      + '{{#acknowledgeUrl}}\n\nAcknowledge the case: {{acknowledgeUrl}}{{/acknowledgeUrl}}',
     '',
     'What to do next:',
     '1. Open case {{caseId}} in the support console.',
@@ -76,7 +91,9 @@ export const DEFAULT_EMAIL_TEMPLATES: EmailTemplateSources = {
     '<p>Support case <strong>{{caseId}}</strong> (opened {{openedAt}}) is now yours.</p>'
       + '{{#details}}\n<ul>{{#title}}<li>Title: {{title}}</li>{{/title}}{{#priority}}<li>Priority: {{priority}}</li>{{/priority}}'
       + '{{#customerName}}<li>Customer: {{customerName}}</li>{{/customerName}}'
-      + '{{#link}}<li>Ticket: <a href="{{link}}">{{link}}</a></li>{{/link}}</ul>{{/details}}',
+      + '{{#link}}<li>Ticket: <a href="{{link}}">{{link}}</a></li>{{/link}}</ul>{{/details}}'
+      + '{{#escalatedFrom}}\n<p>Escalated from {{escalatedFrom}} after {{escalatedAfter}}.</p>{{/escalatedFrom}}'
+      + '{{#acknowledgeUrl}}\n<p><a href="{{acknowledgeUrl}}">Acknowledge the case</a></p>{{/acknowledgeUrl}}',
     '<p>What to do next:</p>',
     '<ol><li>Open case {{caseId}} in the support console.</li><li>Contact the customer within one business day.</li>'
       + '<li>Record what you did on the case before you close it.</li></ol>',
@@ -272,12 +289,32 @@ function unknownPlaceholders(source: string): string[] {
   return [...unknown];
 }
 
+/** The distinct tags of `source` (values and sections) that name an acknowledgement placeholder, in order. */
+function acknowledgementTags(source: string): string[] {
+  const used = new Set<string>();
+  for (const m of source.matchAll(/\{\{([^{}]*)\}\}/g)) {
+    const tag = TAG.exec(m[1].trim());
+    if (tag && tag[1] !== '/' && (ACKNOWLEDGEMENT_PLACEHOLDERS as readonly string[]).includes(tag[2])) used.add(m[0]);
+  }
+  return [...used];
+}
+
 /**
  * Synth-time check of one template part. Returns the problems (empty when fine), each
- * starting with `prop`, e.g. `emailTemplate.subject: unknown placeholder {{foo}}; ...`.
+ * starting with `prop`, e.g. `emailTemplate.subject: unknown placeholder {{foo}}; ...`. The
+ * acknowledgement placeholders are refused unless `options.acknowledgement` says it is on
+ * (they would always be empty).
  */
-export function checkEmailTemplate(source: string, prop: string, part: keyof EmailTemplateSources): string[] {
+export function checkEmailTemplate(
+  source: string, prop: string, part: keyof EmailTemplateSources, options: { readonly acknowledgement?: boolean } = {},
+): string[] {
   const problems: string[] = [];
+  if (!options.acknowledgement) {
+    const used = acknowledgementTags(source);
+    if (used.length > 0) {
+      problems.push(`${prop}: ${used.join(', ')} ${used.length === 1 ? 'is' : 'are'} only for the acknowledgement (set the acknowledgement prop, or remove ${used.length === 1 ? 'it' : 'them'})`);
+    }
+  }
   const unknown = unknownPlaceholders(source);
   if (unknown.length > 1) {
     // Every unknown one at once (parsing stops at the first problem).
