@@ -35,7 +35,7 @@ export const PLACEHOLDERS = [
   'priority',
   'customerName',
   'link',
-  // Acknowledgement on only (empty otherwise; synth refuses them without the `acknowledgement` prop):
+  // Acknowledgement on only (empty otherwise: see checkEmailTemplate):
   'acknowledgeUrl',
   'round',
   'escalatedFrom',
@@ -44,9 +44,8 @@ export const PLACEHOLDERS = [
 export type PlaceholderName = (typeof PLACEHOLDERS)[number];
 
 /**
- * The placeholders of the acknowledgement (docs/design/acknowledgement.md): the acknowledge link
- * (an http(s) URL, like `link`), the round (1 for the first email), and from round 2 the name of
- * the previous assignee and the wait after which the case was escalated (`15 minutes`).
+ * The acknowledgement's placeholders (docs/design/acknowledgement.md): the link (an http(s) URL), the round (1 first),
+ * and from round 2 the previous assignee's name and the wait after which the case was escalated (`15 minutes`).
  */
 export const ACKNOWLEDGEMENT_PLACEHOLDERS = ['acknowledgeUrl', 'round', 'escalatedFrom', 'escalatedAfter'] as const;
 
@@ -66,7 +65,7 @@ export interface EmailTemplateSources {
 /** A partial set of sources, as configured (missing parts use the defaults). */
 export type EmailTemplateOverrides = Partial<EmailTemplateSources>;
 
-/** Today's wording, plus the case details when the case has any. */
+/** Today's wording, plus the case details when the case has any (and the acknowledgement's lines only when it is on). */
 export const DEFAULT_EMAIL_TEMPLATES: EmailTemplateSources = {
   subject: 'New support case {{caseId}} is assigned to you',
   text: [
@@ -75,7 +74,6 @@ export const DEFAULT_EMAIL_TEMPLATES: EmailTemplateSources = {
     'Support case {{caseId}} (opened {{openedAt}}) is now yours.'
       + '{{#details}}\n{{#title}}\nTitle: {{title}}{{/title}}{{#priority}}\nPriority: {{priority}}{{/priority}}'
       + '{{#customerName}}\nCustomer: {{customerName}}{{/customerName}}{{#link}}\nTicket: {{link}}{{/link}}{{/details}}'
-      // Acknowledgement on only (the values are absent otherwise, and these render nothing):
       + '{{#escalatedFrom}}\nEscalated from {{escalatedFrom}} after {{escalatedAfter}}.{{/escalatedFrom}}'
       + '{{#acknowledgeUrl}}\n\nAcknowledge the case: {{acknowledgeUrl}}{{/acknowledgeUrl}}',
     '',
@@ -289,30 +287,42 @@ function unknownPlaceholders(source: string): string[] {
   return [...unknown];
 }
 
-/** The distinct tags of `source` (values and sections) that name an acknowledgement placeholder, in order. */
-function acknowledgementTags(source: string): string[] {
-  const used = new Set<string>();
-  for (const m of source.matchAll(/\{\{([^{}]*)\}\}/g)) {
-    const tag = TAG.exec(m[1].trim());
-    if (tag && tag[1] !== '/' && (ACKNOWLEDGEMENT_PLACEHOLDERS as readonly string[]).includes(tag[2])) used.add(m[0]);
-  }
-  return [...used];
+/**
+ * The acknowledgement values of `source` outside every section of an acknowledgement placeholder
+ * (which renders nothing without it: one template can serve both ways). Empty if it does not parse.
+ */
+function unguardedAcknowledgementValues(source: string): string[] {
+  let nodes: readonly TemplateNode[] = [];
+  try {
+    nodes = parseTemplate(source).nodes;
+  } catch {} // reported by parseTemplate's own check
+  const isAck = (name: string) => (ACKNOWLEDGEMENT_PLACEHOLDERS as readonly string[]).includes(name);
+  const found = new Set<string>();
+  const walk = (list: readonly TemplateNode[], guarded: boolean): void => {
+    for (const node of list) {
+      if (node.kind === 'value' && isAck(node.name) && !guarded) found.add(`{{${node.name}}}`);
+      if (node.kind === 'section') walk(node.children, guarded || (!node.inverted && isAck(node.name)));
+    }
+  };
+  walk(nodes, false);
+  return [...found];
 }
 
 /**
  * Synth-time check of one template part. Returns the problems (empty when fine), each
- * starting with `prop`, e.g. `emailTemplate.subject: unknown placeholder {{foo}}; ...`. The
- * acknowledgement placeholders are refused unless `options.acknowledgement` says it is on
- * (they would always be empty).
+ * starting with `prop`, e.g. `emailTemplate.subject: unknown placeholder {{foo}}; ...`. Unless
+ * `options.acknowledgement` says it is on, an acknowledgement value outside a section of an
+ * acknowledgement placeholder is refused (it would always be empty).
  */
 export function checkEmailTemplate(
   source: string, prop: string, part: keyof EmailTemplateSources, options: { readonly acknowledgement?: boolean } = {},
 ): string[] {
   const problems: string[] = [];
   if (!options.acknowledgement) {
-    const used = acknowledgementTags(source);
+    const used = unguardedAcknowledgementValues(source);
     if (used.length > 0) {
-      problems.push(`${prop}: ${used.join(', ')} ${used.length === 1 ? 'is' : 'are'} only for the acknowledgement (set the acknowledgement prop, or remove ${used.length === 1 ? 'it' : 'them'})`);
+      problems.push(`${prop}: ${used.join(', ')} ${used.length === 1 ? 'is' : 'are'} empty without the acknowledgement prop`
+        + ' (set it, or keep them inside a section such as {{#acknowledgeUrl}}...{{/acknowledgeUrl}})');
     }
   }
   const unknown = unknownPlaceholders(source);
