@@ -7,8 +7,8 @@
  * no AWS calls. Never log a link id.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ConfigurationError } from './errors.lambda-shared';
 import type { ClaimExtra } from './email-claim.lambda-shared';
+import { ConfigurationError } from './errors.lambda-shared';
 import { LINK_ID_BYTES, LINK_PARAMS } from '../shared/acknowledgement';
 import { CaseRecord, ENV } from '../shared/contract';
 import type { TemplateValues } from '../shared/template-engine';

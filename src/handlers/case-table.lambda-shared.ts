@@ -155,15 +155,21 @@ function stringMap(value: Record<string, unknown>): Record<string, { S: string }
 export function toItem(record: CaseRecord): Item {
   const item: Item = {};
   for (const [key, value] of Object.entries(record)) {
-    if (typeof value === 'string') item[key] = { S: value };
-    else if (typeof value === 'number') item[key] = { N: String(value) };
-    else if (key === 'ackIdHashes' && Array.isArray(value)) {
-      // A string set (DynamoDB refuses an empty one: an empty list is left out).
-      if (value.length > 0) item[key] = { SS: [...value] };
-    } else if (key === 'escalations' && Array.isArray(value)) item[key] = { L: value.map((round) => ({ M: escalatedRoundItem(round) })) };
-    else if (isPlainObject(value)) item[key] = { M: stringMap(value) }; // the details
+    const attribute = attributeOf(key, value);
+    if (attribute) item[key] = attribute;
   }
   return item;
+}
+
+/** One attribute of a case record (undefined: left out of the item). */
+function attributeOf(key: string, value: unknown): AttributeValue | undefined {
+  if (typeof value === 'string') return { S: value };
+  if (typeof value === 'number') return { N: String(value) };
+  // A string set: DynamoDB refuses an empty one, so an empty list is left out.
+  if (key === 'ackIdHashes' && Array.isArray(value)) return value.length > 0 ? { SS: [...value] } : undefined;
+  if (key === 'escalations' && Array.isArray(value)) return { L: value.map((round: EscalatedRound) => ({ M: escalatedRoundItem(round) })) };
+  if (isPlainObject(value)) return { M: stringMap(value) }; // the details
+  return undefined;
 }
 
 /** One ended round (`escalations` entry) → a DynamoDB map (strings S, numbers N). */

@@ -169,8 +169,14 @@ function writeTakeOver(
         + ' emailClaimedAt = :now, updatedAt = :now, emailAmbiguousResends = :resends,'
         // How often the case's claim was taken over (for people and for the demo's summary).
         + ' emailTakeovers = if_not_exists(emailTakeovers, :zero) + :one',
-      { ...claimValues(claim), ':claimedFrom': { S: claimedFrom }, ':abandoned': { S: abandonedAttemptId }, ':resends': { N: String(resends) },
-        ':zero': { N: '0' }, ':one': { N: '1' } },
+      {
+        ...claimValues(claim),
+        ':claimedFrom': { S: claimedFrom },
+        ':abandoned': { S: abandonedAttemptId },
+        ':resends': { N: String(resends) },
+        ':zero': { N: '0' },
+        ':one': { N: '1' },
+      },
       claim.extra,
     ),
     ConditionExpression: 'emailStatus = :sending AND emailAttemptId = :abandoned',

@@ -8,8 +8,8 @@
  * returns it; nothing is written twice. An input naming a round the record does not explain is a
  * `CaseConflict`; nothing is written.
  */
-import { parseEscalateCaseInput } from './acknowledgement-input.lambda-shared';
 import { escalationSettings } from './acknowledge-link.lambda-shared';
+import { parseEscalateCaseInput } from './acknowledgement-input.lambda-shared';
 import { assignmentFromRecord } from './case-assignment.lambda-shared';
 import { CaseTable, caseTableName } from './case-table.lambda-shared';
 import { Deadline } from './deadline.lambda-shared';

@@ -53,8 +53,10 @@ describe('Send Email with acknowledgement on', () => {
   test('a counted resend adds a second hash; both links work', async () => {
     const { sent, assigned, link } = await emailedCase();
     await h.direct.send(new UpdateItemCommand({
-      TableName: TABLE, Key: { caseId: { S: sent.caseId } },
-      UpdateExpression: 'SET emailStatus = :u', ExpressionAttributeValues: { ':u': { S: 'UNCERTAIN' } },
+      TableName: TABLE,
+      Key: { caseId: { S: sent.caseId } },
+      UpdateExpression: 'SET emailStatus = :u',
+      ExpressionAttributeValues: { ':u': { S: 'UNCERTAIN' } },
     }));
     await h.sendEmail({ case: assigned, executionId: `exec-${sent.caseId}` });
     const emails = await emailsFor(sent.caseId);
@@ -71,7 +73,8 @@ describe('Send Email with acknowledgement on', () => {
   test('a takeover of an abandoned claim adds its own hash too', async () => {
     const { sent, assigned, link } = await emailedCase();
     await h.direct.send(new UpdateItemCommand({
-      TableName: TABLE, Key: { caseId: { S: sent.caseId } },
+      TableName: TABLE,
+      Key: { caseId: { S: sent.caseId } },
       UpdateExpression: 'SET emailStatus = :s, emailAttemptId = :dead, emailClaimedAt = :long_ago',
       ExpressionAttributeValues: { ':s': { S: 'SENDING' }, ':dead': { S: 'dead-attempt' }, ':long_ago': { S: new Date(0).toISOString() } },
     }));

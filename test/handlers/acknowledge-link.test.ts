@@ -36,7 +36,7 @@ describe('link ids', () => {
   });
 
   test('a claim\'s link: its hash, expiry and round go into the claim\'s write, never the id', () => {
-    const link = claimLink({ pageUrl: 'https://p.example/', escalateAfterSeconds: 900, linkTtlSeconds: 1800, maxRounds: 3 }, 'c1', new Date(1_000_000))
+    const link = claimLink({ pageUrl: 'https://p.example/', escalateAfterSeconds: 900, linkTtlSeconds: 1800, maxRounds: 3 }, 'c1', new Date(1_000_000));
     const id = new URL(link.url).searchParams.get('id')!;
     expect(link.extra.values).toEqual({ ':ack_exp': { N: '2800' }, ':ack_one': { N: '1' }, ':ack_h': { SS: [linkIdHash(id)] } });
     expect(JSON.stringify(link.extra)).not.toContain(id);

@@ -4,7 +4,7 @@
  * and exactly one of an acknowledgement and an escalation wins a race.
  */
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { emailedCase, emailsFor, getEvent, h, linksIn, nextCaseId, postEvent, postFor, record, TABLE, useAcknowledgementHandlers, waitFor } from './acknowledgement-handlers';
+import { emailedCase, escalateInputOf, emailsFor, getEvent, h, linksIn, nextCaseId, postEvent, postFor, record, TABLE, useAcknowledgementHandlers, waitFor } from './acknowledgement-handlers';
 import { rejection } from './local-handlers';
 import { linkIdHash, newLinkId } from '../../src/handlers/acknowledge-link.lambda-shared';
 import { FunctionUrlResponse } from '../../src/handlers/acknowledge-page.lambda-shared';
@@ -14,7 +14,6 @@ import { CaseErrorName } from '../../src/shared/contract';
 useAcknowledgementHandlers();
 
 const query = (link: URL) => link.search.slice(1);
-const escalateInput = (c: { caseId: string; employee: { id: string }; assignedAt: string }) => ({ caseId: c.caseId, employeeId: c.employee.id, assignedAt: c.assignedAt });
 
 /** A GET that must change nothing: the record is the same, byte for byte, after it. */
 async function getChangesNothing(caseId: string, q: string): Promise<FunctionUrlResponse> {
@@ -51,13 +50,15 @@ describe('GET: the page, never a write', () => {
     // expired
     const expired = await emailedCase();
     await h.direct.send(new UpdateItemCommand({
-      TableName: TABLE, Key: { caseId: { S: expired.assigned.caseId } },
-      UpdateExpression: 'SET ackLinkExpiresAt = :past', ExpressionAttributeValues: { ':past': { N: String(Math.floor(Date.now() / 1000) - 1) } },
+      TableName: TABLE,
+      Key: { caseId: { S: expired.assigned.caseId } },
+      UpdateExpression: 'SET ackLinkExpiresAt = :past',
+      ExpressionAttributeValues: { ':past': { N: String(Math.floor(Date.now() / 1000) - 1) } },
     }));
     answers.push(await getChangesNothing(expired.assigned.caseId, query(expired.link)));
     // escalated: the old round's link
     const escalated = await emailedCase();
-    expect((await h.escalate(escalateInput(escalated.sent))).outcome).toBe(EscalationOutcome.ESCALATED);
+    expect((await h.escalate(escalateInputOf(escalated.sent))).outcome).toBe(EscalationOutcome.ESCALATED);
     answers.push(await getChangesNothing(escalated.assigned.caseId, query(escalated.link)));
     // acknowledged by another link of the round (a counted resend's)
     const two = await emailedCase();
@@ -80,12 +81,16 @@ describe('GET: the page, never a write', () => {
 /** Marks the round's email UNCERTAIN (an attempt whose SES outcome is unknown) and sends again: the resend's link. */
 async function resentLink(caseId: string, sent: { caseId: string }): Promise<URL> {
   await h.direct.send(new UpdateItemCommand({
-    TableName: TABLE, Key: { caseId: { S: caseId } },
-    UpdateExpression: 'SET emailStatus = :u', ExpressionAttributeValues: { ':u': { S: 'UNCERTAIN' } },
+    TableName: TABLE,
+    Key: { caseId: { S: caseId } },
+    UpdateExpression: 'SET emailStatus = :u',
+    ExpressionAttributeValues: { ':u': { S: 'UNCERTAIN' } },
   }));
   const item = (await record(caseId))!;
   const assigned = {
-    caseId, openedAt: item.openedAt.S, assignedAt: item.assignedAt.S,
+    caseId,
+    openedAt: item.openedAt.S,
+    assignedAt: item.assignedAt.S,
     employee: { id: item.employeeId.S, name: item.employeeName.S, email: item.employeeEmail.S },
     details: { title: item.details.M.title.S, priority: item.details.M.priority.S },
   };
@@ -136,7 +141,7 @@ describe('POST: acknowledges once, and ends the wait', () => {
     const err = await rejection(waitFor(sent));
     expect(err.name).toBe(CaseErrorName.CASE_ACKNOWLEDGED);
     expect((await record(sent.caseId))!.ackTaskToken).toBeUndefined();
-    const escalation = await h.escalate(escalateInput(sent));
+    const escalation = await h.escalate(escalateInputOf(sent));
     expect(escalation).toMatchObject({ outcome: EscalationOutcome.ACKNOWLEDGED, acknowledgement: { acknowledgedBy: sent.employee.id, round: 1 } });
   });
 
@@ -147,7 +152,7 @@ describe('POST: acknowledges once, and ends the wait', () => {
     expect((await h.page(postFor(link))).body).toContain('<h1>Acknowledged</h1>');
     expect(h.tokens.calls.filter((c) => c.token === wait.token).map((c) => c.answer)).toEqual(['TaskTimedOut']);
     expect((await record(sent.caseId))!.status.S).toBe('ACKNOWLEDGED');
-    expect((await h.escalate(escalateInput(sent))).outcome).toBe(EscalationOutcome.ACKNOWLEDGED);
+    expect((await h.escalate(escalateInputOf(sent))).outcome).toBe(EscalationOutcome.ACKNOWLEDGED);
   });
 
   test('malformed bodies get the generic page and write nothing', async () => {
@@ -171,7 +176,7 @@ describe('an acknowledgement racing the escalation', () => {
       const wait = await waitFor(sent);
       const [page, escalation] = await Promise.all([
         sleep(Math.random() * 8).then(() => h.page(postFor(link))),
-        sleep(Math.random() * 8).then(() => h.escalate(escalateInput(sent))),
+        sleep(Math.random() * 8).then(() => h.escalate(escalateInputOf(sent))),
       ]);
       const item = (await record(sent.caseId))!;
       const pageWon = page.body.includes('<h1>Acknowledged</h1>');

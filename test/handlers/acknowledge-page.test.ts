@@ -6,8 +6,18 @@ import { CaseRecord } from '../../src/shared/contract';
 const ID = newLinkId();
 const NOW_S = 1_800_000_000;
 const RECORD = {
-  caseId: 'c-1', status: 'EMAILED', employeeId: 'e1', employeeName: 'Ana "<b>"', employeeEmail: 'ana@example.com', openedAt: 't', assignedAt: 't',
-  updatedAt: 't', emailStatus: 'SENT', ackRound: 2, ackIdHashes: [linkIdHash(newLinkId()), linkIdHash(ID)], ackLinkExpiresAt: NOW_S + 60,
+  caseId: 'c-1',
+  status: 'EMAILED',
+  employeeId: 'e1',
+  employeeName: 'Ana "<b>"',
+  employeeEmail: 'ana@example.com',
+  openedAt: 't',
+  assignedAt: 't',
+  updatedAt: 't',
+  emailStatus: 'SENT',
+  ackRound: 2,
+  ackIdHashes: [linkIdHash(newLinkId()), linkIdHash(ID)],
+  ackLinkExpiresAt: NOW_S + 60,
   details: { title: '<img src=x onerror=alert(1)>', customerName: 'O\'Brien & Co' },
   escalations: [{ round: 1, employeeId: 'e0', employeeName: '<Zed>', assignedAt: 't', emailAmbiguousResends: 0, escalatedAt: 't' }],
 } as CaseRecord;

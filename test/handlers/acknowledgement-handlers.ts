@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { createCaseTable } from './local-handlers';
-import { LocalAws, startLocalAws } from '../../harness/local-aws';
 import { TaskOutcome, TaskTokens } from '../../harness/local/task-tokens';
+import { LocalAws, startLocalAws } from '../../harness/local-aws';
 import type { FunctionUrlEvent, FunctionUrlResponse } from '../../src/handlers/acknowledge-page.lambda-shared';
 import type { EscalationResult } from '../../src/shared/acknowledgement';
 import { AssignedCase, CaseResult, CONFIG_FILES, ENV, OpenedCase, RosterEmployee, STATE_NAMES } from '../../src/shared/contract';
@@ -134,4 +134,9 @@ export function postEvent(fields: Record<string, string> | string, base64 = fals
 /** The POST the page's form makes for a link. */
 export function postFor(link: URL, base64 = false): FunctionUrlEvent {
   return postEvent({ case: link.searchParams.get('case')!, id: link.searchParams.get('id')! }, base64);
+}
+
+/** Escalate Case's input for the round of `c` (as the state machine builds it from Send Email's output). */
+export function escalateInputOf(c: { caseId: string; employee: { id: string }; assignedAt: string }) {
+  return { caseId: c.caseId, employeeId: c.employee.id, assignedAt: c.assignedAt };
 }

@@ -17,8 +17,15 @@ describe('case record', () => {
   test('the acknowledgement\'s fields round-trip: numbers, a string set, a list of maps', () => {
     const base = newCaseRecord(assignCase({ caseId: '002', openedAt: NOW.toISOString() }, ROSTER, NOW));
     const record = {
-      ...base, ackRound: 2, ackIdHashes: ['hashA', 'hashB'], ackLinkExpiresAt: 1_800_000_000, ackTaskToken: 'token',
-      acknowledgedAt: 't1', acknowledgedBy: 'e2', acknowledgedIdHash: 'hashA', unacknowledgedAt: 't2',
+      ...base,
+      ackRound: 2,
+      ackIdHashes: ['hashA', 'hashB'],
+      ackLinkExpiresAt: 1_800_000_000,
+      ackTaskToken: 'token',
+      acknowledgedAt: 't1',
+      acknowledgedBy: 'e2',
+      acknowledgedIdHash: 'hashA',
+      unacknowledgedAt: 't2',
       escalations: [
         { round: 1, employeeId: 'e1', employeeName: 'Ana', assignedAt: 't0', messageId: 'm1', emailedAt: 't0', emailAmbiguousResends: 1, escalatedAt: 't1' },
         { round: 2, employeeId: 'e3', employeeName: 'Cy', assignedAt: 't1', emailAmbiguousResends: 0, escalatedAt: 't2' },

@@ -5,7 +5,7 @@
  * to write to the new one.
  */
 import { ConditionalCheckFailedException, CreateTableCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { emailedCase, emailsFor, getEvent, h, linksIn, MAX_ROUNDS, nextCaseId, record, ROSTER, TABLE, useAcknowledgementHandlers, waitFor } from './acknowledgement-handlers';
+import { emailedCase, escalateInputOf, emailsFor, getEvent, h, linksIn, MAX_ROUNDS, nextCaseId, record, ROSTER, TABLE, useAcknowledgementHandlers, waitFor } from './acknowledgement-handlers';
 import { rejection } from './local-handlers';
 import { rankEmployees } from '../../src/handlers/case-assignment.lambda-shared';
 import { EscalationOutcome, EscalationResult } from '../../src/shared/acknowledgement';
@@ -13,12 +13,11 @@ import { AssignedCase, CaseErrorName, ENV, RECORD_SENT } from '../../src/shared/
 
 useAcknowledgementHandlers();
 
-const inputOf = (c: { caseId: string; employee: { id: string }; assignedAt: string }) => ({ caseId: c.caseId, employeeId: c.employee.id, assignedAt: c.assignedAt });
 
 /** Sends the round's email for an escalated case and escalates it again; returns the escalation. */
 async function nextRound(c: AssignedCase): Promise<EscalationResult> {
   await h.sendEmail({ case: c, executionId: `exec-${c.caseId}` });
-  return h.escalate(inputOf(c));
+  return h.escalate(escalateInputOf(c));
 }
 
 describe('Wait For Acknowledgement', () => {
@@ -58,7 +57,7 @@ describe('Escalate Case', () => {
     const order = rankEmployees(ROSTER, sent.caseId);
     expect(sent.employee).toEqual(order[0]);
     await waitFor(sent);
-    const first = await h.escalate(inputOf(sent));
+    const first = await h.escalate(escalateInputOf(sent));
     expect(first).toMatchObject({ outcome: EscalationOutcome.ESCALATED, round: 2, case: { caseId: sent.caseId, employee: order[1] } });
     const item = (await record(sent.caseId))!;
     expect(item).toMatchObject({ status: { S: 'ASSIGNED' }, emailStatus: { S: 'PENDING' }, ackRound: { N: '2' }, employeeId: { S: order[1].id } });
@@ -74,7 +73,7 @@ describe('Escalate Case', () => {
     expect((await h.page(getEvent(newLink.search.slice(1)))).statusCode).toBe(200);
     expect((await h.page(getEvent(link.search.slice(1)))).statusCode).toBe(404);
     // Round 3 goes to the third; round 3 is the last (MAX_ROUNDS): then UNACKNOWLEDGED.
-    const second = await h.escalate(inputOf(first.case!));
+    const second = await h.escalate(escalateInputOf(first.case!));
     expect(second.case!.employee).toEqual(order[2]);
     const last = await nextRound(second.case!);
     expect(MAX_ROUNDS).toBe(3);
@@ -86,32 +85,39 @@ describe('Escalate Case', () => {
 
   test('a retried invocation whose first write applied returns the same outcome and writes nothing more', async () => {
     const { sent } = await emailedCase();
-    const first = await h.escalate(inputOf(sent));
+    const first = await h.escalate(escalateInputOf(sent));
     const after = JSON.stringify(await record(sent.caseId));
-    expect(await h.escalate(inputOf(sent))).toEqual(first);
+    expect(await h.escalate(escalateInputOf(sent))).toEqual(first);
     expect(JSON.stringify(await record(sent.caseId))).toBe(after);
     // the same for the last round's end
     const second = await nextRound(first.case!);
     const end = await nextRound(second.case!);
     expect(end.outcome).toBe(EscalationOutcome.UNACKNOWLEDGED);
-    expect(await h.escalate(inputOf(second.case!))).toEqual(end);
+    expect(await h.escalate(escalateInputOf(second.case!))).toEqual(end);
     // and a round the record does not explain is a conflict
-    expect((await rejection(h.escalate({ ...inputOf(sent), assignedAt: new Date(0).toISOString() }))).name).toBe(CaseErrorName.CASE_CONFLICT);
+    expect((await rejection(h.escalate({ ...escalateInputOf(sent), assignedAt: new Date(0).toISOString() }))).name).toBe(CaseErrorName.CASE_CONFLICT);
   });
 
   test('the old round\'s Send Email cannot write to the new round: its claim and its record-sent write fail', async () => {
     const { sent, assigned } = await emailedCase();
     const attemptId = (await record(sent.caseId))!.emailAttemptId.S;
-    const escalation = await h.escalate(inputOf(sent));
+    const escalation = await h.escalate(escalateInputOf(sent));
     const before = JSON.stringify(await record(sent.caseId));
     expect((await rejection(h.sendEmail({ case: assigned, executionId: `exec-${sent.caseId}` }))).name).toBe(CaseErrorName.CASE_CONFLICT);
     const lateRecord = rejection(h.direct.send(new UpdateItemCommand({
-      TableName: TABLE, Key: { caseId: { S: sent.caseId } },
-      UpdateExpression: RECORD_SENT.updateExpression, ConditionExpression: RECORD_SENT.conditionExpression,
+      TableName: TABLE,
+      Key: { caseId: { S: sent.caseId } },
+      UpdateExpression: RECORD_SENT.updateExpression,
+      ConditionExpression: RECORD_SENT.conditionExpression,
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
-        ':sent': { S: 'SENT' }, ':emailed': { S: 'EMAILED' }, ':sending': { S: 'SENDING' }, ':attempt': { S: attemptId },
-        ':mid': { S: 'zombie-message' }, ':at': { S: new Date().toISOString() }, ':resends': { N: '0' },
+        ':sent': { S: 'SENT' },
+        ':emailed': { S: 'EMAILED' },
+        ':sending': { S: 'SENDING' },
+        ':attempt': { S: attemptId },
+        ':mid': { S: 'zombie-message' },
+        ':at': { S: new Date().toISOString() },
+        ':resends': { N: '0' },
       },
     })));
     expect(await lateRecord).toBeInstanceOf(ConditionalCheckFailedException);
@@ -127,8 +133,10 @@ describe('Escalate Case', () => {
     const order = rankEmployees(ROSTER, sent.caseId);
     const rosterTable = `roster-${Date.now()}`;
     await h.direct.send(new CreateTableCommand({
-      TableName: rosterTable, KeySchema: [{ AttributeName: 'employeeId', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'employeeId', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST',
+      TableName: rosterTable,
+      KeySchema: [{ AttributeName: 'employeeId', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'employeeId', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
     }));
     for (const e of ROSTER) {
       await h.direct.send(new PutItemCommand({
@@ -141,7 +149,7 @@ describe('Escalate Case', () => {
       let escalate!: typeof h.escalate;
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       jest.isolateModules(() => { escalate = require('../../src/handlers/escalate-case.lambda').handler; });
-      const result = await escalate(inputOf(sent));
+      const result = await escalate(escalateInputOf(sent));
       expect(result.case!.employee).toEqual(order[2]);
     } finally {
       delete process.env[ENV.ROSTER_TABLE_NAME];
@@ -153,12 +161,13 @@ describe('Escalate Case', () => {
     const order = rankEmployees(ROSTER, sent.caseId);
     // everyone else had the case already (as the record of earlier rounds would say)
     await h.direct.send(new UpdateItemCommand({
-      TableName: TABLE, Key: { caseId: { S: sent.caseId } },
+      TableName: TABLE,
+      Key: { caseId: { S: sent.caseId } },
       UpdateExpression: 'SET escalations = :l',
       ExpressionAttributeValues: {
         ':l': { L: order.slice(1).map((e) => ({ M: { round: { N: '0' }, employeeId: { S: e.id }, employeeName: { S: e.name }, assignedAt: { S: sent.assignedAt }, emailAmbiguousResends: { N: '0' }, escalatedAt: { S: sent.assignedAt } } })) },
       },
     }));
-    expect((await h.escalate(inputOf(sent))).outcome).toBe(EscalationOutcome.UNACKNOWLEDGED);
+    expect((await h.escalate(escalateInputOf(sent))).outcome).toBe(EscalationOutcome.UNACKNOWLEDGED);
   });
 });

@@ -21,8 +21,15 @@ const scenario = fc.record({ caseId: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._
   .map(({ caseId, maxRounds, had, roster }) => {
     const [current, ...earlier] = [...had].reverse();
     const record = {
-      caseId, status: 'EMAILED', employeeId: current, employeeName: `N${current}`, employeeEmail: `${current}@example.com`,
-      openedAt: NOW.toISOString(), assignedAt: NOW.toISOString(), updatedAt: NOW.toISOString(), emailStatus: 'SENT',
+      caseId,
+      status: 'EMAILED',
+      employeeId: current,
+      employeeName: `N${current}`,
+      employeeEmail: `${current}@example.com`,
+      openedAt: NOW.toISOString(),
+      assignedAt: NOW.toISOString(),
+      updatedAt: NOW.toISOString(),
+      emailStatus: 'SENT',
       ackRound: earlier.length + 1,
       escalations: earlier.reverse().map((id, i) => ({ round: i + 1, employeeId: id, employeeName: `N${id}`, assignedAt: NOW.toISOString(), emailAmbiguousResends: 0, escalatedAt: NOW.toISOString() })),
     } as CaseRecord;
@@ -71,8 +78,16 @@ describe('rankEmployees', () => {
 
 describe('recordedOutcome', () => {
   const base = {
-    caseId: 'c1', status: 'ASSIGNED', employeeId: 'e2', employeeName: 'Bo', employeeEmail: 'bo@example.com', openedAt: 't0',
-    assignedAt: '2026-11-25T10:15:00.000Z', updatedAt: 't', emailStatus: 'PENDING', ackRound: 2,
+    caseId: 'c1',
+    status: 'ASSIGNED',
+    employeeId: 'e2',
+    employeeName: 'Bo',
+    employeeEmail: 'bo@example.com',
+    openedAt: 't0',
+    assignedAt: '2026-11-25T10:15:00.000Z',
+    updatedAt: 't',
+    emailStatus: 'PENDING',
+    ackRound: 2,
     escalations: [{ round: 1, employeeId: 'e1', employeeName: 'Ana', assignedAt: '2026-11-25T10:00:00.000Z', emailAmbiguousResends: 0, escalatedAt: 't' }],
   } as CaseRecord;
   const ended = { caseId: 'c1', employeeId: 'e1', assignedAt: '2026-11-25T10:00:00.000Z' };

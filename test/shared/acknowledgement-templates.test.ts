@@ -12,7 +12,8 @@ const CASE: AssignedCase = {
 };
 const URL = 'https://ack.example/?case=001&id=AAAAAAAAAAAAAAAAAAAAAA';
 const ROUND_2 = {
-  caseId: '001', ackRound: 2,
+  caseId: '001',
+  ackRound: 2,
   escalations: [{ round: 1, employeeId: 'e1', employeeName: 'Ana <Admin>', assignedAt: CASE.openedAt, emailAmbiguousResends: 0, escalatedAt: CASE.assignedAt }],
 } as unknown as CaseRecord;
 
