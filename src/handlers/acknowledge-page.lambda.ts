@@ -2,7 +2,7 @@
  * The acknowledge page (acknowledgement on), behind a Lambda function URL (docs/design/acknowledgement.md).
  *
  * GET (the link in the email; mail scanners open it too): reads the record and shows the case
- * with a form. It NEVER writes. POST (the form; the id in the body): ONE conditional write
+ * with a form. It NEVER writes. POST (the form; the id in the body): a read, then ONE conditional write
  * acknowledges the case if the id's hash is on the record, its links have not expired, and the
  * case is neither acknowledged nor unacknowledged; the same write removes the round's ids and
  * task token, and the old record it returns gives the token, for SendTaskSuccess. Escalate Case's
@@ -13,6 +13,7 @@
  * 404 one generic page for every invalid or malformed request; 405 other methods; 503 when
  * DynamoDB does not answer (nothing changed). Neither a link id nor a task token is ever logged.
  */
+import { randomUUID } from 'node:crypto';
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { linkIdHash } from './acknowledge-link.lambda-shared';
 import {
@@ -69,32 +70,45 @@ async function show(table: CaseTable, caseId: string, linkId: string): Promise<F
   return view === 'alreadyAcknowledged' ? alreadyAcknowledgedPage(caseId) : INVALID_PAGE;
 }
 
-/** POST: the one conditional write, then SendTaskSuccess when the wait stored its token. */
+/**
+ * POST: the one conditional write, then SendTaskSuccess when the wait stored its token. The
+ * record is read first: a link that cannot acknowledge writes nothing, and if the write's answer
+ * is lost (the SDK writes again and the condition fails on our own write), the token read before
+ * it still ends the wait.
+ */
 async function acknowledge(
   table: CaseTable, caseId: string, linkId: string, deadline: Deadline, log: CaseLogger, metric: MetricContext,
 ): Promise<FunctionUrlResponse> {
-  const hash = linkIdHash(linkId);
   const now = new Date();
+  const before = await table.get(caseId);
+  const view = linkView(before, linkId, Math.floor(now.getTime() / 1000));
+  if (view !== 'case') return view === 'alreadyAcknowledged' ? alreadyAcknowledgedPage(caseId) : INVALID_PAGE;
+  const hash = linkIdHash(linkId);
+  const requestId = randomUUID();
   const outcome = await table.update(caseId, 'acknowledging the case', {
-    UpdateExpression: 'SET acknowledgedAt = :now, acknowledgedBy = employeeId, acknowledgedIdHash = :h, #status = :acknowledged,'
-      + ' updatedAt = :now REMOVE ackIdHashes, ackTaskToken',
+    UpdateExpression: 'SET acknowledgedAt = :now, acknowledgedBy = employeeId, acknowledgedIdHash = :h, acknowledgedRequestId = :rid,'
+      + ' #status = :acknowledged, updatedAt = :now REMOVE ackIdHashes, ackTaskToken',
     ConditionExpression: 'contains(ackIdHashes, :h) AND ackLinkExpiresAt > :nowSeconds'
       + ' AND attribute_not_exists(acknowledgedAt) AND attribute_not_exists(unacknowledgedAt)',
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: {
       ':now': { S: now.toISOString() },
       ':h': { S: hash },
+      ':rid': { S: requestId },
       ':nowSeconds': { N: String(Math.floor(now.getTime() / 1000)) },
       ':acknowledged': { S: CaseStatus.ACKNOWLEDGED },
     },
     ReturnValues: 'ALL_OLD',
   });
-  if (!outcome.applied) {
+  let old: CaseRecord;
+  if (outcome.applied) {
+    old = outcome.old!;
+  } else if (outcome.current?.acknowledgedRequestId === requestId) {
+    old = before!; // our own write, whose answer was lost
+  } else {
     // A second press or tab of the id that acknowledged; anything else is the generic page.
-    const view = linkView(outcome.current, linkId, Math.floor(now.getTime() / 1000));
-    return view === 'alreadyAcknowledged' ? alreadyAcknowledgedPage(caseId) : INVALID_PAGE;
+    return linkView(outcome.current, linkId, Math.floor(now.getTime() / 1000)) === 'alreadyAcknowledged' ? alreadyAcknowledgedPage(caseId) : INVALID_PAGE;
   }
-  const old = outcome.old!;
   const acknowledgement: AcknowledgedCase = { caseId, acknowledgedBy: old.employeeId, acknowledgedAt: now.toISOString(), round: roundOf(old) };
   log.info('case acknowledged', { employeeId: old.employeeId, round: acknowledgement.round });
   acknowledgedMetrics(old, now, metric);

@@ -199,7 +199,7 @@ function escalatedRoundOf(map: Item): EscalatedRound {
 /** The acknowledgement attributes of an item (acknowledgement on only): only those present. */
 function acknowledgementFields(item: Item): Partial<CaseRecord> {
   const fields: Record<string, unknown> = {};
-  for (const key of ['ackTaskToken', 'acknowledgedAt', 'acknowledgedBy', 'acknowledgedIdHash', 'unacknowledgedAt'] as const) {
+  for (const key of ['ackTaskToken', 'acknowledgedAt', 'acknowledgedBy', 'acknowledgedIdHash', 'acknowledgedRequestId', 'unacknowledgedAt'] as const) {
     if (item[key]?.S !== undefined) fields[key] = item[key].S;
   }
   for (const key of ['ackRound', 'ackLinkExpiresAt'] as const) {

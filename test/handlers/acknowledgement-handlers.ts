@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { createCaseTable } from './local-handlers';
+import { FaultProxy, startFaultProxy } from '../../harness/fault-proxy';
 import { TaskOutcome, TaskTokens } from '../../harness/local/task-tokens';
 import { LocalAws, startLocalAws } from '../../harness/local-aws';
 import type { FunctionUrlEvent, FunctionUrlResponse } from '../../src/handlers/acknowledge-page.lambda-shared';
@@ -29,6 +30,8 @@ type Handler<T> = (event: any) => Promise<T>;
 
 export interface AckHarness {
   aws: LocalAws;
+  /** In front of dynalite, with `useAcknowledgementHandlers({ faults: true })`. */
+  ddbProxy?: FaultProxy;
   tokens: TaskTokens;
   direct: DynamoDBClient;
   configDir: string;
@@ -42,13 +45,15 @@ export interface AckHarness {
 
 export const h = {} as AckHarness;
 
-export function useAcknowledgementHandlers(): void {
+/** Starts the servers and loads the handlers; `faults`: the handlers reach DynamoDB through a fault proxy (`h.ddbProxy`). */
+export function useAcknowledgementHandlers(options: { faults?: boolean } = {}): void {
   beforeAll(async () => {
     h.aws = await startLocalAws();
+    h.ddbProxy = options.faults ? await startFaultProxy({ service: 'dynamodb', target: h.aws.dynamodbEndpoint }) : undefined;
     h.tokens = await TaskTokens.start();
     h.configDir = mkdtempSync(join(tmpdir(), 'support-case-ack-config-'));
     writeFileSync(join(h.configDir, CONFIG_FILES.ASSIGN_CASE), JSON.stringify({ roster: ROSTER }));
-    Object.assign(process.env, h.aws.sdkEnv(), {
+    Object.assign(process.env, h.aws.sdkEnv({ dynamodb: h.ddbProxy?.endpoint }), {
       AWS_ENDPOINT_URL_SFN: h.tokens.endpoint,
       [ENV.TABLE_NAME]: TABLE,
       [ENV.CONFIG_DIR]: h.configDir,
@@ -75,6 +80,7 @@ export function useAcknowledgementHandlers(): void {
   afterAll(async () => {
     h.direct?.destroy();
     await h.tokens?.close();
+    await h.ddbProxy?.stop();
     await h.aws?.stop();
     rmSync(h.configDir, { recursive: true, force: true });
   });
