@@ -25,6 +25,7 @@ describe('case record', () => {
       acknowledgedAt: 't1',
       acknowledgedBy: 'e2',
       acknowledgedIdHash: 'hashA',
+      acknowledgedRequestId: 'r1',
       unacknowledgedAt: 't2',
       escalations: [
         { round: 1, employeeId: 'e1', employeeName: 'Ana', assignedAt: 't0', messageId: 'm1', emailedAt: 't0', emailAmbiguousResends: 1, escalatedAt: 't1' },
