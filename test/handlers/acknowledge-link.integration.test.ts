@@ -6,7 +6,7 @@
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { emailedCase, emailsFor, ESCALATE_AFTER_SECONDS, getEvent, h, linksIn, postFor, record, TABLE, useAcknowledgementHandlers, waitFor } from './acknowledgement-handlers';
 import { linkIdHash } from '../../src/handlers/acknowledge-link.lambda-shared';
-import { METRIC_NAMES } from '../../src/shared/contract';
+import { ENV, METRIC_NAMES } from '../../src/shared/contract';
 
 useAcknowledgementHandlers();
 
@@ -87,6 +87,23 @@ describe('Send Email with acknowledgement on', () => {
     expect(item.ackIdHashes.SS).toContain(linkIdHash(taken.searchParams.get('id')!));
     expect(item.ackIdHashes.SS).toContain(linkIdHash(link.searchParams.get('id')!));
   });
+});
+
+test('without ACK_PAGE_URL (acknowledgement off): no link in the email, no acknowledgement attribute written', async () => {
+  const saved = process.env[ENV.ACK_PAGE_URL];
+  delete process.env[ENV.ACK_PAGE_URL];
+  try {
+    const caseId = `off-${Date.now()}`;
+    const assigned = await h.assignCase(await h.openCase({ inputCaseID: caseId }));
+    await h.sendEmail({ case: assigned, executionId: 'e' });
+    const item = (await record(caseId))!;
+    expect(Object.keys(item).filter((k) => k.startsWith('ack') || k.startsWith('acknowledged'))).toEqual([]);
+    const [email] = await emailsFor(caseId);
+    expect(email.body.text).not.toMatch(/Acknowledge|ack\.example/);
+    expect(email.body.html).not.toMatch(/Acknowledge|ack\.example/);
+  } finally {
+    process.env[ENV.ACK_PAGE_URL] = saved;
+  }
 });
 
 describe('logs and metrics', () => {
