@@ -52,20 +52,18 @@ export function acknowledgeUrl(pageUrl: string, caseId: string, linkId: string):
   return `${pageUrl}${pageUrl.includes('?') ? '&' : '?'}${query}`;
 }
 
-/** The acknowledgement settings of a function (undefined: acknowledgement is off). */
+/** Send Email's acknowledgement settings (undefined: acknowledgement is off). */
 export interface AckSettings {
-  /** The acknowledge page (Send Email only; empty elsewhere). */
+  /** The acknowledge page: the links' base URL. */
   readonly pageUrl: string;
   readonly escalateAfterSeconds: number;
   readonly linkTtlSeconds: number;
-  readonly maxRounds: number;
 }
 
-function positiveInteger(name: string, fallback?: number): number {
+function positiveInteger(name: string): number {
   const raw = process.env[name];
-  if ((raw === undefined || raw === '') && fallback !== undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new ConfigurationError(`${name} must be a positive whole number, got ${JSON.stringify(raw ?? null)}`);
+  if (!raw || !Number.isInteger(value) || value <= 0) throw new ConfigurationError(`${name} must be a positive whole number, got ${JSON.stringify(raw ?? null)}`);
   return value;
 }
 
@@ -82,13 +80,12 @@ export function sendEmailAckSettings(): AckSettings | undefined {
     pageUrl,
     escalateAfterSeconds: positiveInteger(ENV.ACK_ESCALATE_AFTER_SECONDS),
     linkTtlSeconds: positiveInteger(ENV.ACK_LINK_TTL_SECONDS),
-    maxRounds: positiveInteger(ENV.ACK_MAX_ROUNDS, 1),
   };
 }
 
-/** The escalation functions' settings (the page and Escalate Case): the wait and the rounds. */
-export function escalationSettings(): Pick<AckSettings, 'escalateAfterSeconds' | 'maxRounds'> {
-  return { escalateAfterSeconds: positiveInteger(ENV.ACK_ESCALATE_AFTER_SECONDS), maxRounds: positiveInteger(ENV.ACK_MAX_ROUNDS, 1) };
+/** Escalate Case's setting: emails per case at most (ACK_MAX_ROUNDS; no default: a missing one is a ConfigurationError). */
+export function maxRoundsSetting(): number {
+  return positiveInteger(ENV.ACK_MAX_ROUNDS);
 }
 
 /** One email claim's link: the id (into the email only) and what the claim writes (hash, expiry, round). */

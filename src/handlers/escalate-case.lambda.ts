@@ -8,7 +8,7 @@
  * returns it; nothing is written twice. An input naming a round the record does not explain is a
  * `CaseConflict`; nothing is written.
  */
-import { escalationSettings } from './acknowledge-link.lambda-shared';
+import { maxRoundsSetting } from './acknowledge-link.lambda-shared';
 import { parseEscalateCaseInput } from './acknowledgement-input.lambda-shared';
 import { assignmentFromRecord } from './case-assignment.lambda-shared';
 import { CaseTable, caseTableName } from './case-table.lambda-shared';
@@ -35,7 +35,7 @@ export async function handler(event: unknown, context?: InvocationContext): Prom
 }
 
 async function escalate(input: EscalateCaseInput, deadline: Deadline, log: CaseLogger, metric: MetricContext): Promise<EscalationResult> {
-  const { maxRounds } = escalationSettings();
+  const maxRounds = maxRoundsSetting();
   const table = new CaseTable(caseTableName(), deadline.signal);
   const record = await table.get(input.caseId);
   if (!record) throw new CaseNotFoundError(input.caseId);

@@ -36,7 +36,7 @@ describe('link ids', () => {
   });
 
   test('a claim\'s link: its hash, expiry and round go into the claim\'s write, never the id', () => {
-    const link = claimLink({ pageUrl: 'https://p.example/', escalateAfterSeconds: 900, linkTtlSeconds: 1800, maxRounds: 3 }, 'c1', new Date(1_000_000));
+    const link = claimLink({ pageUrl: 'https://p.example/', escalateAfterSeconds: 900, linkTtlSeconds: 1800 }, 'c1', new Date(1_000_000));
     const id = new URL(link.url).searchParams.get('id')!;
     expect(link.extra.values).toEqual({ ':ack_exp': { N: '2800' }, ':ack_one': { N: '1' }, ':ack_h': { SS: [linkIdHash(id)] } });
     expect(JSON.stringify(link.extra)).not.toContain(id);
@@ -57,7 +57,7 @@ describe('settings', () => {
   test('off without ACK_PAGE_URL; read whole when set; malformed is a ConfigurationError', () => {
     expect(sendEmailAckSettings()).toBeUndefined();
     Object.assign(process.env, { [ENV.ACK_PAGE_URL]: 'https://p.example/', [ENV.ACK_ESCALATE_AFTER_SECONDS]: '900', [ENV.ACK_LINK_TTL_SECONDS]: '1800', [ENV.ACK_MAX_ROUNDS]: '3' });
-    expect(sendEmailAckSettings()).toEqual({ pageUrl: 'https://p.example/', escalateAfterSeconds: 900, linkTtlSeconds: 1800, maxRounds: 3 });
+    expect(sendEmailAckSettings()).toEqual({ pageUrl: 'https://p.example/', escalateAfterSeconds: 900, linkTtlSeconds: 1800 });
     process.env[ENV.ACK_LINK_TTL_SECONDS] = '0';
     expect(() => sendEmailAckSettings()).toThrow(expect.objectContaining({ name: CaseErrorName.CONFIGURATION }));
   });
