@@ -4,6 +4,7 @@
  * and exactly one of an acknowledgement and an escalation wins a race.
  */
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import fc from 'fast-check';
 import { emailedCase, escalateInputOf, emailsFor, getEvent, h, linksIn, nextCaseId, postEvent, postFor, record, TABLE, useAcknowledgementHandlers, waitFor } from './acknowledgement-handlers';
 import { rejection } from './local-handlers';
 import { linkIdHash, newLinkId } from '../../src/handlers/acknowledge-link.lambda-shared';
@@ -69,6 +70,22 @@ describe('GET: the page, never a write', () => {
 
     for (const a of answers) expect(a).toEqual(answers[0]);
     expect(answers[0].statusCode).toBe(404);
+  });
+
+  test('any GET at all (fast-check: 200 queries from valid and invalid parts) writes nothing and answers the case or the generic page', async () => {
+    const { assigned, link } = await emailedCase();
+    const before = JSON.stringify(await record(assigned.caseId));
+    const generic = (await h.page(getEvent(`case=${assigned.caseId}&id=${newLinkId()}`))).body;
+    const part = fc.oneof(
+      fc.constant(`case=${assigned.caseId}`), fc.constant(`id=${link.searchParams.get('id')}`), fc.constant(`id=${newLinkId()}`),
+      fc.constant('case=other'), fc.string({ maxLength: 30 }).map(encodeURIComponent), fc.constantFrom('%', '&&', '=', 'id=', 'case='),
+    );
+    await fc.assert(fc.asyncProperty(fc.array(part, { maxLength: 5 }), async (parts) => {
+      const answer = await h.page(getEvent(parts.join('&')));
+      expect([200, 404]).toContain(answer.statusCode);
+      if (answer.statusCode === 404) expect(answer.body).toBe(generic);
+    }), { numRuns: 200 });
+    expect(JSON.stringify(await record(assigned.caseId))).toBe(before);
   });
 
   test('other methods: 405 with the same security headers', async () => {
