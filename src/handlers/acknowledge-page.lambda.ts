@@ -121,7 +121,7 @@ function acknowledgedMetrics(old: CaseRecord, now: Date, metric: MetricContext):
   const firstEmail = Date.parse(old.escalations?.[0]?.emailedAt ?? old.emailedAt ?? '');
   const sla = Number(process.env[ENV.ACK_ESCALATE_AFTER_SECONDS]);
   caseAcknowledged(Number.isNaN(firstEmail) ? undefined : Math.max(0, now.getTime() - firstEmail),
-    Number.isFinite(sla) && sla > 0 ? sla * 1000 : Infinity, metric);
+    Number.isFinite(sla) && sla > 0 ? sla * 1000 : undefined, metric);
 }
 
 /** Ends the wait (SendTaskSuccess); a wait that is over already is fine: Escalate Case finds the acknowledgement. */

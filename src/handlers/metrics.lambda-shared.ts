@@ -111,10 +111,11 @@ export function caseInputRejected(context?: MetricContext): void {
  * the case's first email) and `AcknowledgedWithinSla` (1 within the wait of one round, else 0:
  * its Sum counts the cases within, its Average is their share).
  */
-export function caseAcknowledged(millisecondsToAcknowledge: number | undefined, slaMilliseconds: number, context?: MetricContext): void {
+export function caseAcknowledged(millisecondsToAcknowledge: number | undefined, slaMilliseconds: number | undefined, context?: MetricContext): void {
   emit(METRIC_NAMES.CASES_ACKNOWLEDGED, context);
   if (millisecondsToAcknowledge === undefined) return;
   emit(METRIC_NAMES.TIME_TO_ACKNOWLEDGE, context, undefined, { value: millisecondsToAcknowledge, unit: 'Milliseconds' });
+  if (slaMilliseconds === undefined) return;
   emit(METRIC_NAMES.ACKNOWLEDGED_WITHIN_SLA, context, undefined, { value: millisecondsToAcknowledge <= slaMilliseconds ? 1 : 0, unit: 'Count' });
 }
 
