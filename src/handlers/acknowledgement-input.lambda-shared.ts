@@ -7,6 +7,7 @@ import { describe, isPlainObject } from './case-details.lambda-shared';
 import { validateCaseId } from './case-input.lambda-shared';
 import { InvalidCaseInputError } from './errors.lambda-shared';
 import type { AwaitAcknowledgementInput, EscalateCaseInput } from '../shared/acknowledgement';
+import { STATE_NAMES } from '../shared/contract';
 
 /**
  * Longest task token accepted: SendTaskSuccess takes 1 to 2,048 characters
@@ -26,7 +27,7 @@ const isTimestamp = (v: unknown) => typeof v === 'string' && ISO_TIMESTAMP.test(
 
 /** Wait For Acknowledgement's input: `{caseId, assignedAt, taskToken}`, nothing else. */
 export function parseAwaitAcknowledgementInput(input: unknown): AwaitAcknowledgementInput {
-  const what = 'Wait For Acknowledgement';
+  const what = STATE_NAMES.WAIT_FOR_ACKNOWLEDGEMENT;
   if (!isPlainObject(input)) throw new InvalidCaseInputError(`${what} input must be an object, got ${describe(input)}`);
   refuseUnknown(input, ['caseId', 'assignedAt', 'taskToken'], what);
   return {
@@ -39,7 +40,7 @@ export function parseAwaitAcknowledgementInput(input: unknown): AwaitAcknowledge
 
 /** Escalate Case's input: `{caseId, employeeId, assignedAt}`, nothing else. */
 export function parseEscalateCaseInput(input: unknown): EscalateCaseInput {
-  const what = 'Escalate Case';
+  const what = STATE_NAMES.ESCALATE_CASE;
   if (!isPlainObject(input)) throw new InvalidCaseInputError(`${what} input must be an object, got ${describe(input)}`);
   refuseUnknown(input, ['caseId', 'employeeId', 'assignedAt'], what);
   return {
