@@ -309,6 +309,11 @@ export interface CaseRecord {
   readonly acknowledgedBy?: string;
   /** The hash of the link id that acknowledged: its holder sees "already acknowledged". */
   readonly acknowledgedIdHash?: string;
+  /**
+   * A random id of the page request whose write acknowledged: a request whose write's answer was
+   * lost (the SDK wrote again, and the condition failed on its own write) recognises it.
+   */
+  readonly acknowledgedRequestId?: string;
   /** When the last round ran out (ISO-8601), for an UNACKNOWLEDGED case. */
   readonly unacknowledgedAt?: string;
   /** The earlier rounds, oldest first (a DynamoDB list of maps). */
