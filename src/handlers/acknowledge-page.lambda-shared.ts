@@ -4,14 +4,15 @@
  * with no script. The I/O (the record, the write, SendTaskSuccess) is in acknowledge-page.lambda.ts.
  *
  * Nothing helps guessing: an unknown case, a wrong, expired or used id, an escalated or
- * unacknowledged round, and a malformed request (a missing or ill-shaped parameter, a body too
- * large or not form-encoded) all get the one generic page, same status, same bytes. Only the
+ * unacknowledged round, a round whose email is not recorded yet, and a malformed request (a
+ * missing or ill-shaped parameter, a body too large or not form-encoded) all get the one generic
+ * page, same status, same bytes. Only the
  * holder of the very id that acknowledged sees "already acknowledged".
  */
 import { createHash } from 'node:crypto';
 import { hashEquals, hashIsOneOf, isLinkIdShaped, linkIdHash } from './acknowledge-link.lambda-shared';
 import { LINK_PARAMS } from '../shared/acknowledgement';
-import { CaseRecord, MAX_CASE_ID_LENGTH } from '../shared/contract';
+import { CaseRecord, EmailStatus, MAX_CASE_ID_LENGTH } from '../shared/contract';
 import { escapeHtml } from '../shared/template-engine';
 
 /** The parts of a Lambda function URL event (payload format 2.0) the page reads. */
@@ -75,6 +76,9 @@ export function linkView(record: CaseRecord | undefined, linkId: string, nowSeco
   const hash = linkIdHash(linkId);
   if (record.acknowledgedAt !== undefined) return hashEquals(record.acknowledgedIdHash, hash) ? 'alreadyAcknowledged' : 'invalid';
   if (record.unacknowledgedAt !== undefined) return 'invalid';
+  // Only a round whose email is recorded: before that (SES's answer lost, the record's write
+  // failed) the execution may still fail, and nobody would wait for the acknowledgement.
+  if (record.emailStatus !== EmailStatus.SENT) return 'invalid';
   if (!hashIsOneOf(hash, record.ackIdHashes)) return 'invalid';
   return record.ackLinkExpiresAt !== undefined && record.ackLinkExpiresAt > nowSeconds ? 'case' : 'invalid';
 }

@@ -3,8 +3,10 @@
  *
  * GET (the link in the email; mail scanners open it too): reads the record and shows the case
  * with a form. It NEVER writes. POST (the form; the id in the body): a read, then ONE conditional write
- * acknowledges the case if the id's hash is on the record, its links have not expired, and the
- * case is neither acknowledged nor unacknowledged; the same write removes the round's ids and
+ * acknowledges the case if the id's hash is on the record, its links have not expired, the round's
+ * email is recorded (SENT: Send Email's writes of the round are over, so none of them can set
+ * the status back to EMAILED, and the execution is past the point where it could still fail),
+ * and the case is neither acknowledged nor unacknowledged; the same write removes the round's ids and
  * task token, and the old record it returns gives the token, for SendTaskSuccess. Escalate Case's
  * write has the mirror condition: exactly one of them wins. If SendTaskSuccess finds the wait over
  * (TaskTimedOut, InvalidToken), Escalate Case finds the acknowledgement on the record.
@@ -28,7 +30,7 @@ import { beginInvocation, caseLogger, CaseLogger, InvocationContext } from './lo
 import { caseAcknowledged, MetricContext } from './metrics.lambda-shared';
 import { REQUEST_TIMEOUTS } from './request-timeouts.lambda-shared';
 import type { AcknowledgedCase } from '../shared/acknowledgement';
-import { CaseRecord, CaseStatus, ENV } from '../shared/contract';
+import { CaseRecord, CaseStatus, EmailStatus, ENV } from '../shared/contract';
 
 /** One client per function instance. */
 const sfn = new SFNClient({ requestHandler: REQUEST_TIMEOUTS });
@@ -88,7 +90,7 @@ async function acknowledge(
   const outcome = await table.update(caseId, 'acknowledging the case', {
     UpdateExpression: 'SET acknowledgedAt = :now, acknowledgedBy = employeeId, acknowledgedIdHash = :h, acknowledgedRequestId = :rid,'
       + ' #status = :acknowledged, updatedAt = :now REMOVE ackIdHashes, ackTaskToken',
-    ConditionExpression: 'contains(ackIdHashes, :h) AND ackLinkExpiresAt > :nowSeconds'
+    ConditionExpression: 'contains(ackIdHashes, :h) AND ackLinkExpiresAt > :nowSeconds AND emailStatus = :sent'
       + ' AND attribute_not_exists(acknowledgedAt) AND attribute_not_exists(unacknowledgedAt)',
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: {
@@ -97,6 +99,7 @@ async function acknowledge(
       ':rid': { S: requestId },
       ':nowSeconds': { N: String(Math.floor(now.getTime() / 1000)) },
       ':acknowledged': { S: CaseStatus.ACKNOWLEDGED },
+      ':sent': { S: EmailStatus.SENT },
     },
     ReturnValues: 'ALL_OLD',
   });

@@ -32,6 +32,8 @@ export interface AckHarness {
   aws: LocalAws;
   /** In front of dynalite, with `useAcknowledgementHandlers({ faults: true })`. */
   ddbProxy?: FaultProxy;
+  /** In front of the SES server, with `useAcknowledgementHandlers({ sesFaults: true })`. */
+  sesProxy?: FaultProxy;
   tokens: TaskTokens;
   direct: DynamoDBClient;
   configDir: string;
@@ -45,15 +47,19 @@ export interface AckHarness {
 
 export const h = {} as AckHarness;
 
-/** Starts the servers and loads the handlers; `faults`: the handlers reach DynamoDB through a fault proxy (`h.ddbProxy`). */
-export function useAcknowledgementHandlers(options: { faults?: boolean } = {}): void {
+/**
+ * Starts the servers and loads the handlers; `faults`: the handlers reach DynamoDB through a fault
+ * proxy (`h.ddbProxy`); `sesFaults`: SES through one (`h.sesProxy`).
+ */
+export function useAcknowledgementHandlers(options: { faults?: boolean; sesFaults?: boolean } = {}): void {
   beforeAll(async () => {
     h.aws = await startLocalAws();
     h.ddbProxy = options.faults ? await startFaultProxy({ service: 'dynamodb', target: h.aws.dynamodbEndpoint }) : undefined;
+    h.sesProxy = options.sesFaults ? await startFaultProxy({ service: 'ses', target: h.aws.sesEndpoint }) : undefined;
     h.tokens = await TaskTokens.start();
     h.configDir = mkdtempSync(join(tmpdir(), 'support-case-ack-config-'));
     writeFileSync(join(h.configDir, CONFIG_FILES.ASSIGN_CASE), JSON.stringify({ roster: ROSTER }));
-    Object.assign(process.env, h.aws.sdkEnv({ dynamodb: h.ddbProxy?.endpoint }), {
+    Object.assign(process.env, h.aws.sdkEnv({ dynamodb: h.ddbProxy?.endpoint, ses: h.sesProxy?.endpoint }), {
       AWS_ENDPOINT_URL_SFN: h.tokens.endpoint,
       [ENV.TABLE_NAME]: TABLE,
       [ENV.CONFIG_DIR]: h.configDir,
@@ -81,6 +87,7 @@ export function useAcknowledgementHandlers(options: { faults?: boolean } = {}): 
     h.direct?.destroy();
     await h.tokens?.close();
     await h.ddbProxy?.stop();
+    await h.sesProxy?.stop();
     await h.aws?.stop();
     rmSync(h.configDir, { recursive: true, force: true });
   });

@@ -1,0 +1,94 @@
+/**
+ * Interleavings of the acknowledge page with Send Email's fault paths that the other tests do not
+ * draw: an email whose outcome SES left unknown (UNCERTAIN: it was delivered, the answer lost) and
+ * whose link is pressed before the round's email is recorded. A round can be acknowledged only
+ * once its email is recorded (emailStatus SENT): until then the execution may still fail (SES
+ * refusing every resend, the record never written), and nobody would wait for the answer. Once
+ * acknowledged, nothing of the round's email writes moves the record back (status EMAILED).
+ */
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { emailsFor, getEvent, h, linksIn, nextCaseId, postFor, record, TABLE, useAcknowledgementHandlers, waitFor } from './acknowledgement-handlers';
+import { rejection } from './local-handlers';
+import { CaseErrorName, RECORD_SENT, SentEmail } from '../../src/shared/contract';
+
+useAcknowledgementHandlers({ faults: true, sesFaults: true });
+
+afterEach(() => {
+  expect(h.ddbProxy!.pending()).toBe(0);
+  expect(h.sesProxy!.pending()).toBe(0);
+});
+
+/** What must hold of a record at every moment: an acknowledgement is on a recorded email, and the status says it. */
+function expectConsistent(item: Record<string, any>): void {
+  if (item.acknowledgedAt) {
+    expect(item.status.S).toBe('ACKNOWLEDGED');
+    expect(item.emailStatus.S).toBe('SENT');
+  }
+}
+
+test('a link of an email whose SES answer was lost acknowledges nothing until the round\'s email is recorded; then it does, and the status stays ACKNOWLEDGED', async () => {
+  const caseId = nextCaseId('uncertain');
+  const assigned = await h.assignCase(await h.openCase({ inputCaseID: caseId }));
+  // SES accepts (and delivers) the email, but its answer is lost: the claim ends UNCERTAIN.
+  h.sesProxy!.inject({ operation: 'SendEmail', kind: 'lost-answer' });
+  expect((await rejection(h.sendEmail({ case: assigned, executionId: 'x' }))).name).toBe(CaseErrorName.DEPENDENCY_UNAVAILABLE);
+  expect((await record(caseId))!.emailStatus.S).toBe('UNCERTAIN');
+  const [first] = await emailsFor(caseId);
+  const link = linksIn(first.body.text)[0];
+
+  // The employee presses it at once: the round's email is not recorded (the execution retries Send Email).
+  const early = await h.page(postFor(link));
+  expectConsistent((await record(caseId))!);
+  expect(early.statusCode).toBe(404);
+  expect((await h.page(getEvent(link.search.slice(1)))).statusCode).toBe(404);
+
+  // Send Email's retry resends (counted) and records the email: now both links work.
+  const sent = await h.sendEmail({ case: assigned, executionId: 'x' });
+  expectConsistent((await record(caseId))!);
+  const wait = await waitFor(sent);
+  const answer = await h.page(postFor(link));
+  expect(answer.body).toContain('<h1>Acknowledged</h1>');
+  expect((await wait.outcome).kind).toBe('success');
+  const item = (await record(caseId))!;
+  expectConsistent(item);
+  expect(item).toMatchObject({ status: { S: 'ACKNOWLEDGED' }, emailStatus: { S: 'SENT' }, emailAmbiguousResends: { N: '1' } });
+});
+
+test('an email SES accepted but Send Email could not record: its link acknowledges once Record Sent Email has written it, and that write leaves the status alone', async () => {
+  const caseId = nextCaseId('unrecorded');
+  const assigned = await h.assignCase(await h.openCase({ inputCaseID: caseId }));
+  // The claim passes; every try of the recording write fails (5xx): EmailSentNotRecorded.
+  h.ddbProxy!.inject({ operation: 'UpdateItem', kind: 'pass', count: 1, caseId });
+  h.ddbProxy!.inject({ operation: 'UpdateItem', kind: 'server-error', count: 10, caseId });
+  const error = await rejection(h.sendEmail({ case: assigned, executionId: 'x' }));
+  h.ddbProxy!.clearPlan();
+  expect(error.name).toBe(CaseErrorName.EMAIL_SENT_NOT_RECORDED);
+  const link = linksIn((await emailsFor(caseId))[0].body.text)[0];
+
+  // Pressed while the state machine's Record Sent Email step retries: nothing acknowledged yet.
+  expect((await h.page(postFor(link))).statusCode).toBe(404);
+  expectConsistent((await record(caseId))!);
+
+  // Record Sent Email's write (the same as the handler's), then the wait, then the press.
+  const sent = JSON.parse(error.message) as SentEmail;
+  await h.direct.send(new UpdateItemCommand({
+    TableName: TABLE,
+    Key: { caseId: { S: caseId } },
+    UpdateExpression: RECORD_SENT.updateExpression,
+    ConditionExpression: RECORD_SENT.conditionExpression,
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':sent': { S: 'SENT' },
+      ':emailed': { S: 'EMAILED' },
+      ':sending': { S: 'SENDING' },
+      ':attempt': { S: sent.attemptId },
+      ':mid': { S: sent.messageId },
+      ':at': { S: sent.emailedAt },
+      ':resends': { N: sent.emailAmbiguousResends },
+    },
+  }));
+  const wait = await waitFor({ caseId, assignedAt: assigned.assignedAt });
+  expect((await h.page(postFor(link))).body).toContain('<h1>Acknowledged</h1>');
+  expect((await wait.outcome).kind).toBe('success');
+  expectConsistent((await record(caseId))!);
+});
