@@ -51,12 +51,20 @@ export function workflowDefinition(scope: Construct, inputs: DefinitionInputs): 
     table,
     key: caseKey('$.caseId'),
     updateExpression: 'SET #status = :failed, failureError = :error, updatedAt = :now',
-    // Only a record the workflow wrote (it always has emailStatus), and never one whose email went out.
-    conditionExpression: 'attribute_exists(emailStatus) AND #status <> :emailed',
+    // Only a record the workflow wrote (it always has emailStatus), and never one whose email went
+    // out: EMAILED, or (acknowledgement on) ACKNOWLEDGED or UNACKNOWLEDGED, whose emails went out
+    // too (a failing execution for the same case id must not mark them).
+    conditionExpression: inputs.acknowledgement
+      ? 'attribute_exists(emailStatus) AND NOT (#status IN (:emailed, :acknowledged, :unacknowledged))'
+      : 'attribute_exists(emailStatus) AND #status <> :emailed',
     expressionAttributeNames: { '#status': 'status' },
     expressionAttributeValues: {
       ':failed': tasks.DynamoAttributeValue.fromString(CaseStatus.FAILED),
       ':emailed': tasks.DynamoAttributeValue.fromString(CaseStatus.EMAILED),
+      ...(inputs.acknowledgement ? {
+        ':acknowledged': tasks.DynamoAttributeValue.fromString(CaseStatus.ACKNOWLEDGED),
+        ':unacknowledged': tasks.DynamoAttributeValue.fromString(CaseStatus.UNACKNOWLEDGED),
+      } : {}),
       ':error': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.error.Error')),
       ':now': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.State.EnteredTime')),
     },
