@@ -47,11 +47,27 @@ function recordFailureWrite(definition: any, caseId: string, error: string) {
 
 const at = '2026-12-03T10:00:00.000Z';
 const base = (caseId: string): CaseRecord => ({
-  caseId, status: 'EMAILED', employeeId: 'e1', employeeName: 'Ana', employeeEmail: 'ana@example.com', openedAt: at, assignedAt: at, updatedAt: at,
-  emailStatus: 'SENT', messageId: 'm1', emailedAt: at, ackRound: 1,
+  caseId,
+  status: 'EMAILED',
+  employeeId: 'e1',
+  employeeName: 'Ana',
+  employeeEmail: 'ana@example.com',
+  openedAt: at,
+  assignedAt: at,
+  updatedAt: at,
+  emailStatus: 'SENT',
+  messageId: 'm1',
+  emailedAt: at,
+  ackRound: 1,
 });
-const escalated = { employeeId: 'e2', employeeName: 'Bo', employeeEmail: 'bo@example.com', assignedAt: '2026-12-03T10:15:00.000Z', ackRound: 2,
-  escalations: [{ round: 1, employeeId: 'e1', employeeName: 'Ana', assignedAt: at, messageId: 'm1', emailedAt: at, emailAmbiguousResends: 0, escalatedAt: '2026-12-03T10:15:00.000Z' }] };
+const escalated = {
+  employeeId: 'e2',
+  employeeName: 'Bo',
+  employeeEmail: 'bo@example.com',
+  assignedAt: '2026-12-03T10:15:00.000Z',
+  ackRound: 2,
+  escalations: [{ round: 1, employeeId: 'e1', employeeName: 'Ana', assignedAt: at, messageId: 'm1', emailedAt: at, emailAmbiguousResends: 0, escalatedAt: '2026-12-03T10:15:00.000Z' }],
+};
 
 /** The status Record Failure leaves on a record of each kind. */
 async function statusAfterRecordFailure(definition: any, kind: string, record: CaseRecord): Promise<string> {
