@@ -40,10 +40,11 @@ function isActive(item: RosterItem, where: string): boolean {
 }
 
 /**
- * Reads the employees from the items of a roster table (inactive ones left out).
- * @throws RosterUnavailableError when no active employee remains or an item is malformed
+ * Reads the employees from the items of a roster table (inactive ones left out). `allowEmpty`:
+ * no active employee is an empty roster (Escalate Case: nobody left to ask), not an error.
+ * @throws RosterUnavailableError when no active employee remains (unless `allowEmpty`) or an item is malformed
  */
-export function rosterFromItems(items: readonly RosterItem[]): RosterEmployee[] {
+export function rosterFromItems(items: readonly RosterItem[], options: { readonly allowEmpty?: boolean } = {}): RosterEmployee[] {
   const employees: RosterEmployee[] = [];
   for (const item of items) {
     const id = item[ROSTER_TABLE_PARTITION_KEY]?.S as string | undefined;
@@ -55,7 +56,7 @@ export function rosterFromItems(items: readonly RosterItem[]): RosterEmployee[] 
       throw new RosterUnavailableError((e as Error).message, e);
     }
   }
-  if (employees.length === 0) throw new RosterUnavailableError('the roster table holds no active employee');
+  if (employees.length === 0 && !options.allowEmpty) throw new RosterUnavailableError('the roster table holds no active employee');
   // Same order whatever order the scan returned (the choice does not depend on it, logs do).
   return employees.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

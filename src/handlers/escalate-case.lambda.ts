@@ -46,7 +46,9 @@ async function escalate(input: EscalateCaseInput, deadline: Deadline, log: CaseL
   }
   if (!isOpenRound(record, input)) throw conflict(input);
   const now = new Date();
-  const decision = decideEscalation(record, await loadRoster(now.getTime(), deadline.signal), now, maxRounds);
+  // Nobody active left on the roster is nobody left to ask (UNACKNOWLEDGED), not a failure.
+  const roster = await loadRoster(now.getTime(), deadline.signal, { allowEmpty: true });
+  const decision = decideEscalation(record, roster, now, maxRounds);
   if (decision.kind === 'acknowledged') return recordedOutcome(record, input)!; // not reached: recordedOutcome saw it
   const outcome = await writeDecision(table, input, decision, now);
   if (outcome.applied) return decided(decision, record, now, log, metric);

@@ -3,7 +3,8 @@
  * from the configuration file `CONFIG_FILES.ASSIGN_CASE` shipped with the function, or kept in a
  * DynamoDB table (`ROSTER_TABLE_NAME`; inactive employees left out), read with a short cache
  * (`ROSTER_CACHE_SECONDS`) so that people can be added or removed without a deployment. An empty
- * or unreadable roster fails with `RosterUnavailable`; there is no silent default.
+ * or unreadable roster fails with `RosterUnavailable`; there is no silent default (but for Escalate
+ * Case, a roster table with no active employee left means nobody left to ask: UNACKNOWLEDGED).
  */
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { parseRoster, rosterFromItems } from './case-assignment.lambda-shared';
@@ -18,7 +19,7 @@ const rosterClient = new DynamoDBClient({ requestHandler: REQUEST_TIMEOUTS });
 const DEFAULT_ROSTER_CACHE_SECONDS = 60;
 let cached: { employees: RosterEmployee[]; until: number } | undefined;
 
-async function scanRoster(tableName: string, abortSignal: AbortSignal): Promise<RosterEmployee[]> {
+async function scanRoster(tableName: string, abortSignal: AbortSignal, allowEmpty: boolean): Promise<RosterEmployee[]> {
   const items = [];
   let ExclusiveStartKey: Record<string, any> | undefined;
   try {
@@ -31,11 +32,15 @@ async function scanRoster(tableName: string, abortSignal: AbortSignal): Promise<
     if (isTransientAwsError(err)) return rethrowAwsError(err, 'reading the roster table');
     throw new RosterUnavailableError(`the roster table ${tableName} cannot be read: ${(err as Error).name}`, err);
   }
-  return rosterFromItems(items);
+  return rosterFromItems(items, { allowEmpty });
 }
 
-/** The roster: fixed (parsed once) or read from its table (cached for ROSTER_CACHE_SECONDS). */
-export async function loadRoster(now: number, abortSignal: AbortSignal): Promise<RosterEmployee[]> {
+/**
+ * The roster: fixed (parsed once) or read from its table (cached for ROSTER_CACHE_SECONDS).
+ * `allowEmpty` (Escalate Case): a roster table with no active employee is an empty roster, not
+ * `RosterUnavailable`.
+ */
+export async function loadRoster(now: number, abortSignal: AbortSignal, options: { readonly allowEmpty?: boolean } = {}): Promise<RosterEmployee[]> {
   if (cached && now < cached.until) return cached.employees;
   const rosterTable = process.env[ENV.ROSTER_TABLE_NAME];
   if (!rosterTable) {
@@ -43,7 +48,8 @@ export async function loadRoster(now: number, abortSignal: AbortSignal): Promise
     return cached.employees;
   }
   const ttl = Number(process.env[ENV.ROSTER_CACHE_SECONDS] ?? DEFAULT_ROSTER_CACHE_SECONDS);
-  const employees = await scanRoster(rosterTable, abortSignal);
-  cached = { employees, until: now + (Number.isFinite(ttl) && ttl >= 0 ? ttl : DEFAULT_ROSTER_CACHE_SECONDS) * 1000 };
+  const employees = await scanRoster(rosterTable, abortSignal, options.allowEmpty ?? false);
+  // An empty roster (allowEmpty) is not kept: it must not answer a caller that refuses one.
+  if (employees.length > 0) cached = { employees, until: now + (Number.isFinite(ttl) && ttl >= 0 ? ttl : DEFAULT_ROSTER_CACHE_SECONDS) * 1000 };
   return employees;
 }

@@ -128,9 +128,8 @@ describe('Escalate Case', () => {
     expect(await emailsFor(sent.caseId)).toHaveLength(2);
   });
 
-  test('an employee made inactive in the roster table mid-wait is skipped', async () => {
-    const { sent } = await emailedCase();
-    const order = rankEmployees(ROSTER, sent.caseId);
+  /** Escalate Case reading a roster table of `ROSTER` where `inactive` are `active: false`. */
+  async function escalateWithRosterTable(input: ReturnType<typeof escalateInputOf>, inactive: (id: string) => boolean): Promise<EscalationResult> {
     const rosterTable = `roster-${Date.now()}`;
     await h.direct.send(new CreateTableCommand({
       TableName: rosterTable,
@@ -141,7 +140,7 @@ describe('Escalate Case', () => {
     for (const e of ROSTER) {
       await h.direct.send(new PutItemCommand({
         TableName: rosterTable,
-        Item: { employeeId: { S: e.id }, name: { S: e.name }, email: { S: e.email }, ...(e.id === order[1].id ? { active: { BOOL: false } } : {}) },
+        Item: { employeeId: { S: e.id }, name: { S: e.name }, email: { S: e.email }, ...(inactive(e.id) ? { active: { BOOL: false } } : {}) },
       }));
     }
     process.env[ENV.ROSTER_TABLE_NAME] = rosterTable;
@@ -149,11 +148,27 @@ describe('Escalate Case', () => {
       let escalate!: typeof h.escalate;
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       jest.isolateModules(() => { escalate = require('../../src/handlers/escalate-case.lambda').handler; });
-      const result = await escalate(escalateInputOf(sent));
-      expect(result.case!.employee).toEqual(order[2]);
+      return await escalate(input);
     } finally {
       delete process.env[ENV.ROSTER_TABLE_NAME];
     }
+  }
+
+  test('an employee made inactive in the roster table mid-wait is skipped', async () => {
+    const { sent } = await emailedCase();
+    const order = rankEmployees(ROSTER, sent.caseId);
+    const result = await escalateWithRosterTable(escalateInputOf(sent), (id) => id === order[1].id);
+    expect(result.case!.employee).toEqual(order[2]);
+  });
+
+  // Regression: with nobody active left (the assignee made inactive too), the escalation failed
+  // with RosterUnavailable: the execution failed, the record stayed EMAILED with its links valid,
+  // and neither the CasesUnacknowledged alarm nor the topic heard of it.
+  test('everyone made inactive in the roster table mid-wait: nobody is left to ask, the case ends UNACKNOWLEDGED', async () => {
+    const { sent } = await emailedCase();
+    const result = await escalateWithRosterTable(escalateInputOf(sent), () => true);
+    expect(result).toEqual({ outcome: EscalationOutcome.UNACKNOWLEDGED, caseId: sent.caseId, round: 1 });
+    expect((await record(sent.caseId))!).toMatchObject({ status: { S: 'UNACKNOWLEDGED' } });
   });
 
   test('no one left on the roster: UNACKNOWLEDGED before the last round', async () => {
