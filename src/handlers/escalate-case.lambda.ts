@@ -14,7 +14,7 @@ import { assignmentFromRecord } from './case-assignment.lambda-shared';
 import { CaseTable, caseTableName } from './case-table.lambda-shared';
 import { Deadline } from './deadline.lambda-shared';
 import { CaseConflictError, CaseNotFoundError } from './errors.lambda-shared';
-import { decideEscalation, EscalationDecision, isOpenRound, recordedOutcome, writeDecision } from './escalation.lambda-shared';
+import { decidedAt, decideEscalation, EscalationDecision, isOpenRound, recordedOutcome, writeDecision } from './escalation.lambda-shared';
 import { beginInvocation, caseLogger, CaseLogger, InvocationContext } from './log.lambda-shared';
 import { caseEscalated, caseUnacknowledged, MetricContext } from './metrics.lambda-shared';
 import { loadRoster } from './roster.lambda-shared';
@@ -55,10 +55,13 @@ async function escalate(input: EscalateCaseInput, deadline: Deadline, log: CaseL
   if (!outcome.current) throw new CaseNotFoundError(input.caseId);
   const after = recordedOutcome(outcome.current, input);
   if (!after) throw conflict(input);
-  // Our own write whose answer was lost (the SDK wrote it again), or the acknowledge page first.
+  // Our own write whose answer was lost (the SDK wrote it again): counted here, once. Or another
+  // invocation's decision (counted by it), or the acknowledge page first.
   log.info('the record moved on meanwhile', { outcome: after.outcome, round: after.round });
-  if (after.outcome === EscalationOutcome.ESCALATED) caseEscalated(metric);
-  if (after.outcome === EscalationOutcome.UNACKNOWLEDGED) caseUnacknowledged(metric);
+  if (decidedAt(outcome.current, now.toISOString())) {
+    if (after.outcome === EscalationOutcome.ESCALATED) caseEscalated(metric);
+    if (after.outcome === EscalationOutcome.UNACKNOWLEDGED) caseUnacknowledged(metric);
+  }
   return after;
 }
 

@@ -81,6 +81,16 @@ export function recordedOutcome(record: CaseRecord, input: EscalateCaseInput): E
   return undefined;
 }
 
+/**
+ * True when the outcome `record` tells was written by the decision made at `at` (the time each
+ * decision writes: `escalatedAt` of the ended round, or `unacknowledgedAt`): a write whose answer
+ * was lost, not another invocation's (an earlier attempt still running, or a second execution).
+ */
+export function decidedAt(record: CaseRecord, at: string): boolean {
+  const last = record.escalations?.[record.escalations.length - 1];
+  return record.unacknowledgedAt === at || (record.unacknowledgedAt === undefined && last?.escalatedAt === at);
+}
+
 /** The one conditional write of a decision (not `acknowledged`: nothing to write then). */
 export function writeDecision(
   table: CaseTable, input: EscalateCaseInput, decision: Exclude<EscalationDecision, { kind: 'acknowledged' }>, now: Date,

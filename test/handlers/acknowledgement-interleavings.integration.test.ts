@@ -7,9 +7,10 @@
  * acknowledged, nothing of the round's email writes moves the record back (status EMAILED).
  */
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { emailsFor, getEvent, h, linksIn, nextCaseId, postFor, record, TABLE, useAcknowledgementHandlers, waitFor } from './acknowledgement-handlers';
+import { emailedCase, emailsFor, escalateInputOf, getEvent, h, linksIn, MAX_ROUNDS, nextCaseId, postFor, record, TABLE, useAcknowledgementHandlers, waitFor } from './acknowledgement-handlers';
 import { rejection } from './local-handlers';
-import { CaseErrorName, RECORD_SENT, SentEmail } from '../../src/shared/contract';
+import { EscalationOutcome } from '../../src/shared/acknowledgement';
+import { CaseErrorName, ENV, METRIC_NAMES, RECORD_SENT, SentEmail } from '../../src/shared/contract';
 
 useAcknowledgementHandlers({ faults: true, sesFaults: true });
 
@@ -91,4 +92,50 @@ test('an email SES accepted but Send Email could not record: its link acknowledg
   expect((await h.page(postFor(link))).body).toContain('<h1>Acknowledged</h1>');
   expect((await wait.outcome).kind).toBe('success');
   expectConsistent((await record(caseId))!);
+});
+
+/** The metric names the handlers wrote (EMF lines on stdout) while `run` ran. */
+async function metricsWritten(run: () => Promise<unknown>): Promise<string[]> {
+  const names: string[] = [];
+  const saved = process.env.LOG_LEVEL;
+  process.env.LOG_LEVEL = 'ERROR'; // metrics, no log lines
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: string) => {
+    for (const line of String(chunk).split('\n').filter(Boolean)) {
+      const parsed = JSON.parse(line);
+      if (parsed._aws) names.push(parsed._aws.CloudWatchMetrics[0].Metrics[0].Name);
+    }
+    return true;
+  }) as any);
+  try {
+    await run();
+  } finally {
+    spy.mockRestore();
+    process.env.LOG_LEVEL = saved;
+  }
+  return names;
+}
+
+// Regression: both invocations read the open round; the one whose write failed took the winner's
+// escalation for its own lost answer and counted it again (CasesEscalated 2 for one escalation).
+test('two Escalate Case invocations for one round (an attempt the state machine gave up on, and its retry): one escalation, counted once', async () => {
+  for (const outcome of [EscalationOutcome.ESCALATED, EscalationOutcome.UNACKNOWLEDGED]) {
+    const { sent } = await emailedCase();
+    if (outcome === EscalationOutcome.UNACKNOWLEDGED) process.env[ENV.ACK_MAX_ROUNDS] = '1';
+    let results: unknown[] = [];
+    const names = await metricsWritten(async () => {
+      results = await Promise.all([h.escalate(escalateInputOf(sent)), h.escalate(escalateInputOf(sent))]);
+    }).finally(() => { process.env[ENV.ACK_MAX_ROUNDS] = String(MAX_ROUNDS); });
+    expect(results).toEqual([results[0], results[0]]);
+    expect(results[0]).toMatchObject({ outcome });
+    const counted = outcome === EscalationOutcome.ESCALATED ? METRIC_NAMES.CASES_ESCALATED : METRIC_NAMES.CASES_UNACKNOWLEDGED;
+    expect(names.filter((n) => n === counted)).toHaveLength(1);
+    expect((await record(sent.caseId))!.escalations?.L ?? []).toHaveLength(outcome === EscalationOutcome.ESCALATED ? 1 : 0);
+  }
+});
+
+test('Escalate Case\'s write applied but its answer lost: its own escalation, counted once', async () => {
+  const { sent } = await emailedCase();
+  h.ddbProxy!.inject({ operation: 'UpdateItem', kind: 'lost-answer', caseId: sent.caseId });
+  const names = await metricsWritten(() => h.escalate(escalateInputOf(sent)));
+  expect(names.filter((n) => n === METRIC_NAMES.CASES_ESCALATED)).toHaveLength(1);
 });
