@@ -57,7 +57,10 @@ export function acknowledgementStates(
     retryOnServiceExceptions: false,
     taskTimeout: sfn.Timeout.duration(escalateAfter),
   });
-  for (const retry of [RETRY.lambdaService, RETRY.lambdaThrottled, RETRY.dependency]) wait.addRetry(retry);
+  // A killed function (timeout, out of memory) is tried again, as every step's; but States.Timeout
+  // is the wait running out here: caught below, it escalates.
+  const killed = { ...RETRY.functionKilled, errors: RETRY.functionKilled.errors.filter((e) => e !== sfn.Errors.TIMEOUT) };
+  for (const retry of [RETRY.lambdaService, RETRY.lambdaThrottled, killed, RETRY.dependency]) wait.addRetry(retry);
 
   const escalate = new tasks.LambdaInvoke(scope, 'EscalateCase', {
     stateName: STATE_NAMES.ESCALATE_CASE,

@@ -1,5 +1,7 @@
 /**
- * Record Failure with acknowledgement on, its synthesized write run against dynalite: it marks a
+ * The failure paths with acknowledgement on. Wait For Acknowledgement's function killed (timeout,
+ * out of memory) is tried again like every step's, or the execution failed while the round's
+ * links still worked. Record Failure, its synthesized write run against dynalite: it marks a
  * case FAILED only while the case's email has not gone out. An acknowledged or unacknowledged case
  * had its emails, as an EMAILED one had: a failing execution for the same case id (a re-run whose
  * Assign Case meets DynamoDB failing, say) must not mark it FAILED. A case escalated to a round
@@ -99,4 +101,15 @@ test('acknowledgement on: an acknowledged or unacknowledged case is never marked
 test('acknowledgement off: Record Failure\'s condition is today\'s (the snapshot is unchanged)', () => {
   const definition = stateMachineDefinition(workflowStack().template);
   expect(definition.States[STATE_NAMES.RECORD_FAILURE].Parameters.ConditionExpression).toBe('attribute_exists(emailStatus) AND #status <> :emailed');
+});
+
+// Regression: the wait's retriers left out the killed function (the whole functionKilled retrier
+// was dropped with States.Timeout, which here is the wait running out): one killed invocation
+// failed the execution, and the round's links kept acknowledging a case nobody waited for.
+test('Wait For Acknowledgement\'s function killed is tried again; the wait running out (States.Timeout) is not retried but escalates', () => {
+  const wait = stateMachineDefinition(workflowStack({ acknowledgement: {} }).template).States[STATE_NAMES.WAIT_FOR_ACKNOWLEDGEMENT];
+  const retried = wait.Retry.flatMap((r: any) => r.ErrorEquals);
+  expect(retried).toEqual(expect.arrayContaining(['Lambda.Unknown', 'Sandbox.Timedout']));
+  expect(retried).not.toContain('States.Timeout');
+  expect(wait.Catch[0]).toMatchObject({ ErrorEquals: ['States.Timeout', 'CaseAcknowledged'], Next: STATE_NAMES.ESCALATE_CASE });
 });
