@@ -141,8 +141,11 @@ export function alreadyAcknowledgedPage(caseId: string): FunctionUrlResponse {
     `<h1>Already acknowledged</h1><p>Support case ${escapeHtml(caseId)} was acknowledged with this link already. Nothing more to do.</p>`);
 }
 
-/** DynamoDB did not answer: nothing was changed; the same for every request. */
-export const UNAVAILABLE_PAGE = page(503, 'Try again', '<h1>Try again in a minute</h1><p>The page cannot answer right now. Nothing was changed.</p>',
+/**
+ * DynamoDB did not answer; the same for every request. It does not say "nothing was changed": an
+ * acknowledging write may have applied with its answer lost (the next try tells).
+ */
+export const UNAVAILABLE_PAGE = page(503, 'Try again', '<h1>Try again in a minute</h1><p>The page cannot answer right now.</p>',
   { 'Retry-After': '60' });
 
 /** Anything the page did not expect: nothing is said about the link. */

@@ -22,7 +22,7 @@ import {
   acknowledgedPage, alreadyAcknowledgedPage, casePage, ERROR_PAGE, FunctionUrlEvent, FunctionUrlResponse, INVALID_PAGE, linkView,
   METHOD_NOT_ALLOWED, readRequest, UNAVAILABLE_PAGE,
 } from './acknowledge-page.lambda-shared';
-import { CaseTable, caseTableName } from './case-table.lambda-shared';
+import { CaseTable, caseTableName, WriteOutcome } from './case-table.lambda-shared';
 import { Deadline } from './deadline.lambda-shared';
 import { DependencyUnavailableError, isTransientAwsError, UnrecognizedCaseRecordError } from './errors.lambda-shared';
 import { roundOf } from './escalation.lambda-shared';
@@ -102,7 +102,7 @@ async function acknowledge(
       ':sent': { S: EmailStatus.SENT },
     },
     ReturnValues: 'ALL_OLD',
-  });
+  }).catch((err) => ownWriteAfterFailure(table, caseId, requestId, err));
   let old: CaseRecord;
   if (outcome.applied) {
     old = outcome.old!;
@@ -118,6 +118,18 @@ async function acknowledge(
   if (old.ackTaskToken !== undefined) await endWait(old.ackTaskToken, acknowledgement, deadline, log);
   else log.info('the wait has not stored its task token yet: it finds the case acknowledged');
   return acknowledgedPage(caseId, old.employeeName);
+}
+
+/**
+ * The write failed (DynamoDB did not answer the SDK's tries), but one try may have applied before
+ * its answer was lost: a read tells, and our own write is then taken as such (its condition has
+ * failed on it, as the SDK's retry's would). Otherwise the failure stands (503).
+ */
+async function ownWriteAfterFailure(table: CaseTable, caseId: string, requestId: string, err: unknown): Promise<WriteOutcome> {
+  if (!(err instanceof DependencyUnavailableError)) throw err;
+  const after = await table.get(caseId).catch(() => undefined);
+  if (after?.acknowledgedRequestId === requestId) return { applied: false, current: after };
+  throw err;
 }
 
 function acknowledgedMetrics(old: CaseRecord, now: Date, metric: MetricContext): void {

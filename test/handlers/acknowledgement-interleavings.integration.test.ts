@@ -139,3 +139,24 @@ test('Escalate Case\'s write applied but its answer lost: its own escalation, co
   const names = await metricsWritten(() => h.escalate(escalateInputOf(sent)));
   expect(names.filter((n) => n === METRIC_NAMES.CASES_ESCALATED)).toHaveLength(1);
 });
+
+/** Whether a wait has ended, without waiting for it. */
+function settledYet(outcome: Promise<unknown>): Promise<boolean> {
+  return Promise.race([outcome.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 200))]);
+}
+
+// Regression: the acknowledging write applied, its answer was lost, and DynamoDB failed the SDK's
+// retries: the page answered 503 "Nothing was changed" although the case was acknowledged, and the
+// wait was not ended (its token had left the record with the write): it ran out its escalateAfter.
+test('the POST\'s write applied, its answer lost and the retries failed: the page finds its own write and ends the wait', async () => {
+  const { sent, link } = await emailedCase();
+  const wait = await waitFor(sent);
+  h.ddbProxy!.inject({ operation: 'UpdateItem', kind: 'lost-answer', caseId: sent.caseId });
+  h.ddbProxy!.inject({ operation: 'UpdateItem', kind: 'server-error', count: 10, caseId: sent.caseId });
+  const answer = await h.page(postFor(link));
+  h.ddbProxy!.clearPlan();
+  expect((await record(sent.caseId))!.status.S).toBe('ACKNOWLEDGED');
+  expect(answer.body).toContain('<h1>Acknowledged</h1>');
+  expect(await settledYet(wait.outcome)).toBe(true);
+  expect((await wait.outcome).kind).toBe('success');
+});
