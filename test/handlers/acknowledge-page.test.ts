@@ -59,6 +59,8 @@ describe('linkView', () => {
     ['expired', { ...RECORD, ackLinkExpiresAt: NOW_S }, ID],
     ['the round ended (no hashes)', { ...RECORD, ackIdHashes: undefined }, ID],
     ['unacknowledged', { ...RECORD, unacknowledgedAt: 't' }, ID],
+    ['the round\'s email not recorded yet (SES\'s answer lost)', { ...RECORD, emailStatus: 'UNCERTAIN' }, ID],
+    ['the round\'s email not recorded yet (being sent)', { ...RECORD, emailStatus: 'SENDING' }, ID],
     ['acknowledged by another id', { ...RECORD, acknowledgedAt: 't', acknowledgedIdHash: linkIdHash(newLinkId()) }, ID],
   ])('%s: invalid', (_what, record, id) => expect(linkView(record as CaseRecord | undefined, id, NOW_S)).toBe('invalid'));
   test('the id that acknowledged sees "already acknowledged", even expired', () => {
