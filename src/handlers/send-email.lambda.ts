@@ -20,7 +20,7 @@ import { DailyQuotaExceededError, DependencyUnavailableError, EmailRejectedError
 import { beginInvocation, caseLogger, InvocationContext } from './log.lambda-shared';
 import { emailQueued, emailResent, emailSent, emailThrottled, MetricContext } from './metrics.lambda-shared';
 import { REQUEST_TIMEOUTS } from './request-timeouts.lambda-shared';
-import { pacingOf, readSlotCounter, SlotRequest, startedAtOf, waitForSendSlot } from './send-slots.lambda-shared';
+import { pacingOf, patienceStartOf, readSlotCounter, SlotRequest, startedAtOf, waitForSendSlot } from './send-slots.lambda-shared';
 import { CaseResult, EmailStatus, STATE_NAMES } from '../shared/contract';
 import { hasBacklog } from '../shared/send-pacing';
 
@@ -50,7 +50,14 @@ async function sendEmail(event: unknown, deadline: Deadline, context?: Invocatio
   const link = ack && claimLink(ack, c.caseId, now);
   const claim: Claim = { owner: executionId, attemptId: randomUUID(), now, ...(link ? { extra: link.extra } : {}) };
   const slots: SlotRequest = {
-    tableName: caseTableName(), caseId: c.caseId, startedAt: startedAtOf(event), pacing: pacingOf(event), ses, log, abortSignal: deadline.signal,
+    tableName: caseTableName(),
+    caseId: c.caseId,
+    // Acknowledgement on: each round's email has a patience of its own (from the round's assignment).
+    startedAt: ack ? patienceStartOf(startedAtOf(event), c.assignedAt) : startedAtOf(event),
+    pacing: pacingOf(event),
+    ses,
+    log,
+    abortSignal: deadline.signal,
   };
   // The gate: while paced emails wait for their slots, a new case joins them rather than ask SES
   // (it would take the token a paced case was promised). A case woken for its slot goes ahead.

@@ -56,6 +56,19 @@ export function startedAtOf(event: unknown): string {
   return typeof startedAt === 'string' ? startedAt : '';
 }
 
+/**
+ * When the case's patience starts: the execution's start (`startedAt`); with acknowledgement on,
+ * each round's email has a patience of its own, from the round's assignment (`roundAssignedAt`,
+ * the later of the two): an escalated round comes an `escalateAfter` or more after the start, in
+ * bursts as the first emails do. The construct's execution timeout holds a patience per round.
+ */
+export function patienceStartOf(startedAt: string, roundAssignedAt?: string): string {
+  const round = roundAssignedAt === undefined ? NaN : Date.parse(roundAssignedAt);
+  if (Number.isNaN(round)) return startedAt;
+  const started = Date.parse(startedAt);
+  return Number.isNaN(started) || round > started ? roundAssignedAt! : startedAt;
+}
+
 const numberOf = (n: string | undefined) => (n === undefined ? undefined : Number(n));
 
 async function readCounter(tableName: string, consistent: boolean, abortSignal?: AbortSignal): Promise<SlotCounter | undefined> {

@@ -39,10 +39,17 @@ const MAX_PAGE_CONCURRENCY = 100;
  */
 export const STANDARD_MAX_DURATION = Duration.days(365);
 
-/** Every round's wait and steps: `maxRounds × (escalateAfter + ROUND_STEPS)`. */
-export function roundsDuration(ack: ResolvedAcknowledgement): Duration {
+/**
+ * What the rounds add to an execution, past the first email's patience: every round's wait and
+ * steps, `maxRounds × (escalateAfter + ROUND_STEPS)`, and every later round's email patience,
+ * `(maxRounds − 1) × emailThrottlePatience` (each round's email has a patience of its own, from
+ * the round's assignment: an escalation meets a burst as a first email does).
+ */
+export function roundsDuration(ack: ResolvedAcknowledgement, emailThrottlePatience: Duration): Duration {
   const seconds = ack.escalateAfter.toSeconds({ integral: false }) + ROUND_STEPS.toSeconds();
-  return Duration.seconds(Math.ceil(ack.maxRounds * seconds));
+  const laterPatience = Math.max(0, ack.maxRounds - 1) * emailThrottlePatience.toSeconds({ integral: false });
+  // Never negative: a maxRounds the checks refuse (0, say) reaches here before them.
+  return Duration.seconds(Math.max(0, Math.ceil(ack.maxRounds * seconds + laterPatience)));
 }
 
 function wholeNumberProblem(name: string, value: number, min: number, max: number): string[] {
@@ -74,8 +81,8 @@ export function acknowledgementProblems(props: SupportCaseWorkflowProps, resolve
     ...wholeNumberProblem('acknowledgement.pageConcurrency', ack.pageConcurrency, 1, MAX_PAGE_CONCURRENCY),
   ];
   if (problems.length > 0) return problems;
-  // Every round's wait, after the email's patience (which counts from the execution's start).
-  const needed = resolved.emailThrottlePatience.plus(roundsDuration(ack));
+  // Every round's email patience (each its own), wait and steps.
+  const needed = resolved.emailThrottlePatience.plus(roundsDuration(ack, resolved.emailThrottlePatience));
   const neededSeconds = needed.toSeconds({ integral: false });
   if (neededSeconds > STANDARD_MAX_DURATION.toSeconds()) {
     problems.push(`acknowledgement.maxRounds: ${ack.maxRounds} rounds of acknowledgement.escalateAfter (${ack.escalateAfter.toHumanString()}) `
@@ -84,7 +91,7 @@ export function acknowledgementProblems(props: SupportCaseWorkflowProps, resolve
     && neededSeconds > props.executionTimeout.toSeconds({ integral: false })) {
     problems.push(`executionTimeout: ${props.executionTimeout.toHumanString()} is shorter than acknowledgement.maxRounds (${ack.maxRounds}) `
       + `rounds of acknowledgement.escalateAfter (${ack.escalateAfter.toHumanString()}) plus ${ROUND_STEPS.toHumanString()} of steps each, `
-      + `after emailThrottlePatience (${resolved.emailThrottlePatience.toHumanString()}): at least ${needed.toHumanString()}; `
+      + `each after its email's emailThrottlePatience (${resolved.emailThrottlePatience.toHumanString()}): at least ${needed.toHumanString()}; `
       + 'raise executionTimeout (or leave it out) or lower acknowledgement.maxRounds or acknowledgement.escalateAfter');
   }
   return problems;

@@ -193,7 +193,8 @@ export interface SupportCaseWorkflowProps {
    * It must leave room for `emailThrottlePatience` plus one minute.
    *
    * @default - Standard: `emailThrottlePatience` plus 15 minutes (3 h 15 min with the
-   * defaults); Express: Duration.minutes(5)
+   * defaults), and with `acknowledgement`, `maxRounds` × (`escalateAfter` + 1 minute) plus
+   * (`maxRounds` − 1) × `emailThrottlePatience` more; Express: Duration.minutes(5)
    */
   readonly executionTimeout?: Duration;
 
@@ -208,6 +209,7 @@ export interface SupportCaseWorkflowProps {
    * waits about N / (0.95 R) seconds: set this above that for the largest burst you expect
    * (10,000 cases at 1 email/s need about 2 h 56 min). It must fit in `executionTimeout` with a
    * minute to spare. SES's daily quota is not waited for: it fails at once with `DailyQuotaExceeded`.
+   * With `acknowledgement`, each round's email has this patience, from the round's assignment.
    *
    * @default Duration.hours(3) for Standard, Duration.seconds(90) for Express
    */

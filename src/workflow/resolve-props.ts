@@ -90,8 +90,8 @@ export function resolveProps(props: SupportCaseWorkflowProps): ResolvedProps {
   const standardTimeout = emailThrottlePatience.plus(DEFAULTS.standardExecutionTimeoutMargin);
   const executionTimeout = props.executionTimeout ?? (express
     ? DEFAULTS.expressExecutionTimeout
-    // Every round's wait comes on top of the email's (its patience counts from the execution's start).
-    : (acknowledgement ? standardTimeout.plus(roundsDuration(acknowledgement)) : standardTimeout));
+    // Every round's wait, and every later round's email patience, come on top of the first email's.
+    : (acknowledgement ? standardTimeout.plus(roundsDuration(acknowledgement, emailThrottlePatience)) : standardTimeout));
   return {
     workflowType,
     handlerTimeout: props.handlerTimeout ?? DEFAULTS.handlerTimeout,

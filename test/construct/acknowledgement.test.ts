@@ -130,8 +130,8 @@ describe('acknowledgement on: the state machine', () => {
     expect(state(STATE_NAMES.SENT_EMAIL_RESULT_WITH_DETAILS).Next).toBe(STATE_NAMES.WAIT_FOR_ACKNOWLEDGEMENT);
   });
 
-  test('the execution timeout grows by the rounds (3 h 15 min + 3 × 16 min)', () => {
-    expect(def.TimeoutSeconds).toBe((3 * 60 + 15) * 60 + 3 * 16 * 60);
+  test('the execution timeout grows by the rounds and each later round\'s email patience (3 h 15 min + 3 × 16 min + 2 × 3 h)', () => {
+    expect(def.TimeoutSeconds).toBe((3 * 60 + 15) * 60 + 3 * 16 * 60 + 2 * 3 * 3600);
   });
 });
 
@@ -212,13 +212,16 @@ describe('acknowledgement: synth-time checks', () => {
     expect(synthError(options)).toMatch(message);
   });
 
+  // Each round's email has a patience of its own: 3 × (1 h + 30 min + 1 min) = 4 h 33 min.
+  const hourOfPatience = { emailThrottlePatience: Duration.hours(1) };
   test('an executionTimeout too short for the rounds is refused, naming executionTimeout, maxRounds and escalateAfter', () => {
-    const message = synthError({ escalateAfter: Duration.minutes(30) }, { executionTimeout: Duration.hours(4) });
+    const message = synthError({ escalateAfter: Duration.minutes(30) }, { ...hourOfPatience, executionTimeout: Duration.hours(4) });
     expect(message).toMatch(/executionTimeout: 4 hours is shorter than acknowledgement\.maxRounds \(3\) rounds of acknowledgement\.escalateAfter/);
+    expect(message).toMatch(/each after its email's emailThrottlePatience \(1 hour\): at least 4 hours 33 minutes/);
   });
 
   test('an executionTimeout that fits the rounds is accepted', () => {
-    expect(() => acknowledged({ escalateAfter: Duration.minutes(30) }, { executionTimeout: Duration.hours(5) })).not.toThrow();
+    expect(() => acknowledged({ escalateAfter: Duration.minutes(30) }, { ...hourOfPatience, executionTimeout: Duration.hours(5) })).not.toThrow();
   });
 
   test('the history check counts every round: 10 rounds fit under the budget, 20 would not', () => {
