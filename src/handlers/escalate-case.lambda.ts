@@ -11,9 +11,9 @@
 import { maxRoundsSetting } from './acknowledge-link.lambda-shared';
 import { parseEscalateCaseInput } from './acknowledgement-input.lambda-shared';
 import { assignmentFromRecord } from './case-assignment.lambda-shared';
-import { CaseTable, caseTableName } from './case-table.lambda-shared';
+import { CaseTable, caseTableName, WriteOutcome } from './case-table.lambda-shared';
 import { Deadline } from './deadline.lambda-shared';
-import { CaseConflictError, CaseNotFoundError } from './errors.lambda-shared';
+import { CaseConflictError, CaseNotFoundError, DependencyUnavailableError } from './errors.lambda-shared';
 import { decidedAt, decideEscalation, EscalationDecision, isOpenRound, recordedOutcome, writeDecision } from './escalation.lambda-shared';
 import { beginInvocation, caseLogger, CaseLogger, InvocationContext } from './log.lambda-shared';
 import { caseEscalated, caseUnacknowledged, MetricContext } from './metrics.lambda-shared';
@@ -50,7 +50,7 @@ async function escalate(input: EscalateCaseInput, deadline: Deadline, log: CaseL
   const roster = await loadRoster(now.getTime(), deadline.signal, { allowEmpty: true });
   const decision = decideEscalation(record, roster, now, maxRounds);
   if (decision.kind === 'acknowledged') return recordedOutcome(record, input)!; // not reached: recordedOutcome saw it
-  const outcome = await writeDecision(table, input, decision, now);
+  const outcome = await writeDecision(table, input, decision, now).catch((err) => ownDecisionAfterFailure(table, input.caseId, now, err));
   if (outcome.applied) return decided(decision, record, now, log, metric);
   if (!outcome.current) throw new CaseNotFoundError(input.caseId);
   const after = recordedOutcome(outcome.current, input);
@@ -85,6 +85,19 @@ function decided(
       ...record, employeeId: decision.next.id, employeeName: decision.next.name, employeeEmail: decision.next.email, assignedAt: now.toISOString(),
     }),
   };
+}
+
+/**
+ * The write failed (DynamoDB did not answer the SDK's tries), but one try may have applied before
+ * its answer was lost: a read tells (the decision's time on the record), and then the decision is
+ * this invocation's, returned and counted here (a retry of the state machine would find it on the
+ * record and count nothing). Otherwise the failure stands (the state machine retries).
+ */
+async function ownDecisionAfterFailure(table: CaseTable, caseId: string, now: Date, err: unknown): Promise<WriteOutcome> {
+  if (!(err instanceof DependencyUnavailableError)) throw err;
+  const after = await table.get(caseId).catch(() => undefined);
+  if (after && decidedAt(after, now.toISOString())) return { applied: true };
+  throw err;
 }
 
 function conflict(input: EscalateCaseInput): CaseConflictError {

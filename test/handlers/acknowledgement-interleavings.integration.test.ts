@@ -160,3 +160,19 @@ test('the POST\'s write applied, its answer lost and the retries failed: the pag
   expect(await settledYet(wait.outcome)).toBe(true);
   expect((await wait.outcome).kind).toBe('success');
 });
+
+// Regression: the write applied, its answer was lost and DynamoDB failed the SDK's retries: Escalate
+// Case failed (DependencyUnavailable), and the state machine's retry found the outcome on the
+// record and returned it uncounted: the escalation was never counted.
+test('Escalate Case\'s write applied, its answer lost and the retries failed: its own escalation, returned and counted once', async () => {
+  const { sent } = await emailedCase();
+  h.ddbProxy!.inject({ operation: 'UpdateItem', kind: 'lost-answer', caseId: sent.caseId });
+  h.ddbProxy!.inject({ operation: 'UpdateItem', kind: 'server-error', count: 10, caseId: sent.caseId });
+  let result: unknown;
+  const names = await metricsWritten(async () => { result = await h.escalate(escalateInputOf(sent)); }).finally(() => h.ddbProxy!.clearPlan());
+  expect(result).toMatchObject({ outcome: EscalationOutcome.ESCALATED, round: 2 });
+  expect(names.filter((n) => n === METRIC_NAMES.CASES_ESCALATED)).toHaveLength(1);
+  // The state machine's retry (had there been one) finds it on the record and counts nothing more.
+  const again = await metricsWritten(() => h.escalate(escalateInputOf(sent)));
+  expect(again.filter((n) => n === METRIC_NAMES.CASES_ESCALATED)).toHaveLength(0);
+});
