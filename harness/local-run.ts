@@ -193,6 +193,7 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
     },
     stop: async () => {
       await workflow.settle();
+      await workflow.close();
       await Promise.all([dynamodb?.stop(), ses?.stop()]);
       await aws.stop();
       workflow.restoreEnvironment();
