@@ -22,8 +22,8 @@ import { loadFunctions } from './functions';
 import { bindLambdaTask, BoundTask, DEFAULT_ACCOUNT_CONCURRENCY, LambdaAccount } from './lambda-binding';
 import { nodeProcess } from './node-realm';
 import { BoundsFired, BundleClock, guardRequestsOfStoppedSandboxes } from './sandbox';
-import { LocalExecution, scaledMachine, seededJitterOverrides, StateMachine } from './state-machine';
 import type { PublishedMessage } from './sns-publish';
+import { LocalExecution, scaledMachine, seededJitterOverrides, StateMachine } from './state-machine';
 import { DYNAMODB_UPDATE_ITEM, bindTasks } from './task-bindings';
 import type { TaskTokens } from './task-tokens';
 import { DEFAULT_REAL_TIME_ALLOWANCE_MS, DEFAULT_TIME_SCALE, IO_BOUND_TIMERS_MS } from './time-scale';
@@ -195,7 +195,8 @@ export class LocalWorkflow {
     }
 
     // The case table is the one the state machine's Record Failure task writes to.
-    const caseTable = Object.values<any>(definition.States).find((st) => st.Resource === DYNAMODB_UPDATE_ITEM)?.Parameters?.TableName;
+    const caseTable = Object.values<any>(definition.States).find((st) => st.Resource === DYNAMODB_UPDATE_ITEM)?.Parameters?.TableName
+      ?? (Object.keys(tables).length === 1 ? Object.values(tables)[0] : undefined);
     if (!caseTable) throw new Error('cannot tell the case table from the definition');
     const machine = scaledMachine(runnable, slotTimedTasks, timeScale, allowanceMs);
     return new LocalWorkflow(
