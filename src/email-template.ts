@@ -10,6 +10,13 @@
  * detail. An unknown placeholder, a `{{` without `}}` (or the reverse) or an unclosed
  * section fails synth with an error naming the prop and the placeholder.
  *
+ * With the `acknowledgement` prop, also: `{{acknowledgeUrl}}` (the case's acknowledge link, an
+ * https URL), `{{round}}` (1 for the first email), and from round 2 `{{escalatedFrom}}` (the
+ * previous assignee's name) and `{{escalatedAfter}}` (the wait, e.g. `15 minutes`); the default
+ * wording then adds the link and, from round 2, "Escalated from Ana after 15 minutes.". Without
+ * it they are empty, and synth refuses them outside a section of theirs
+ * (`{{#acknowledgeUrl}}...{{/acknowledgeUrl}}` renders nothing then).
+ *
  * Case data cannot inject markup, headers or lines: values are HTML-escaped in the HTML body
  * (and allowed only where escaping protects them), line breaks become spaces in the text body,
  * and line breaks and other control characters become spaces in the subject (which is cut at 250
@@ -116,8 +123,8 @@ export interface EmailTemplate {
   /**
    * HTML body template. Values are HTML-escaped, which protects them in element text and in
    * quoted attributes (`title="{{title}}"`). Synth refuses a value anywhere else: an unquoted
-   * attribute, a URL attribute (`href`, `src`...) other than `"{{link}}"` as the whole value
-   * (`link` is always an http(s) URL), `style`, `on...` handlers, `srcdoc`, `<script>`, `<style>`.
+   * attribute, a URL attribute (`href`, `src`...) other than `"{{link}}"` or `"{{acknowledgeUrl}}"`
+   * as the whole value (both are always http(s) URLs), `style`, `on...` handlers, `srcdoc`, `<script>`, `<style>`.
    *
    * @default - today's HTML: greeting, case id and opening time, the details if any, next steps
    */

@@ -1,3 +1,4 @@
+export * from './acknowledgement-options';
 export * from './email-template';
 export * from './employee-roster';
 export * from './workflow/props';

@@ -31,7 +31,22 @@ export const ALARM_SETTINGS = {
   functionErrors: { thresholdPercent: 5, evaluationPeriods: 3, datapointsToAlarm: 2 },
   /** SES throttled at least one send in each of 3 periods in a row (15 minutes of throttling). */
   emailsThrottled: { threshold: 1, evaluationPeriods: 3 },
+  /** Acknowledgement on: at least one case ended UNACKNOWLEDGED in a period. */
+  casesUnacknowledged: { threshold: 1, evaluationPeriods: 1 },
 } as const;
+
+/** A function the operations pack watches: its error alarm comes back under `key`. */
+export interface MonitoredFunction {
+  readonly key: string;
+  readonly name: string;
+  readonly id: string;
+  readonly fn: lambda.IFunction;
+  /**
+   * Errors the function raises by design and the state machine handles (an SES throttle during a
+   * burst): left out of its error alarm, which would otherwise fire on every burst.
+   */
+  readonly expectedErrors?: cloudwatch.IMetric;
+}
 
 /** What the operations pack watches. */
 export interface MonitoredWorkflow {
@@ -44,18 +59,9 @@ export interface MonitoredWorkflow {
    */
   readonly rejectedExecutions?: cloudwatch.IMetric;
   /** The steps, in order (src/workflow/steps.ts), with their display names. */
-  readonly steps: ReadonlyArray<{
-    /** The step's key: its error alarm comes back under it. */
-    readonly key: string;
-    readonly name: string;
-    readonly id: string;
-    readonly fn: lambda.IFunction;
-    /**
-     * Errors the step raises by design and the state machine handles (an SES throttle during a
-     * burst): left out of the step's error alarm, which would otherwise fire on every burst.
-     */
-    readonly expectedErrors?: cloudwatch.IMetric;
-  }>;
+  readonly steps: readonly MonitoredFunction[];
+  /** Acknowledgement on only: its functions (src/workflow/acknowledgement-functions.ts). */
+  readonly acknowledgement?: readonly MonitoredFunction[];
 }
 
 /** One of the handlers' EMF metrics (default: sum over the monitoring period). */
@@ -98,7 +104,9 @@ export function createAlarms(scope: Construct, w: MonitoredWorkflow, topic?: sns
   /** Each step's error alarm, by step key. */
   functionErrors: Record<string, cloudwatch.Alarm>;
   emailsThrottled: cloudwatch.Alarm;
-  /** Every alarm above, in that order. */
+  /** Acknowledgement on only. */
+  casesUnacknowledged?: cloudwatch.Alarm;
+  /** Every alarm above, in that order (the acknowledgement's functions' error alarms last but one). */
   all: cloudwatch.Alarm[];
 } {
   const sum = { statistic: 'Sum', period: MONITORING_PERIOD };
@@ -134,7 +142,7 @@ export function createAlarms(scope: Construct, w: MonitoredWorkflow, topic?: sns
 
   const { thresholdPercent, evaluationPeriods, datapointsToAlarm } = ALARM_SETTINGS.functionErrors;
   const functionErrors: Record<string, cloudwatch.Alarm> = {};
-  for (const step of w.steps) {
+  for (const step of [...w.steps, ...w.acknowledgement ?? []]) {
     functionErrors[step.key] = new cloudwatch.Alarm(scope, `${step.id}ErrorsAlarm`, {
       alarmDescription: `The ${step.name} function failed ${thresholdPercent} % or more of its invocations in ${datapointsToAlarm} of the last `
         + `${evaluationPeriods} periods of 5 minutes (retried errors included): see the README's Runbook.`,
@@ -181,7 +189,17 @@ export function createAlarms(scope: Construct, w: MonitoredWorkflow, topic?: sns
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
 
+  const casesUnacknowledged = w.acknowledgement && new cloudwatch.Alarm(scope, 'CasesUnacknowledgedAlarm', {
+    alarmDescription: 'Support cases ended UNACKNOWLEDGED: nobody acknowledged them in any round of escalation. See the README\'s Runbook.',
+    metric: handlerMetric(w.metricsWorkflow, METRIC_NAMES.CASES_UNACKNOWLEDGED),
+    threshold: ALARM_SETTINGS.casesUnacknowledged.threshold,
+    evaluationPeriods: ALARM_SETTINGS.casesUnacknowledged.evaluationPeriods,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+
   const all = [executions, throttledExecutions, ...Object.values(functionErrors), emailsThrottled];
+  if (casesUnacknowledged) all.push(casesUnacknowledged);
   if (topic) {
     const action = new cw_actions.SnsAction(topic);
     for (const alarm of all) {
@@ -189,7 +207,7 @@ export function createAlarms(scope: Construct, w: MonitoredWorkflow, topic?: sns
       alarm.addOkAction(action);
     }
   }
-  return { executions, throttledExecutions, functionErrors, emailsThrottled, all };
+  return { executions, throttledExecutions, functionErrors, emailsThrottled, casesUnacknowledged, all };
 }
 
 /** The dashboard: executions, steps, emails, assignments (and the alarms' state, when there are alarms). */
@@ -244,8 +262,30 @@ export function createDashboard(
       }),
     ]),
   );
+  if (w.acknowledgement) dashboard.addWidgets(...acknowledgementWidgets(w.metricsWorkflow, w.acknowledgement, graph));
   if (alarms.length > 0) {
     dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24, height: 3 }));
   }
   return dashboard;
+}
+
+/** Acknowledgement on: the cases' outcomes, the time to acknowledge, and the acknowledgement's functions' errors. */
+function acknowledgementWidgets(
+  workflow: string, functions: readonly MonitoredFunction[],
+  graph: (title: string, left: cloudwatch.IMetric[], leftYAxis?: cloudwatch.YAxisProps) => cloudwatch.IWidget,
+): cloudwatch.IWidget[] {
+  const metric = (name: MetricName, label: string, props: cloudwatch.MetricOptions = {}) => handlerMetric(workflow, name, { label, ...props });
+  return [
+    graph('Acknowledgements', [
+      metric(METRIC_NAMES.CASES_ACKNOWLEDGED, 'Acknowledged'),
+      metric(METRIC_NAMES.ACKNOWLEDGED_WITHIN_SLA, 'Acknowledged within escalateAfter'),
+      metric(METRIC_NAMES.CASES_ESCALATED, 'Escalated (rounds)'),
+      metric(METRIC_NAMES.CASES_UNACKNOWLEDGED, 'Unacknowledged'),
+    ]),
+    graph('Time to acknowledge (p50, p90)', [
+      metric(METRIC_NAMES.TIME_TO_ACKNOWLEDGE, 'p50', { statistic: 'p50' }),
+      metric(METRIC_NAMES.TIME_TO_ACKNOWLEDGE, 'p90', { statistic: 'p90' }),
+    ], { min: 0, label: 'ms', showUnits: false }),
+    graph('Acknowledgement errors', functions.map((f) => f.fn.metricErrors({ statistic: 'Sum', period: MONITORING_PERIOD, label: f.name }))),
+  ];
 }

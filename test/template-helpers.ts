@@ -8,10 +8,16 @@ export const TEST_ROSTER = EmployeeRoster.fromEmployees([
   { id: 'e2', name: 'Bo', email: 'bo@example.com' },
 ]);
 
-/** A stack holding one workflow (fixed roster of two, sender support@example.com unless `props` say otherwise). */
-export function workflowStack(props: Partial<SupportCaseWorkflowProps> = {}): { stack: Stack; workflow: SupportCaseWorkflow; template: Template } {
+/**
+ * A stack holding one workflow (fixed roster of two, sender support@example.com unless `props` say
+ * otherwise); `props` may be a function of the stack, for props that are resources of the stack.
+ */
+export function workflowStack(
+  props: Partial<SupportCaseWorkflowProps> | ((stack: Stack) => Partial<SupportCaseWorkflowProps>) = {},
+): { stack: Stack; workflow: SupportCaseWorkflow; template: Template } {
   const stack = new Stack(new App(), 'Test', { env: { account: '111111111111', region: 'eu-west-1' } });
-  const workflow = new SupportCaseWorkflow(stack, 'Support', { roster: TEST_ROSTER, senderEmail: 'support@example.com', ...props });
+  const given = typeof props === 'function' ? props(stack) : props;
+  const workflow = new SupportCaseWorkflow(stack, 'Support', { roster: TEST_ROSTER, senderEmail: 'support@example.com', ...given });
   return { stack, workflow, template: Template.fromStack(stack) };
 }
 
@@ -37,4 +43,14 @@ export function logicalIdOf(template: Template, type: string, fragment: string):
   const ids = Object.keys(template.findResources(type)).filter((id) => id.includes(fragment));
   expect(ids).toHaveLength(1);
   return ids[0];
+}
+
+/** The dashboard body, with each CloudFormation token replaced by `TOKEN(<logical id>)`. */
+export function dashboardBody(template: Template): any {
+  const dashboards = Object.values<any>(template.findResources('AWS::CloudWatch::Dashboard'));
+  expect(dashboards).toHaveLength(1);
+  const body = dashboards[0].Properties.DashboardBody;
+  const parts: any[] = typeof body === 'string' ? [body] : body['Fn::Join'][1];
+  const text = parts.map((p) => (typeof p === 'string' ? p : `TOKEN(${p.Ref ?? p['Fn::GetAtt']?.[0] ?? 'intrinsic'})`)).join('');
+  return JSON.parse(text);
 }

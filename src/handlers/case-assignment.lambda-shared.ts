@@ -65,23 +65,23 @@ function score(caseId: string, employeeId: string): bigint {
 }
 
 /**
- * Chooses the employee for a case by rendezvous (highest-random-weight) hashing: every
- * employee gets a pseudo-random score for the case and the highest wins. So the choice is
- * a pure function of the case id and the roster (a retry picks the same person), cases
- * spread evenly over the roster, and adding or removing someone moves only that person's share.
+ * The roster in rendezvous (highest-random-weight) order for a case: every employee gets a
+ * pseudo-random score for the case, highest first (ties: the smaller id first). So the order is a
+ * pure function of the case id and the roster (a retry gets the same), first choices spread
+ * evenly over the roster, and adding or removing someone moves only that person's place.
+ * Escalation walks down this order.
  */
+export function rankEmployees(roster: readonly RosterEmployee[], caseId: string): RosterEmployee[] {
+  return roster
+    .map((employee) => ({ employee, score: score(caseId, employee.id) }))
+    .sort((a, b) => (a.score !== b.score ? (a.score > b.score ? -1 : 1) : a.employee.id < b.employee.id ? -1 : a.employee.id > b.employee.id ? 1 : 0))
+    .map((ranked) => ranked.employee);
+}
+
+/** Chooses the employee for a case: the first of `rankEmployees`. */
 export function chooseEmployee(roster: readonly RosterEmployee[], caseId: string): RosterEmployee {
   if (roster.length === 0) throw new ConfigurationError('the employee roster is empty');
-  let best = roster[0];
-  let bestScore = score(caseId, best.id);
-  for (const candidate of roster.slice(1)) {
-    const s = score(caseId, candidate.id);
-    if (s > bestScore || (s === bestScore && candidate.id < best.id)) {
-      best = candidate;
-      bestScore = s;
-    }
-  }
-  return best;
+  return rankEmployees(roster, caseId)[0];
 }
 
 /** Assign Case's decision: the assignment for an opened case. */

@@ -20,7 +20,7 @@ import {
 import { DETAIL_FIELDS, isPlainObject, withDetails } from './case-details.lambda-shared';
 import { ConfigurationError, rethrowAwsError, UnrecognizedCaseRecordError } from './errors.lambda-shared';
 import { REQUEST_TIMEOUTS } from './request-timeouts.lambda-shared';
-import { AssignedCase, CASE_DETAIL_LIMITS, CASE_TABLE_PARTITION_KEY, CaseDetails, CaseRecord, CaseStatus, CaseStatusValue, EmailStatus, EmailStatusValue, ENV } from '../shared/contract';
+import { AssignedCase, CASE_DETAIL_LIMITS, CASE_TABLE_PARTITION_KEY, CaseDetails, CaseRecord, CaseStatus, CaseStatusValue, EmailStatus, EmailStatusValue, ENV, EscalatedRound } from '../shared/contract';
 
 
 /** One client per function instance (module scope: created at cold start, reused). */
@@ -155,11 +155,59 @@ function stringMap(value: Record<string, unknown>): Record<string, { S: string }
 export function toItem(record: CaseRecord): Item {
   const item: Item = {};
   for (const [key, value] of Object.entries(record)) {
-    if (typeof value === 'string') item[key] = { S: value };
-    else if (typeof value === 'number') item[key] = { N: String(value) };
-    else if (isPlainObject(value)) item[key] = { M: stringMap(value) }; // the details
+    const attribute = attributeOf(key, value);
+    if (attribute) item[key] = attribute;
   }
   return item;
+}
+
+/** One attribute of a case record (undefined: left out of the item). */
+function attributeOf(key: string, value: unknown): AttributeValue | undefined {
+  if (typeof value === 'string') return { S: value };
+  if (typeof value === 'number') return { N: String(value) };
+  // A string set: DynamoDB refuses an empty one, so an empty list is left out.
+  if (key === 'ackIdHashes' && Array.isArray(value)) return value.length > 0 ? { SS: [...value] } : undefined;
+  if (key === 'escalations' && Array.isArray(value)) return { L: value.map((round: EscalatedRound) => ({ M: escalatedRoundItem(round) })) };
+  if (isPlainObject(value)) return { M: stringMap(value) }; // the details
+  return undefined;
+}
+
+/** One ended round (`escalations` entry) → a DynamoDB map (strings S, numbers N). */
+export function escalatedRoundItem(round: EscalatedRound): Item {
+  const map: Item = {};
+  for (const [k, v] of Object.entries(round)) {
+    if (typeof v === 'string') map[k] = { S: v };
+    else if (typeof v === 'number') map[k] = { N: String(v) };
+  }
+  return map;
+}
+
+function escalatedRoundOf(map: Item): EscalatedRound {
+  const s = (key: string) => map[key]?.S;
+  return {
+    round: Number(map.round?.N),
+    employeeId: s('employeeId')!,
+    employeeName: s('employeeName')!,
+    assignedAt: s('assignedAt')!,
+    ...(s('messageId') === undefined ? {} : { messageId: s('messageId') }),
+    ...(s('emailedAt') === undefined ? {} : { emailedAt: s('emailedAt') }),
+    emailAmbiguousResends: Number(map.emailAmbiguousResends?.N ?? 0),
+    escalatedAt: s('escalatedAt')!,
+  };
+}
+
+/** The acknowledgement attributes of an item (acknowledgement on only): only those present. */
+function acknowledgementFields(item: Item): Partial<CaseRecord> {
+  const fields: Record<string, unknown> = {};
+  for (const key of ['ackTaskToken', 'acknowledgedAt', 'acknowledgedBy', 'acknowledgedIdHash', 'acknowledgedRequestId', 'unacknowledgedAt'] as const) {
+    if (item[key]?.S !== undefined) fields[key] = item[key].S;
+  }
+  for (const key of ['ackRound', 'ackLinkExpiresAt'] as const) {
+    if (item[key]?.N !== undefined) fields[key] = Number(item[key].N);
+  }
+  if (item.ackIdHashes?.SS) fields.ackIdHashes = [...item.ackIdHashes.SS].sort();
+  if (item.escalations?.L) fields.escalations = item.escalations.L.map((v) => escalatedRoundOf(v.M ?? {}));
+  return fields as Partial<CaseRecord>;
 }
 
 /** DynamoDB item → case record. */
@@ -186,6 +234,7 @@ export function fromItem(item: Item): CaseRecord {
     failureError: s('failureError'),
     expiresAt: n('expiresAt'),
     ...withDetails(detailsFromMap(item.details?.M)),
+    ...acknowledgementFields(item),
   };
 }
 

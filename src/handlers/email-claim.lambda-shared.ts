@@ -105,6 +105,21 @@ export interface Claim {
   readonly owner: string;
   readonly attemptId: string;
   readonly now: Date;
+  /** Written with the claim, in the same conditional write (the acknowledge link's hash): absent, the writes are as always. */
+  readonly extra?: ClaimExtra;
+}
+
+/** More for a claim's write: SET clauses, an ADD clause, their values (names the claim's own do not use); same conditions. */
+export interface ClaimExtra {
+  readonly set: string;
+  readonly add?: string;
+  readonly values: Item;
+}
+
+/** The claim's update expression with the claim's extra clauses, and its extra values. */
+function withExtra(update: string, values: Item, extra: ClaimExtra | undefined): { UpdateExpression: string; ExpressionAttributeValues: Item } {
+  if (!extra) return { UpdateExpression: update, ExpressionAttributeValues: values };
+  return { UpdateExpression: `${update}, ${extra.set}${extra.add ? ` ADD ${extra.add}` : ''}`, ExpressionAttributeValues: { ...values, ...extra.values } };
 }
 
 function claimValues(claim: Claim): Item {
@@ -126,18 +141,16 @@ function writeClaim(table: CaseTable, caseId: string, claim: Claim, expected: As
   // if this attempt or its execution dies after sending, the record already tells the truth.
   const count = from === EmailStatus.UNCERTAIN ? ', emailAmbiguousResends = if_not_exists(emailAmbiguousResends, :zero) + :one' : '';
   return table.update(caseId, 'claiming the email', {
-    UpdateExpression: 'SET emailClaimedFrom = emailStatus, emailStatus = :sending, emailOwner = :owner, emailAttemptId = :attempt,'
-      + ` emailClaimedAt = :now, updatedAt = :now${count}`,
+    ...withExtra(
+      'SET emailClaimedFrom = emailStatus, emailStatus = :sending, emailOwner = :owner, emailAttemptId = :attempt,'
+        + ` emailClaimedAt = :now, updatedAt = :now${count}`,
+      { ...claimValues(claim), ':from': { S: from }, ...(count ? { ':zero': { N: '0' }, ':one': { N: '1' } } : {}), ...match.values },
+      claim.extra,
+    ),
     // Only the case the input names, as stored: an input naming another recipient or other
     // content changes nothing (the caller tells the conflict from the record returned).
     ConditionExpression: `attribute_exists(#pk) AND emailStatus = :from AND ${match.condition}`,
     ExpressionAttributeNames: { '#pk': CASE_TABLE_PARTITION_KEY, ...match.names },
-    ExpressionAttributeValues: {
-      ...claimValues(claim),
-      ':from': { S: from },
-      ...(count ? { ':zero': { N: '0' }, ':one': { N: '1' } } : {}),
-      ...match.values,
-    },
     ReturnValues: 'ALL_OLD',
   });
 }
@@ -151,19 +164,22 @@ function writeTakeOver(
   table: CaseTable, caseId: string, abandonedAttemptId: string, claim: Claim, resends: number, claimedFrom: EmailStatusValue,
 ): Promise<WriteOutcome> {
   return table.update(caseId, 'taking over the email claim', {
-    UpdateExpression: 'SET emailClaimedFrom = :claimedFrom, emailStatus = :sending, emailOwner = :owner, emailAttemptId = :attempt,'
-      + ' emailClaimedAt = :now, updatedAt = :now, emailAmbiguousResends = :resends,'
-      // How often the case's claim was taken over (for people and for the demo's summary).
-      + ' emailTakeovers = if_not_exists(emailTakeovers, :zero) + :one',
+    ...withExtra(
+      'SET emailClaimedFrom = :claimedFrom, emailStatus = :sending, emailOwner = :owner, emailAttemptId = :attempt,'
+        + ' emailClaimedAt = :now, updatedAt = :now, emailAmbiguousResends = :resends,'
+        // How often the case's claim was taken over (for people and for the demo's summary).
+        + ' emailTakeovers = if_not_exists(emailTakeovers, :zero) + :one',
+      {
+        ...claimValues(claim),
+        ':claimedFrom': { S: claimedFrom },
+        ':abandoned': { S: abandonedAttemptId },
+        ':resends': { N: String(resends) },
+        ':zero': { N: '0' },
+        ':one': { N: '1' },
+      },
+      claim.extra,
+    ),
     ConditionExpression: 'emailStatus = :sending AND emailAttemptId = :abandoned',
-    ExpressionAttributeValues: {
-      ...claimValues(claim),
-      ':claimedFrom': { S: claimedFrom },
-      ':abandoned': { S: abandonedAttemptId },
-      ':resends': { N: String(resends) },
-      ':zero': { N: '0' },
-      ':one': { N: '1' },
-    },
   });
 }
 

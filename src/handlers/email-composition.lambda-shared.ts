@@ -9,13 +9,16 @@ import { readConfigFile } from './config-file.lambda-shared';
 import { ConfigurationError } from './errors.lambda-shared';
 import { AssignedCase, CaseEmail, ENV, isValidEmailAddress } from '../shared/contract';
 import { caseIdMessageTags } from '../shared/message-tags';
-import { caseTemplateValues, compileEmailTemplates, EmailTemplates, formatSender, parseEmailTemplates, renderEmail } from '../shared/template-engine';
+import { caseTemplateValues, compileEmailTemplates, EmailTemplates, formatSender, parseEmailTemplates, renderEmail, TemplateValues } from '../shared/template-engine';
 
 const DEFAULT_TEMPLATES = compileEmailTemplates();
 
-/** Composes the notification to the assigned employee from the templates (default: today's wording). */
-export function composeCaseEmail(assigned: AssignedCase, templates: EmailTemplates = DEFAULT_TEMPLATES): CaseEmail {
-  return { to: assigned.employee.email, ...renderEmail(templates, caseTemplateValues(assigned)) };
+/**
+ * Composes the notification to the assigned employee from the templates (default: today's
+ * wording); `more`: the acknowledgement's values, when it is on.
+ */
+export function composeCaseEmail(assigned: AssignedCase, templates: EmailTemplates = DEFAULT_TEMPLATES, more: TemplateValues = {}): CaseEmail {
+  return { to: assigned.employee.email, ...renderEmail(templates, { ...caseTemplateValues(assigned), ...more }) };
 }
 
 /**

@@ -121,6 +121,16 @@ export class CaseConflictError extends CaseError {
   }
 }
 
+/**
+ * Wait For Acknowledgement found the case acknowledged already (before the wait stored its task
+ * token): not a failure; the state machine goes on to Escalate Case, which ends it as acknowledged.
+ */
+export class CaseAcknowledgedError extends CaseError {
+  constructor(caseId: string) {
+    super(CaseErrorName.CASE_ACKNOWLEDGED, `case ${JSON.stringify(caseId)} is acknowledged already; nothing was written`);
+  }
+}
+
 /** What the AWS SDK v3 attaches to the errors it throws. */
 interface SdkErrorShape {
   readonly name?: string;

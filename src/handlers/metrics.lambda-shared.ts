@@ -19,6 +19,9 @@ export interface MetricContext {
   readonly requestId?: string;
 }
 
+/** The CloudWatch units the metrics use. */
+export type MetricUnit = 'Count' | 'Milliseconds';
+
 /** Lambda's application log levels, lowest first (`AWS_LAMBDA_LOG_LEVEL`). */
 const LAMBDA_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
 
@@ -41,7 +44,7 @@ function metricLineLevel(): string {
 export function emfRecord(
   metric: MetricName,
   workflow: string,
-  options: { value?: number; employeeId?: string; context?: MetricContext; timestamp: number; level: string },
+  options: { value?: number; unit?: MetricUnit; employeeId?: string; context?: MetricContext; timestamp: number; level: string },
 ): Record<string, unknown> {
   const dimensions: string[][] = [[METRIC_DIMENSIONS.WORKFLOW]];
   const values: Record<string, string> = { [METRIC_DIMENSIONS.WORKFLOW]: workflow };
@@ -52,7 +55,7 @@ export function emfRecord(
   return {
     _aws: {
       Timestamp: options.timestamp,
-      CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: dimensions, Metrics: [{ Name: metric, Unit: 'Count' }] }],
+      CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: dimensions, Metrics: [{ Name: metric, Unit: options.unit ?? 'Count' }] }],
     },
     // RFC 3339, for Lambda's log-level filter (EMF reads only `_aws.Timestamp`).
     timestamp: new Date(options.timestamp).toISOString(),
@@ -64,12 +67,12 @@ export function emfRecord(
   };
 }
 
-function emit(metric: MetricName, context?: MetricContext, employeeId?: string): void {
+function emit(metric: MetricName, context?: MetricContext, employeeId?: string, measured?: { value: number; unit: MetricUnit }): void {
   // `LOG_LEVEL=OFF` silences everything (the local harness runs thousands of cases with it);
   // Lambda never sets it: the construct maps its `logLevel` to Lambda's own setting.
   if (process.env.LOG_LEVEL?.toUpperCase() === 'OFF') return;
   const workflow = process.env[METRICS_ENV.WORKFLOW] || 'unknown';
-  const record = emfRecord(metric, workflow, { employeeId, context, timestamp: Date.now(), level: metricLineLevel() });
+  const record = emfRecord(metric, workflow, { employeeId, context, timestamp: Date.now(), level: metricLineLevel(), ...measured });
   process.stdout.write(JSON.stringify(record) + '\n');
 }
 
@@ -101,4 +104,27 @@ export function caseAssigned(employeeId: string, context?: MetricContext): void 
 /** Open Case refused an execution input (`InvalidCaseInput`). */
 export function caseInputRejected(context?: MetricContext): void {
   emit(METRIC_NAMES.INVALID_CASE_INPUTS, context);
+}
+
+/**
+ * A case was acknowledged (acknowledgement on): `CasesAcknowledged`, `TimeToAcknowledge` (ms from
+ * the case's first email) and `AcknowledgedWithinSla` (1 within the wait of one round, else 0:
+ * its Sum counts the cases within, its Average is their share).
+ */
+export function caseAcknowledged(millisecondsToAcknowledge: number | undefined, slaMilliseconds: number | undefined, context?: MetricContext): void {
+  emit(METRIC_NAMES.CASES_ACKNOWLEDGED, context);
+  if (millisecondsToAcknowledge === undefined) return;
+  emit(METRIC_NAMES.TIME_TO_ACKNOWLEDGE, context, undefined, { value: millisecondsToAcknowledge, unit: 'Milliseconds' });
+  if (slaMilliseconds === undefined) return;
+  emit(METRIC_NAMES.ACKNOWLEDGED_WITHIN_SLA, context, undefined, { value: millisecondsToAcknowledge <= slaMilliseconds ? 1 : 0, unit: 'Count' });
+}
+
+/** A round ran out and the case went to the next employee. */
+export function caseEscalated(context?: MetricContext): void {
+  emit(METRIC_NAMES.CASES_ESCALATED, context);
+}
+
+/** Every round of a case ran out (or nobody was left to ask). */
+export function caseUnacknowledged(context?: MetricContext): void {
+  emit(METRIC_NAMES.CASES_UNACKNOWLEDGED, context);
 }

@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { acknowledgementTemplateValues, claimLink, sendEmailAckSettings } from './acknowledge-link.lambda-shared';
 import { assignmentFromRecord } from './case-assignment.lambda-shared';
 import { parseSendEmailInput } from './case-input.lambda-shared';
 import { CaseTable, caseTableName } from './case-table.lambda-shared';
@@ -43,7 +44,11 @@ async function sendEmail(event: unknown, deadline: Deadline, context?: Invocatio
   const sender = senderSettings();
   const claims = emailClaims(new CaseTable(caseTableName(), deadline.signal), deadline, log);
   const emailTemplates = loadEmailTemplates();
-  const claim: Claim = { owner: executionId, attemptId: randomUUID(), now: new Date() };
+  const now = new Date();
+  // Acknowledgement on: this claim's own link; only its hash goes into the claim's write.
+  const ack = sendEmailAckSettings();
+  const link = ack && claimLink(ack, c.caseId, now);
+  const claim: Claim = { owner: executionId, attemptId: randomUUID(), now, ...(link ? { extra: link.extra } : {}) };
   const slots: SlotRequest = {
     tableName: caseTableName(), caseId: c.caseId, startedAt: startedAtOf(event), pacing: pacingOf(event), ses, log, abortSignal: deadline.signal,
   };
@@ -69,7 +74,8 @@ async function sendEmail(event: unknown, deadline: Deadline, context?: Invocatio
     throw new DependencyUnavailableError(`no time left in this invocation to send the email of case ${c.caseId}`, undefined);
   }
   // The stored case, to its stored assignee: the input only named it (and matched it).
-  const email = composeCaseEmail(assignmentFromRecord(acquired.record), emailTemplates);
+  const more = ack && link ? acknowledgementTemplateValues(acquired.record, link.url, ack.escalateAfterSeconds) : {};
+  const email = composeCaseEmail(assignmentFromRecord(acquired.record), emailTemplates, more);
   let messageId: string;
   try {
     const out = await ses.send(new SendEmailCommand(sendEmailRequest(c.caseId, email, sender)), { abortSignal: deadline.signal });

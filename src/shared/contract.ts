@@ -309,6 +309,11 @@ export interface CaseRecord {
   readonly acknowledgedBy?: string;
   /** The hash of the link id that acknowledged: its holder sees "already acknowledged". */
   readonly acknowledgedIdHash?: string;
+  /**
+   * A random id of the page request whose write acknowledged: a request whose write's answer was
+   * lost (the SDK wrote again, and the condition failed on its own write) recognises it.
+   */
+  readonly acknowledgedRequestId?: string;
   /** When the last round ran out (ISO-8601), for an UNACKNOWLEDGED case. */
   readonly unacknowledgedAt?: string;
   /** The earlier rounds, oldest first (a DynamoDB list of maps). */
@@ -380,7 +385,12 @@ export const STATE_NAMES = {
   ESCALATE_CASE: 'Escalate Case',
   ESCALATION_OUTCOME: 'Escalation Outcome',
   NEXT_ROUND: 'Next Round',
+  /** A Choice: the execution's output has details only when the case has any (as Email Recorded). */
   CASE_ACKNOWLEDGED: 'Case Acknowledged',
+  ACKNOWLEDGED_RESULT: 'Acknowledged Result',
+  ACKNOWLEDGED_RESULT_WITH_DETAILS: 'Acknowledged Result With Details',
+  /** Escalate Case found the case acknowledged (the acknowledgement won the race with the time-out). */
+  ACKNOWLEDGED_BEFORE_ESCALATION: 'Acknowledged Before Escalation',
   NOTIFY_UNACKNOWLEDGED: 'Notify Unacknowledged',
   CASE_UNACKNOWLEDGED: 'Case Unacknowledged',
 };

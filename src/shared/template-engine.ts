@@ -35,8 +35,19 @@ export const PLACEHOLDERS = [
   'priority',
   'customerName',
   'link',
+  // Acknowledgement on only (empty otherwise: see checkEmailTemplate):
+  'acknowledgeUrl',
+  'round',
+  'escalatedFrom',
+  'escalatedAfter',
 ] as const;
 export type PlaceholderName = (typeof PLACEHOLDERS)[number];
+
+/**
+ * The acknowledgement's placeholders (docs/design/acknowledgement.md): the link (an http(s) URL), the round (1 first),
+ * and from round 2 the previous assignee's name and the wait after which the case was escalated (`15 minutes`).
+ */
+export const ACKNOWLEDGEMENT_PLACEHOLDERS = ['acknowledgeUrl', 'round', 'escalatedFrom', 'escalatedAfter'] as const;
 
 /** Names usable only as sections: `details` is present when the case has any detail. */
 const SECTION_ONLY = ['details'] as const;
@@ -54,7 +65,7 @@ export interface EmailTemplateSources {
 /** A partial set of sources, as configured (missing parts use the defaults). */
 export type EmailTemplateOverrides = Partial<EmailTemplateSources>;
 
-/** Today's wording, plus the case details when the case has any. */
+/** Today's wording, plus the case details when the case has any (and the acknowledgement's lines only when it is on). */
 export const DEFAULT_EMAIL_TEMPLATES: EmailTemplateSources = {
   subject: 'New support case {{caseId}} is assigned to you',
   text: [
@@ -62,7 +73,9 @@ export const DEFAULT_EMAIL_TEMPLATES: EmailTemplateSources = {
     '',
     'Support case {{caseId}} (opened {{openedAt}}) is now yours.'
       + '{{#details}}\n{{#title}}\nTitle: {{title}}{{/title}}{{#priority}}\nPriority: {{priority}}{{/priority}}'
-      + '{{#customerName}}\nCustomer: {{customerName}}{{/customerName}}{{#link}}\nTicket: {{link}}{{/link}}{{/details}}',
+      + '{{#customerName}}\nCustomer: {{customerName}}{{/customerName}}{{#link}}\nTicket: {{link}}{{/link}}{{/details}}'
+      + '{{#escalatedFrom}}\nEscalated from {{escalatedFrom}} after {{escalatedAfter}}.{{/escalatedFrom}}'
+      + '{{#acknowledgeUrl}}\n\nAcknowledge the case: {{acknowledgeUrl}}{{/acknowledgeUrl}}',
     '',
     'What to do next:',
     '1. Open case {{caseId}} in the support console.',
@@ -76,7 +89,9 @@ export const DEFAULT_EMAIL_TEMPLATES: EmailTemplateSources = {
     '<p>Support case <strong>{{caseId}}</strong> (opened {{openedAt}}) is now yours.</p>'
       + '{{#details}}\n<ul>{{#title}}<li>Title: {{title}}</li>{{/title}}{{#priority}}<li>Priority: {{priority}}</li>{{/priority}}'
       + '{{#customerName}}<li>Customer: {{customerName}}</li>{{/customerName}}'
-      + '{{#link}}<li>Ticket: <a href="{{link}}">{{link}}</a></li>{{/link}}</ul>{{/details}}',
+      + '{{#link}}<li>Ticket: <a href="{{link}}">{{link}}</a></li>{{/link}}</ul>{{/details}}'
+      + '{{#escalatedFrom}}\n<p>Escalated from {{escalatedFrom}} after {{escalatedAfter}}.</p>{{/escalatedFrom}}'
+      + '{{#acknowledgeUrl}}\n<p><a href="{{acknowledgeUrl}}">Acknowledge the case</a></p>{{/acknowledgeUrl}}',
     '<p>What to do next:</p>',
     '<ol><li>Open case {{caseId}} in the support console.</li><li>Contact the customer within one business day.</li>'
       + '<li>Record what you did on the case before you close it.</li></ol>',
@@ -273,11 +288,43 @@ function unknownPlaceholders(source: string): string[] {
 }
 
 /**
- * Synth-time check of one template part. Returns the problems (empty when fine), each
- * starting with `prop`, e.g. `emailTemplate.subject: unknown placeholder {{foo}}; ...`.
+ * The acknowledgement values of `source` outside every section of an acknowledgement placeholder
+ * (which renders nothing without it: one template can serve both ways). Empty if it does not parse.
  */
-export function checkEmailTemplate(source: string, prop: string, part: keyof EmailTemplateSources): string[] {
+function unguardedAcknowledgementValues(source: string): string[] {
+  let nodes: readonly TemplateNode[] = [];
+  try {
+    nodes = parseTemplate(source).nodes;
+  } catch {} // reported by parseTemplate's own check
+  const isAck = (name: string) => (ACKNOWLEDGEMENT_PLACEHOLDERS as readonly string[]).includes(name);
+  const found = new Set<string>();
+  const walk = (list: readonly TemplateNode[], guarded: boolean): void => {
+    for (const node of list) {
+      if (node.kind === 'value' && isAck(node.name) && !guarded) found.add(`{{${node.name}}}`);
+      if (node.kind === 'section') walk(node.children, guarded || (!node.inverted && isAck(node.name)));
+    }
+  };
+  walk(nodes, false);
+  return [...found];
+}
+
+/**
+ * Synth-time check of one template part. Returns the problems (empty when fine), each
+ * starting with `prop`, e.g. `emailTemplate.subject: unknown placeholder {{foo}}; ...`. Unless
+ * `options.acknowledgement` says it is on, an acknowledgement value outside a section of an
+ * acknowledgement placeholder is refused (it would always be empty).
+ */
+export function checkEmailTemplate(
+  source: string, prop: string, part: keyof EmailTemplateSources, options: { readonly acknowledgement?: boolean } = {},
+): string[] {
   const problems: string[] = [];
+  if (!options.acknowledgement) {
+    const used = unguardedAcknowledgementValues(source);
+    if (used.length > 0) {
+      problems.push(`${prop}: ${used.join(', ')} ${used.length === 1 ? 'is' : 'are'} empty without the acknowledgement prop`
+        + ' (set it, or keep them inside a section such as {{#acknowledgeUrl}}...{{/acknowledgeUrl}})');
+    }
+  }
   const unknown = unknownPlaceholders(source);
   if (unknown.length > 1) {
     // Every unknown one at once (parsing stops at the first problem).

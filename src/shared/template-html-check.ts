@@ -4,8 +4,8 @@
  *  - in an unquoted attribute value, a space ends the value: `href={{title}}` with the title
  *    `x onmouseover=alert(1)` adds an attribute;
  *  - in a URL attribute (`href`, `src`...), escaping keeps the quotes but not the scheme:
- *    `href="{{customerName}}"` becomes a `javascript:` link. Only `{{link}}`, always an http(s)
- *    URL, may go there, and it must be the whole value (a prefix would let it follow a scheme or host);
+ *    `href="{{customerName}}"` becomes a `javascript:` link. Only `{{link}}` and `{{acknowledgeUrl}}`,
+ *    always http(s) URLs, may go there, as the whole value (a prefix would let it follow a scheme or host);
  *  - in `style`, in an event handler (`on...`), in `srcdoc`, or inside `<script>`/`<style>`,
  *    the browser decodes the entities and runs the result as CSS, script or HTML: nothing may go there.
  * Checked at synth on the template source: a small scanner of tags and attributes, enough for
@@ -18,6 +18,9 @@ const URL_ATTRIBUTES = new Set(['href', 'src', 'action', 'formaction', 'poster',
 const CODE_ATTRIBUTES = new Set(['style', 'srcdoc']);
 /** Elements whose content is raw text (script or CSS), where entities are not decoded as text. */
 const RAW_TEXT_ELEMENTS = new Set(['script', 'style']);
+
+/** Placeholders that always hold an http(s) URL: the only ones a URL attribute may take (as its whole value). */
+const URL_PLACEHOLDERS = new Set(['link', 'acknowledgeUrl']);
 
 const VALUE_TAG = /^\{\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\}/;
 
@@ -103,8 +106,8 @@ export function checkHtmlPlacements(source: string): string[] {
       const value = source.startsWith('{{', p) ? valueAt(p) : undefined;
       if (value) {
         const where = at(p, value.name);
-        if (!quote) {problems.push(`${where} is in an unquoted attribute value (${attribute}=...): quote the value ("...")`);} else if (CODE_ATTRIBUTES.has(attribute) || attribute.startsWith('on')) {problems.push(`${where} is in ${attribute}, where no value may go`);} else if (URL_ATTRIBUTES.has(attribute) && (value.name !== 'link' || p !== start)) {
-          problems.push(`${where} is in ${attribute}, where only {{link}} may go, as the whole value`);
+        if (!quote) {problems.push(`${where} is in an unquoted attribute value (${attribute}=...): quote the value ("...")`);} else if (CODE_ATTRIBUTES.has(attribute) || attribute.startsWith('on')) {problems.push(`${where} is in ${attribute}, where no value may go`);} else if (URL_ATTRIBUTES.has(attribute) && (!URL_PLACEHOLDERS.has(value.name) || p !== start)) {
+          problems.push(`${where} is in ${attribute}, where only {{link}} may go, as the whole value (or {{acknowledgeUrl}}, with the acknowledgement)`);
         }
       }
       p = source.startsWith('{{', p) ? skipTag(p) : p + 1;

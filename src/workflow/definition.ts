@@ -6,6 +6,7 @@
 import { Duration, aws_dynamodb as dynamodb, aws_lambda as lambda, aws_stepfunctions as sfn, aws_stepfunctions_tasks as tasks } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { addSendSlotWait } from '../paced-sending';
+import { AcknowledgementDefinitionInputs, acknowledgementStates } from './acknowledgement-definition';
 import { CONDITION_FAILED_NOT_RETRIED, emailInProgressRetry, RECORD_SENT_RETRY, RETRY } from './retries';
 import { StepCatch, StepRetry, WorkflowStep } from './steps';
 import { CASE_TABLE_PARTITION_KEY, CaseErrorName, CaseStatus, EmailStatus, RECORD_SENT, STATE_NAMES } from '../shared/contract';
@@ -20,6 +21,8 @@ export interface DefinitionInputs {
   readonly taskTimeout: Duration;
   /** The email claim's lease (retries.ts), which the wait for another attempt's claim outlasts. */
   readonly leaseSeconds: number;
+  /** Acknowledge or escalate after the email (acknowledgement-definition.ts); undefined: the workflow ends with it. */
+  readonly acknowledgement?: AcknowledgementDefinitionInputs;
 }
 
 /** The DynamoDB key of the case whose id is at `path`. */
@@ -66,7 +69,8 @@ export function workflowDefinition(scope: Construct, inputs: DefinitionInputs): 
   recordFailure.addCatch(failureNotRecorded, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
   recordFailure.next(caseFailed);
 
-  const recordSentEmail = recordSentEmailPath(scope, table, failureNotRecorded);
+  const ack = inputs.acknowledgement && acknowledgementStates(scope, { ...inputs.acknowledgement, taskTimeout, caseFailed });
+  const recordSentEmail = recordSentEmailPath(scope, table, failureNotRecorded, ack?.start);
   // A conflicting case (CaseConflict: the input disagrees with the stored case) is someone
   // else's case: it fails the execution but must not mark that case FAILED.
   const conflict = { errors: [CaseErrorName.CASE_CONFLICT], resultPath: '$.error' };
@@ -96,7 +100,11 @@ export function workflowDefinition(scope: Construct, inputs: DefinitionInputs): 
     return task;
   });
   const [first, ...rest] = tasksInOrder;
-  return rest.reduce((chain: sfn.Chain, task) => chain.next(task), sfn.Chain.start(first));
+  const chain = rest.reduce((c: sfn.Chain, task) => c.next(task), sfn.Chain.start(first));
+  if (!ack) return chain;
+  // The last step sends the email; the next round sends again.
+  ack.nextRound.next(tasksInOrder[tasksInOrder.length - 1]);
+  return chain.next(ack.start);
 }
 
 /**
@@ -105,7 +113,7 @@ export function workflowDefinition(scope: Construct, inputs: DefinitionInputs): 
  * state machine makes the same conditional write as the handler, with its own retries. So the
  * email is never sent again, and the happy path keeps its three states.
  */
-function recordSentEmailPath(scope: Construct, table: dynamodb.ITable, onFailure: sfn.IChainable): sfn.IChainable {
+function recordSentEmailPath(scope: Construct, table: dynamodb.ITable, onFailure: sfn.IChainable, then?: sfn.IChainable): sfn.IChainable {
   const unwrapCause = new sfn.Pass(scope, 'EmailSentNotRecorded', {
     stateName: STATE_NAMES.EMAIL_SENT_NOT_RECORDED,
     comment: 'Send Email\'s error cause is the Lambda error as JSON; its message is the sent email.',
@@ -142,7 +150,7 @@ function recordSentEmailPath(scope: Construct, table: dynamodb.ITable, onFailure
   recordSent.addRetry(RECORD_SENT_RETRY.any);
   // The email went out: the record must not say FAILED, so skip Record Failure.
   recordSent.addCatch(onFailure, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
-  return unwrapCause.next(readSentEmail).next(recordSent).next(sentEmailResult(scope));
+  return unwrapCause.next(readSentEmail).next(recordSent).next(sentEmailResult(scope, then));
 }
 
 /**
@@ -150,7 +158,7 @@ function recordSentEmailPath(scope: Construct, table: dynamodb.ITable, onFailure
  * carries ids only, so the case comes from the state's input, which Send Email checked against the
  * stored record before it sent (an input that differs is CaseConflict, never sent).
  */
-function sentEmailResult(scope: Construct): sfn.IChainable {
+function sentEmailResult(scope: Construct, then?: sfn.IChainable): sfn.IChainable {
   const result = (withDetails: boolean) => ({
     'caseId.$': '$.caseId',
     'employee.$': '$.employee',
@@ -159,12 +167,16 @@ function sentEmailResult(scope: Construct): sfn.IChainable {
     'emailedAt.$': '$.sent.email.emailedAt',
     ...(withDetails ? { 'details.$': '$.details' } : {}),
   });
+  const withDetails = new sfn.Pass(scope, 'SentEmailResultWithDetails', {
+    stateName: STATE_NAMES.SENT_EMAIL_RESULT_WITH_DETAILS, parameters: result(true),
+  });
+  const withoutDetails = new sfn.Pass(scope, 'SentEmailResult', { stateName: STATE_NAMES.SENT_EMAIL_RESULT, parameters: result(false) });
+  // With acknowledgement on, a recorded email waits for its acknowledgement like any other.
+  if (then) for (const pass of [withDetails, withoutDetails]) pass.next(then);
   return new sfn.Choice(scope, 'EmailRecorded', {
     stateName: STATE_NAMES.EMAIL_RECORDED,
     comment: 'The output has details only when the case has any.',
   })
-    .when(sfn.Condition.isPresent('$.details'), new sfn.Pass(scope, 'SentEmailResultWithDetails', {
-      stateName: STATE_NAMES.SENT_EMAIL_RESULT_WITH_DETAILS, parameters: result(true),
-    }))
-    .otherwise(new sfn.Pass(scope, 'SentEmailResult', { stateName: STATE_NAMES.SENT_EMAIL_RESULT, parameters: result(false) }));
+    .when(sfn.Condition.isPresent('$.details'), withDetails)
+    .otherwise(withoutDetails);
 }

@@ -47,7 +47,7 @@ export function validateEmailProps(props: SupportCaseWorkflowProps): string[] {
   for (const [part, source] of Object.entries(template)) {
     const prop = `emailTemplate.${part}`;
     if (Token.isUnresolved(source)) problems.push(`${prop}: must be a literal string (tokens cannot be checked at synth)`);
-    else problems.push(...checkEmailTemplate(source, prop, part as keyof EmailTemplate));
+    else problems.push(...checkEmailTemplate(source, prop, part as keyof EmailTemplate, { acknowledgement: props.acknowledgement !== undefined }));
   }
   if (props.senderName !== undefined && !Token.isUnresolved(props.senderName)) problems.push(...checkSenderName(props.senderName, 'senderName'));
   const replyTo = props.replyToAddresses;

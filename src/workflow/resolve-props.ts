@@ -8,6 +8,7 @@ import { linkHostsProblems } from '../link-hosts';
 import { pacingProblems } from '../paced-sending';
 import { senderEmailProblem, taskTimeoutProblem, throttlePatienceProblem, userFrames } from '../prop-hints';
 import { sesAccessProblems } from '../ses-access';
+import { acknowledgementProblems, ResolvedAcknowledgement, roundsDuration } from './acknowledgement-props';
 import { CASE_TABLE_PARTITION_KEY } from '../shared/contract';
 import { stateMachineNameProblems } from '../state-machine-name';
 import { RequiredTableKey, tableKeyProblems } from '../table-access';
@@ -36,6 +37,12 @@ const DEFAULTS = {
   tracingEnabled: true,
   alarmsEnabled: true,
   dashboardEnabled: true,
+  /** `acknowledgement`, when given (acknowledgement-props.ts). */
+  acknowledgement: {
+    escalateAfter: Duration.minutes(15),
+    maxRounds: 3,
+    pageConcurrency: 5,
+  },
 } as const;
 /** The key the case table must have. */
 export const CASE_TABLE_KEY: RequiredTableKey = { propName: 'table', partitionKey: CASE_TABLE_PARTITION_KEY };
@@ -65,15 +72,26 @@ export interface ResolvedProps {
   readonly tracingEnabled: boolean;
   readonly alarmsEnabled: boolean;
   readonly dashboardEnabled: boolean;
+  /** Undefined when acknowledgement is off. */
+  readonly acknowledgement?: ResolvedAcknowledgement;
 }
 
 export function resolveProps(props: SupportCaseWorkflowProps): ResolvedProps {
   const workflowType = props.workflowType ?? DEFAULTS.workflowType;
   const express = workflowType === sfn.StateMachineType.EXPRESS;
   const emailThrottlePatience = props.emailThrottlePatience ?? (express ? DEFAULTS.expressThrottlePatience : DEFAULTS.standardThrottlePatience);
+  const ack = props.acknowledgement;
+  const acknowledgement: ResolvedAcknowledgement | undefined = ack && {
+    escalateAfter: ack.escalateAfter ?? DEFAULTS.acknowledgement.escalateAfter,
+    maxRounds: ack.maxRounds ?? DEFAULTS.acknowledgement.maxRounds,
+    pageConcurrency: ack.pageConcurrency ?? DEFAULTS.acknowledgement.pageConcurrency,
+    unacknowledgedTopic: ack.unacknowledgedTopic,
+  };
+  const standardTimeout = emailThrottlePatience.plus(DEFAULTS.standardExecutionTimeoutMargin);
   const executionTimeout = props.executionTimeout ?? (express
     ? DEFAULTS.expressExecutionTimeout
-    : emailThrottlePatience.plus(DEFAULTS.standardExecutionTimeoutMargin));
+    // Every round's wait comes on top of the email's (its patience counts from the execution's start).
+    : (acknowledgement ? standardTimeout.plus(roundsDuration(acknowledgement)) : standardTimeout));
   return {
     workflowType,
     handlerTimeout: props.handlerTimeout ?? DEFAULTS.handlerTimeout,
@@ -90,6 +108,7 @@ export function resolveProps(props: SupportCaseWorkflowProps): ResolvedProps {
     tracingEnabled: props.tracingEnabled ?? DEFAULTS.tracingEnabled,
     alarmsEnabled: props.alarmsEnabled ?? DEFAULTS.alarmsEnabled,
     dashboardEnabled: props.dashboardEnabled ?? DEFAULTS.dashboardEnabled,
+    acknowledgement,
   };
 }
 
@@ -146,6 +165,7 @@ export function validateProps(path: string, props: SupportCaseWorkflowProps, res
   });
   if (patienceProblem) problems.push(patienceProblem);
   problems.push(...pacingProblems(props.emailSendRate));
+  problems.push(...acknowledgementProblems(props, resolved));
   const memory = props.memorySize;
   if (memory !== undefined && !Token.isUnresolved(memory) && (!Number.isInteger(memory) || memory < 128 || memory > 10240)) {
     problems.push(`memorySize: ${memory} is not a whole number of MiB between 128 and 10240`);

@@ -18,11 +18,14 @@ import { acknowledgeNagFindings } from '../nag-acknowledgements';
 import { configurePacing, describePacing, PACING_LOOP_ENTRIES, pacingErrorsMetric } from '../paced-sending';
 import { recipientsCondition } from '../recipients';
 import { sendEmailStatement } from '../ses-access';
-import { CASE_TABLE_PARTITION_KEY, ENV, METRIC_NAMES, METRICS_ENV } from '../shared/contract';
+import { CASE_TABLE_PARTITION_KEY, ENV, METRIC_NAMES } from '../shared/contract';
 import { grantTableKey, warnIfTableKeyUnchecked, warnIfTableKmsKeyUnknown } from '../table-access';
 import { historyEventProblems } from '../workflow-limits';
+import { ACKNOWLEDGEMENT_FUNCTIONS, AcknowledgementWiring } from './acknowledgement-functions';
+import { acknowledgementLoopEntries } from './acknowledgement-props';
 import { workflowDefinition } from './definition';
 import { configureEmail } from './email-settings';
+import { functionMaker } from './function-settings';
 import { SupportCaseWorkflowProps } from './props';
 import { CASE_TABLE_KEY, ResolvedProps, resolveProps, throwIfProblems, validateProps } from './resolve-props';
 import { emailLeaseSeconds, emailOwnLeaseSeconds } from './retries';
@@ -57,6 +60,24 @@ export class SupportCaseWorkflow extends Construct {
 
   /** Send Email: emails the assigned employee through SES, once. */
   public readonly sendEmailFunction: lambda.Function;
+
+  /**
+   * The acknowledge page's public URL (the Lambda function URL, `AuthType: NONE`), which Send Email
+   * puts in the emails' links (undefined when `acknowledgement` is off).
+   */
+  public readonly acknowledgePageUrl?: string;
+
+  /**
+   * The acknowledge page's function, behind `acknowledgePageUrl` (undefined when `acknowledgement`
+   * is off). Its reserved concurrency is `acknowledgement.pageConcurrency`.
+   */
+  public readonly acknowledgePageFunction?: lambda.Function;
+
+  /** Wait For Acknowledgement: stores the round's task token (undefined when `acknowledgement` is off). */
+  public readonly awaitAcknowledgementFunction?: lambda.Function;
+
+  /** Escalate Case: the next employee, or UNACKNOWLEDGED (undefined when `acknowledgement` is off). */
+  public readonly escalateCaseFunction?: lambda.Function;
 
   /** The log group of the state machine, named `/aws/vendedlogs/states/<name>`. */
   public readonly logGroup: logs.LogGroup;
@@ -94,6 +115,12 @@ export class SupportCaseWorkflow extends Construct {
 
   /** Alarm on sends throttled by SES for 15 minutes in a row (undefined when `alarmsEnabled` is false). */
   public readonly emailsThrottledAlarm?: cloudwatch.Alarm;
+
+  /**
+   * Alarm on cases that ended UNACKNOWLEDGED (undefined when `acknowledgement` is off or
+   * `alarmsEnabled` is false).
+   */
+  public readonly casesUnacknowledgedAlarm?: cloudwatch.Alarm;
 
   /** The CloudWatch dashboard (undefined when `dashboardEnabled` is false). */
   public readonly dashboard?: cloudwatch.Dashboard;
@@ -145,6 +172,18 @@ export class SupportCaseWorkflow extends Construct {
     const sendEmail = sendEmailStatement(this, props);
     for (const [operator, values] of Object.entries(recipientsCondition(props.roster))) sendEmail.addCondition(operator, values);
     this.sendEmailFunction.addToRolePolicy(sendEmail);
+    const ack = resolved.acknowledgement && new AcknowledgementWiring(this, {
+      settings: resolved.acknowledgement,
+      table: this.table,
+      roster: props.roster,
+      sendEmail: this.sendEmailFunction,
+      make: functionMaker(this, resolved, this.metricsWorkflowName),
+      grantTable: (fn, ...actions) => this.grantTable(fn, ...actions),
+    });
+    this.acknowledgePageUrl = ack?.pageUrl.url;
+    this.acknowledgePageFunction = ack?.functions.acknowledgePage;
+    this.awaitAcknowledgementFunction = ack?.functions.awaitAcknowledgement;
+    this.escalateCaseFunction = ack?.functions.escalateCase;
 
     this.logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
       logGroupName: VENDED_LOGS_PREFIX + (props.stateMachineName ?? Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })),
@@ -153,11 +192,25 @@ export class SupportCaseWorkflow extends Construct {
     });
 
     const definition = workflowDefinition(this, {
-      table: this.table, steps: WORKFLOW_STEPS, functions, taskTimeout, leaseSeconds,
+      table: this.table,
+      steps: WORKFLOW_STEPS,
+      functions,
+      taskTimeout,
+      leaseSeconds,
+      acknowledgement: ack && resolved.acknowledgement && {
+        awaitFunction: ack.functions.awaitAcknowledgement,
+        escalateFunction: ack.functions.escalateCase,
+        escalateAfter: resolved.acknowledgement.escalateAfter,
+        unacknowledgedTopic: resolved.acknowledgement.unacknowledgedTopic,
+      },
     });
     if (workflowType === sfn.StateMachineType.STANDARD) {
       const states = Object.fromEntries(sfn.State.findReachableStates(definition.startState).map((st) => [st.stateId, st.toStateJson() as any]));
-      throwIfProblems(this.node.path, historyEventProblems(states, 'emailThrottlePatience', PACING_LOOP_ENTRIES));
+      // With acknowledgement on, every round runs the email's states again.
+      const rounds = resolved.acknowledgement?.maxRounds;
+      throwIfProblems(this.node.path, rounds === undefined
+        ? historyEventProblems(states, 'emailThrottlePatience', PACING_LOOP_ENTRIES)
+        : historyEventProblems(states, 'acknowledgement.maxRounds', acknowledgementLoopEntries(rounds)));
     }
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
@@ -176,9 +229,10 @@ export class SupportCaseWorkflow extends Construct {
 
     // Record Failure writes the table from the state machine itself.
     grantTableKey(this.table, this.stateMachine, 'write');
-    this.acknowledgeStateMachineRole(Object.values(functions));
+    ack?.bindStateMachine(this.stateMachine);
+    this.acknowledgeStateMachineRole([...Object.values(functions), ...Object.values(ack?.functions ?? {})]);
 
-    const watched = this.monitored(functions);
+    const watched = this.monitored(functions, ack);
     const alarms = resolved.alarmsEnabled ? createAlarms(this, watched, props.alarmTopic) : undefined;
     this.alarms = alarms?.all ?? [];
     this.executionsAlarm = alarms?.executions;
@@ -187,6 +241,7 @@ export class SupportCaseWorkflow extends Construct {
     this.assignCaseErrorsAlarm = alarms?.functionErrors.assignCase;
     this.sendEmailErrorsAlarm = alarms?.functionErrors.sendEmail;
     this.emailsThrottledAlarm = alarms?.emailsThrottled;
+    this.casesUnacknowledgedAlarm = alarms?.casesUnacknowledged;
     this.dashboard = resolved.dashboardEnabled ? createDashboard(this, watched, this.alarms, props.dashboardName) : undefined;
   }
 
@@ -276,7 +331,7 @@ export class SupportCaseWorkflow extends Construct {
   }
 
   /** What the alarms and the dashboard watch: the state machine and each step's function. */
-  private monitored(functions: PerStep<lambda.IFunction>): MonitoredWorkflow {
+  private monitored(functions: PerStep<lambda.IFunction>, ack?: AcknowledgementWiring): MonitoredWorkflow {
     // Inputs Open Case refused: failed executions for their callers, but nothing to page about.
     const rejected = this.metricInvalidCaseInputs();
     const expected: Record<StepExpectedErrors, cloudwatch.IMetric> = {
@@ -296,6 +351,7 @@ export class SupportCaseWorkflow extends Construct {
         fn: functions[step.key],
         expectedErrors: 'expectedErrors' in step ? expected[step.expectedErrors] : undefined,
       })),
+      acknowledgement: ack && ACKNOWLEDGEMENT_FUNCTIONS.map((row) => ({ key: row.key, name: row.name, id: row.id, fn: ack.functions[row.key] })),
     };
   }
 
@@ -330,40 +386,12 @@ export class SupportCaseWorkflow extends Construct {
     };
     const functions = {} as PerStep<lambda.Function>;
     const logGroups = {} as PerStep<logs.LogGroup>;
+    const make = functionMaker(this, resolved, this.metricsWorkflowName);
     for (const step of WORKFLOW_STEPS) {
-      logGroups[step.key] = new logs.LogGroup(this, `${step.id}Logs`, { retention: resolved.logRetention, removalPolicy: resolved.logRemovalPolicy });
-      functions[step.key] = new step.functionClass(this, `${step.id}Function`, this.functionProps(step.id, logGroups[step.key], environment[step.key] ?? {}, resolved));
+      ({ fn: functions[step.key], logGroup: logGroups[step.key] } = make(step.id, step.functionClass, environment[step.key] ?? {}));
       configure[step.key]?.(functions[step.key]);
     }
     return { functions, logGroups };
-  }
-
-  /** A step function's settings: its own log group and role (which may write only that log group, and trace). */
-  private functionProps(name: string, logGroup: logs.LogGroup, environment: Record<string, string>, resolved: ResolvedProps): lambda.FunctionOptions {
-    const role = new iam.Role(this, `${name}Role`, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Runs the ${name} step of the support case workflow`,
-    });
-    logGroup.grantWrite(role);
-    acknowledgeNagFindings(role, [{
-      id: 'AwsSolutions-IAM5',
-      appliesTo: 'Resource::*',
-      reason: 'Only X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) is on "*": X-Ray has no resource-level permissions.',
-    }]);
-    return {
-      role,
-      logGroup,
-      architecture: resolved.architecture,
-      memorySize: resolved.memorySize,
-      timeout: resolved.handlerTimeout,
-      tracing: resolved.tracingEnabled ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
-      // Platform lines (START, END, REPORT) as JSON too; the handlers write JSON lines themselves.
-      loggingFormat: lambda.LoggingFormat.JSON,
-      applicationLogLevelV2: resolved.logLevel,
-      systemLogLevelV2: lambda.SystemLogLevel.INFO,
-      environment: { ...environment, [METRICS_ENV.WORKFLOW]: this.metricsWorkflowName },
-      description: `Support case workflow: ${name} step`,
-    };
   }
 
   /** The state machine role's findings that AWS or CDK leave no narrower way to express. */

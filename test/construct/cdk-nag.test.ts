@@ -1,4 +1,4 @@
-import { App, Aspects, Duration, Stack, aws_dynamodb as dynamodb, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { App, Aspects, Duration, Stack, aws_dynamodb as dynamodb, aws_iam as iam, aws_kms as kms, aws_sns as sns } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as nag3 from 'cdk-nag';
 import * as nag2 from 'cdk-nag-v2';
@@ -27,6 +27,21 @@ const VARIANTS: Record<string, Variant> = {
   'a KMS key for the execution history and the table, closed cases expiring': (stack) => ({
     encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }),
     closedCaseRetention: Duration.days(30),
+  }),
+  'acknowledgement on, with an encrypted topic for unacknowledged cases': (stack) => ({
+    acknowledgement: {
+      unacknowledgedTopic: new sns.Topic(stack, 'Unacknowledged', {
+        masterKey: new kms.Key(stack, 'TopicKey', { enableKeyRotation: true }),
+        enforceSSL: true,
+      }),
+    },
+  }),
+  'acknowledgement on, with a roster table': (stack) => ({
+    acknowledgement: {},
+    roster: EmployeeRoster.fromTable(new dynamodb.Table(stack, 'Roster', {
+      partitionKey: { name: 'employeeId', type: dynamodb.AttributeType.STRING },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    })),
   }),
   'imported tables and a configuration set': (stack) => ({
     table: dynamodb.Table.fromTableName(stack, 'Cases', 'cases'),

@@ -19,7 +19,12 @@ describe('state machine definition', () => {
     expect(def.States['Open Case'].Next).toBe('Assign Case');
     expect(def.States['Assign Case'].Next).toBe('Send Email');
     expect(def.States['Send Email'].End).toBe(true);
-    expect(Object.keys(def.States).sort()).toEqual(Object.values(STATE_NAMES).sort());
+    // Every state of the contract but acknowledgement's (test/construct/acknowledgement.test.ts).
+    const acknowledgementOnly: (keyof typeof STATE_NAMES)[] = ['WAIT_FOR_ACKNOWLEDGEMENT', 'ESCALATE_CASE', 'ESCALATION_OUTCOME', 'NEXT_ROUND',
+      'CASE_ACKNOWLEDGED', 'ACKNOWLEDGED_RESULT', 'ACKNOWLEDGED_RESULT_WITH_DETAILS', 'ACKNOWLEDGED_BEFORE_ESCALATION',
+      'NOTIFY_UNACKNOWLEDGED', 'CASE_UNACKNOWLEDGED'];
+    const states = Object.entries(STATE_NAMES).filter(([key]) => !acknowledgementOnly.includes(key as keyof typeof STATE_NAMES));
+    expect(Object.keys(def.States).sort()).toEqual(states.map(([, name]) => name).sort());
   });
 
   test.each([

@@ -62,9 +62,15 @@ describe('email templates, sender name and reply-to', () => {
     ['a malformed reply-to address', { replyToAddresses: ['queue@example.com', 'nope'] }, /replyToAddresses\[1\]: "nope" is not a valid email address/],
     ['an empty reply-to list', { replyToAddresses: [] }, /replyToAddresses: must not be empty/],
     ['a duplicate reply-to address', { replyToAddresses: ['q@example.com', 'q@example.com'] }, /replyToAddresses: "q@example.com" is listed twice/],
+    ['the acknowledge link without the acknowledgement prop', { emailTemplate: { text: 'Ack: {{acknowledgeUrl}}' } }, /emailTemplate\.text: \{\{acknowledgeUrl\}\} is empty without the acknowledgement prop/],
     ['too many reply-to addresses', { replyToAddresses: Array.from({ length: 11 }, (_, i) => `q${i}@example.com`) }, /replyToAddresses: at most 10 addresses, got 11/],
   ])('rejects %s, naming the prop', (_name, props, message) => {
     expect(() => workflowStack(props as Partial<SupportCaseWorkflowProps>)).toThrow(message);
+  });
+
+  test('the acknowledge link and escalation placeholders are accepted with the acknowledgement prop', () => {
+    const text = 'Ack: {{acknowledgeUrl}} (round {{round}}{{#escalatedFrom}}, from {{escalatedFrom}} after {{escalatedAfter}}{{/escalatedFrom}})';
+    expect(() => workflowStack({ emailTemplate: { text }, acknowledgement: {} })).not.toThrow();
   });
 
   test('a template given as a token is refused (it could not be checked)', () => {

@@ -6,6 +6,7 @@ import { App, RemovalPolicy, Stack, aws_iam as iam, aws_lambda as lambda, aws_lo
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EmployeeRoster, SupportCaseWorkflow, SupportCaseWorkflowProps } from '../../src';
 import { METRICS_ENV } from '../../src/shared/contract';
+import { dashboardBody } from '../template-helpers';
 
 const ROSTER = EmployeeRoster.fromEmployees([
   { id: 'e1', name: 'Ana', email: 'ana@example.com' },
@@ -26,16 +27,6 @@ function stackWith(props: Partial<SupportCaseWorkflowProps> = {}): { stack: Stac
 }
 
 const ref = (stack: Stack, construct: { node: { defaultChild?: unknown } }) => ({ Ref: stack.getLogicalId(construct.node.defaultChild as any) });
-
-/** The dashboard body, with each CloudFormation token replaced by `TOKEN(<logical id>)`. */
-function dashboardBody(template: Template): any {
-  const dashboards = Object.values<any>(template.findResources('AWS::CloudWatch::Dashboard'));
-  expect(dashboards).toHaveLength(1);
-  const body = dashboards[0].Properties.DashboardBody;
-  const parts: any[] = typeof body === 'string' ? [body] : body['Fn::Join'][1];
-  const text = parts.map((p) => (typeof p === 'string' ? p : `TOKEN(${p.Ref ?? p['Fn::GetAtt']?.[0] ?? 'intrinsic'})`)).join('');
-  return JSON.parse(text);
-}
 
 function alarms(template: Template): Record<string, any> {
   return template.findResources('AWS::CloudWatch::Alarm');

@@ -64,6 +64,16 @@ const CHECKS: Record<string, () => void> = {
     const ses = policyStatements(defaults).find((s) => s.Action === 'ses:SendEmail');
     expect(ses.Condition['ForAllValues:StringEqualsIgnoreCase']['ses:Recipients']).toEqual(['ana@example.com', 'bo@example.com']);
   },
+  'Acknowledge page': () => {
+    // Off by default: no public page at all.
+    expect(all('AWS::Lambda::Url')).toEqual([]);
+    const on = workflowStack({ acknowledgement: {} }).template;
+    expect(all('AWS::Lambda::Url', on)).toEqual([expect.objectContaining({ AuthType: 'NONE' })]);
+    // A link's lifetime: escalateAfter (15 min) + 15 min at most.
+    const sendEmail = all('AWS::Lambda::Function', on).find((f) => f.Environment.Variables.ACK_LINK_TTL_SECONDS !== undefined);
+    expect(sendEmail.Environment.Variables.ACK_LINK_TTL_SECONDS).toBe(String(30 * 60));
+    expect(row('Acknowledge page')[2]).toMatch(/`escalateAfter` \+ 15 min/);
+  },
 };
 
 test('the README lists exactly the places checked here', () => {
