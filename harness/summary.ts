@@ -15,7 +15,7 @@ export interface BatchSummary {
   readonly emails: number;
   /** Case records in the table for these cases. */
   readonly records: number;
-  /** Cases with more than one email or more than one record. */
+  /** Cases with more than one email in a round (a case never escalated has one round), or more than one record. */
   readonly duplicates: number;
   /** Cases whose email was sent again after an attempt ended with an unknown SES outcome. */
   readonly ambiguous: number;
@@ -118,7 +118,7 @@ export async function summarize(
   for (const id of ours) {
     const emails = emailsByCase.get(id) ?? [];
     const records = recordsByCase.get(id) ?? [];
-    if (emails.length > 1 || records.length > 1) duplicates++;
+    let duplicate = records.length > 1 || (records.length === 0 && emails.length > 1);
     if (emails.length === 0) unemailed++;
     let uncountedCase = records.length === 0 && emails.length > 1;
     for (const r of records) {
@@ -127,6 +127,7 @@ export async function summarize(
       for (const round of rounds) {
         const sent = emails.filter((e) => round.email !== undefined && e.destination.to.includes(round.email)).length;
         if (sent > 1 + round.resends) uncountedCase = true;
+        if (sent > 1) duplicate = true;
         ack.maxEmailsPerRound = Math.max(ack.maxEmailsPerRound, sent);
         resends += round.resends;
       }
@@ -141,6 +142,7 @@ export async function summarize(
       if (r.status?.S === CaseStatus.UNACKNOWLEDGED) ack.unacknowledged++;
     }
     if (uncountedCase) uncounted++;
+    if (duplicate) duplicates++;
   }
   return {
     cases: caseIds.length,
