@@ -58,6 +58,8 @@ test('with acknowledgement on: each round is checked against its own counted res
     ],
   } as unknown as LocalAws, { acknowledgement: true, roster });
   expect(s).toMatchObject({ uncounted: 1, misaddressed: 0, resends: 1, ambiguous: 1 });
-  expect(s.acknowledgement).toEqual({ acknowledged: 2, escalated: 2, unacknowledged: 1, rounds: 6, roundsHistogram: { 1: 1, 2: 1, 3: 1 }, maxEmailsPerRound: 2 });
+  expect(s.acknowledgement).toEqual({
+    acknowledged: 2, escalated: 2, unacknowledged: 1, rounds: 6, roundsHistogram: { 1: 1, 2: 1, 3: 1 }, maxEmailsPerRound: 2,
+  });
   expect(summaryLine(s)).toMatch(/ uncounted=1 acknowledged=2 escalated=2 unacknowledged=1 emailsPerCase=2\.67 emailsPerRound=1\.33 maxEmailsPerRound=2 rounds=1:1,2:1,3:1$/);
 });
