@@ -13,8 +13,13 @@ export const ESCALATE_AFTER_SECONDS = 60;
 export const MAX_ROUNDS = 3;
 
 /** Starts a local run with acknowledgement on. */
-export function startAcknowledgementRun(options: Partial<LocalRunOptions> & { maxRounds?: number; escalateAfterSeconds?: number } = {}): Promise<LocalRun> {
-  const acknowledgement = { escalateAfterSeconds: options.escalateAfterSeconds ?? ESCALATE_AFTER_SECONDS, maxRounds: options.maxRounds ?? MAX_ROUNDS };
+export function startAcknowledgementRun(
+  options: Partial<LocalRunOptions> & { maxRounds?: number; escalateAfterSeconds?: number } = {},
+): Promise<LocalRun> {
+  const acknowledgement = {
+    escalateAfterSeconds: options.escalateAfterSeconds ?? ESCALATE_AFTER_SECONDS,
+    maxRounds: options.maxRounds ?? MAX_ROUNDS,
+  };
   return startLocalRun({ ...options, synthesized: options.synthesized ?? synthExample({ acknowledgement }) });
 }
 

@@ -38,7 +38,9 @@ test('acknowledged in round 1: the GET changes nothing, the POST ends the execut
   expect(outcome.output).toMatchObject({ caseId: 'ack-1', employee: { id: employee.id }, acknowledgedBy: employee.id, acknowledgedAt: expect.any(String) });
   expect(Number.isNaN(Date.parse(outcome.output.acknowledgedAt))).toBe(false);
   const record = await recordOf(run, 'ack-1');
-  expect(record).toMatchObject({ status: { S: CaseStatus.ACKNOWLEDGED }, acknowledgedBy: { S: employee.id }, acknowledgedAt: { S: outcome.output.acknowledgedAt } });
+  expect(record).toMatchObject({
+    status: { S: CaseStatus.ACKNOWLEDGED }, acknowledgedBy: { S: employee.id }, acknowledgedAt: { S: outcome.output.acknowledgedAt },
+  });
   expect(record?.ackTaskToken).toBeUndefined();
   expect(run.workflow.taskTokens.calls.filter((c) => c.action === 'SendTaskSuccess')).toEqual([expect.objectContaining({ answer: 'ok' })]);
 }, 60_000);
@@ -90,5 +92,7 @@ test('with acknowledgement off, the template has none of it: no function URL, no
   expect(resourcesOfType(template, 'AWS::Lambda::Url')).toEqual([]);
   const [sm] = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
   const definition = JSON.stringify(template.Resources[sm].Properties.DefinitionString);
-  for (const name of [STATE_NAMES.WAIT_FOR_ACKNOWLEDGEMENT, STATE_NAMES.ESCALATE_CASE, STATE_NAMES.CASE_UNACKNOWLEDGED]) expect(definition).not.toContain(name);
+  for (const name of [STATE_NAMES.WAIT_FOR_ACKNOWLEDGEMENT, STATE_NAMES.ESCALATE_CASE, STATE_NAMES.CASE_UNACKNOWLEDGED]) {
+    expect(definition).not.toContain(name);
+  }
 }, 60_000);
