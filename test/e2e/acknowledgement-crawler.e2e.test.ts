@@ -4,12 +4,12 @@
  * gets, but never submits a form, acknowledges nothing: no record changes while it crawls, no
  * SendTaskSuccess is ever called, and every case runs through its rounds to UNACKNOWLEDGED.
  */
+import { recordOf, startAcknowledgementRun, until } from './acknowledgement-helpers';
 import { openPage, urlsOfEmail } from '../../harness/acknowledge-client';
-import type { LocalRun } from '../../harness/local-run';
 import type { StoredEmail } from '../../harness/local-aws';
+import type { LocalRun } from '../../harness/local-run';
 import { caseIdOfEmail } from '../../harness/summary';
 import { CaseErrorName, CaseStatus } from '../../src/shared/contract';
-import { recordOf, startAcknowledgementRun, until } from './acknowledgement-helpers';
 
 const ROUNDS = 2;
 const CASES = 5;
