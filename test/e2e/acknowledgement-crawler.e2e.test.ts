@@ -1,7 +1,8 @@
 /**
  * Mail scanners (Outlook Safe Links, corporate gateways) fetch every URL of an email. A crawler
  * that GETs every URL of every sent email (text and HTML parts), and every link of the pages it
- * gets, but never submits a form, acknowledges nothing: no record changes while it crawls, no
+ * gets, but never submits a form, acknowledges nothing (the URLs on the acknowledge page: the
+ * ticket links of the example's details point outside, where a local run cannot go): no record changes while it crawls, no
  * SendTaskSuccess is ever called, and every case runs through its rounds to UNACKNOWLEDGED.
  */
 import { recordOf, startAcknowledgementRun, until } from './acknowledgement-helpers';
@@ -66,7 +67,9 @@ test(`a GET-only crawler of every email's links acknowledges nothing: ${CASES} c
   done = true;
   await crawler;
   // Once more, every link of every email, after the cases ended.
-  for (const email of await run.aws.emails()) for (const url of urlsOfEmail(email)) if (url.startsWith(run.workflow.functionUrl!)) fetched.push(...await crawl(url));
+  for (const email of await run.aws.emails()) {
+    for (const url of urlsOfEmail(email).filter((u) => u.startsWith(run.workflow.functionUrl!))) fetched.push(...await crawl(url));
+  }
 
   expect(seen.size).toBe(CASES * ROUNDS);
   expect(fetched.length).toBeGreaterThanOrEqual(2 * CASES * ROUNDS);
