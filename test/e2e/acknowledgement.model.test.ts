@@ -18,10 +18,12 @@
  *
  * A failure prints the seed and the scenario's index: `ACK_MODEL_SEED=<seed> ACK_MODEL_ONLY=<index>
  * npx jest test/e2e/acknowledgement.model.test.ts` replays it alone. `ACK_MODEL_RUNS` changes how
- * many scenarios run (default 40).
+ * many scenarios run (default 80).
  */
 import { randomBytes } from 'node:crypto';
 import * as fc from 'fast-check';
+import { ESCALATE_AFTER_SECONDS, MAX_ROUNDS, startAcknowledgementRun } from './acknowledgement-helpers';
+import { captureTakeovers, dynamodbFault, injectRequestFaults, LambdaFault, lambdaFaultOf, RequestFault, sesFault } from './model-faults';
 import { acknowledgeLinks, openPage, Page, pageText, PageForm, submitForm } from '../../harness/acknowledge-client';
 import { EXAMPLE_ROSTER } from '../../harness/example-app';
 import type { LambdaInvocation } from '../../harness/lambda-faults';
@@ -30,8 +32,6 @@ import type { StoredEmail } from '../../harness/local-aws';
 import { caseIdOfEmail, roundsOf } from '../../harness/summary';
 import { LINK_PARAMS } from '../../src/shared/acknowledgement';
 import { CaseErrorName, CaseStatus, STATE_NAMES } from '../../src/shared/contract';
-import { ESCALATE_AFTER_SECONDS, MAX_ROUNDS, startAcknowledgementRun } from './acknowledgement-helpers';
-import { captureTakeovers, dynamodbFault, injectRequestFaults, LambdaFault, lambdaFaultOf, RequestFault, sesFault } from './model-faults';
 
 type Behaviour = 'none' | 'press' | 'double' | 'tabs' | 'late' | 'forged';
 interface RoundAction {
@@ -56,7 +56,8 @@ interface Press {
 
 const roundAction: fc.Arbitrary<RoundAction> = fc.record({
   behaviour: fc.constantFrom<Behaviour>('none', 'none', 'press', 'press', 'double', 'tabs', 'late', 'forged'),
-  at: fc.double({ min: 0, max: 1, noNaN: true }),
+  // Uniform over the wait (fast-check's doubles favour extremes such as 1e-25).
+  at: fc.integer({ min: 0, max: 1000 }).map((n) => n / 1000),
   stale: fc.boolean(),
 });
 const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
@@ -67,7 +68,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
 
 const SEED = Number(process.env.ACK_MODEL_SEED ?? Date.now() % 1_000_000);
 const ONLY = process.env.ACK_MODEL_ONLY === undefined ? undefined : Number(process.env.ACK_MODEL_ONLY);
-const RUNS = Number(process.env.ACK_MODEL_RUNS ?? 40);
+const RUNS = Number(process.env.ACK_MODEL_RUNS ?? 80);
 const CONCURRENCY = 20;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -102,7 +103,8 @@ async function act(action: RoundAction, link: string, round: number, recipient: 
   const waitMs = (ESCALATE_AFTER_SECONDS * 1000) / 20;
   const record = (linkKind: Press['link'], verdict: Press['verdict']) => presses.push({ round, recipient, link: linkKind, verdict });
   if (action.behaviour === 'none') return;
-  await pause((action.behaviour === 'late' ? 0.9 + 0.4 * action.at : action.at) * waitMs);
+  // Late: from the end of the wait to past the time-out (the wait's real bound is the scaled wait plus the allowance).
+  await pause((action.behaviour === 'late' ? 1 + 0.7 * action.at : action.at) * waitMs);
   if (action.behaviour === 'forged') {
     record('forged', await press(formOfLink(link, randomBytes(16).toString('base64url'))));
     return;
@@ -129,7 +131,10 @@ test(`acknowledgement, ${RUNS} random scenarios (seed ${SEED}): one outcome per 
   const lambdaPlan = new Map<string, string>();
   const capture = captureTakeovers();
   const run = await startAcknowledgementRun({
-    dynamodbPlan: [], sesPlan: [], seed: SEED, logLevel: 'WARN',
+    dynamodbPlan: [],
+    sesPlan: [],
+    seed: SEED,
+    logLevel: 'WARN',
     lambdaFaults: (state: string, invocation: LambdaInvocation) => lambdaPlan.get(`${invocation.execution}|${state}|${invocation.attempt}`),
   });
   try {
