@@ -29,6 +29,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { SingleBar, Presets } from 'cli-progress';
+import { acknowledgeLinks } from './acknowledge-client';
 import { demoDetails, readTemplateFile, TemplateFileError } from './demo-data';
 import { ExampleAcknowledgement, EXAMPLE_ROSTER } from './example-app';
 import { DEFAULT_REAL_TIME_ALLOWANCE_MS, DEFAULT_TIME_SCALE } from './local/time-scale';
@@ -149,6 +150,25 @@ async function printFirstEmail(run: LocalRun, caseId: string): Promise<void> {
   console.log(`  (HTML body: ${(email.body.html ?? '').length} characters; read it with --keep)\n`);
 }
 
+/**
+ * With --keep and --acknowledge: one more case (`try-me`, not in the summary) waits for its
+ * acknowledgement while the servers stay up; its link opens the page live (served by the local
+ * function URL), and pressing Acknowledge there ends it.
+ */
+async function holdCaseForYou(run: LocalRun, acknowledgement: ExampleAcknowledgement, timeScale: number): Promise<void> {
+  const held = run.workflow.run({ inputCaseID: 'try-me', details: demoDetails(0) }, 'try-me');
+  let link: string | undefined;
+  for (let tries = 0; !link && tries < 100; tries++) {
+    const email = (await run.aws.emails()).find((e) => caseIdOfEmail(e) === 'try-me');
+    link = email && acknowledgeLinks(email, run.workflow.functionUrl!)[0];
+    if (!link) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const seconds = (acknowledgement.escalateAfterSeconds / timeScale).toFixed(0);
+  console.log(`Case try-me waits for you (${seconds} s a round, ${acknowledgement.maxRounds} rounds): open ${link ?? '(no email yet)'}`
+    + ' in a tab of its own (the page refuses to be framed, so the SES page\'s HTML view cannot open it; its text view shows the link).');
+  void held.then((o) => console.log(`\nCase try-me: ${o.status}${o.output?.acknowledgedBy ? `, acknowledged by ${o.output.acknowledgedBy}` : ''}${o.error ? ` (${o.error})` : ''}`));
+}
+
 async function main(): Promise<number> {
   const { values } = parseCommandLine();
   if (values.help) {
@@ -261,7 +281,8 @@ async function main(): Promise<number> {
   const errors: Record<string, number> = {};
   for (const o of outcomes) if (o.status !== 'SUCCEEDED') errors[o.error ?? '?'] = (errors[o.error ?? '?'] ?? 0) + 1;
   if (Object.keys(errors).length > 0) console.log(`Failed cases by error: ${JSON.stringify(sortedKeys(errors))}`);
-  for (const o of outcomes.filter((x) => x.status !== 'SUCCEEDED').slice(0, 10)) {
+  // An unacknowledged case's failure is the design's outcome, counted in the summary: not listed.
+  for (const o of outcomes.filter((x) => x.status !== 'SUCCEEDED' && x.error !== CaseErrorName.CASE_UNACKNOWLEDGED).slice(0, 10)) {
     console.log(`  FAILED ${o.name}: ${o.error}: ${o.cause}`);
   }
   if (employees) {
@@ -280,9 +301,7 @@ async function main(): Promise<number> {
   if (values.keep) {
     console.log(`\nThe servers stay up. Read the emails at ${run.aws.sesEndpoint}/ (JSON at ${run.aws.sesEndpoint}/store);`
       + ` DynamoDB at ${run.aws.dynamodbEndpoint}, table ${run.workflow.tableName}.`);
-    if (acknowledgement) {
-      console.log(`The acknowledge links in the emails open the page at ${run.workflow.functionUrl} (live: a link of a case still waiting shows its form).`);
-    }
+    if (acknowledgement) await holdCaseForYou(run, acknowledgement, timeScale);
     console.log(`To stop: Ctrl+C, or kill -TERM ${process.pid} (or the npx process that started the demo).`);
     await new Promise<void>((resolve) => { endKeep = resolve; });
   }
