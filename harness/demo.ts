@@ -211,6 +211,8 @@ async function main(): Promise<number> {
   } catch (err) {
     // The construct refuses the template at synth (an unknown placeholder, say): one line, no stack.
     if (emailTemplate) throw new TemplateFileError(`--template ${values.template}: ${(err as Error).message}`);
+    // The construct refuses acknowledgement settings it cannot serve (too short a wait, say): a usage error.
+    if (acknowledgement && /acknowledgement\./.test((err as Error).message)) throw new UsageError(`--escalate-after / --rounds: ${(err as Error).message}`);
     throw err;
   }
   running = run;
