@@ -14,7 +14,9 @@ import { assignmentFromRecord } from './case-assignment.lambda-shared';
 import { CaseTable, caseTableName } from './case-table.lambda-shared';
 import { Deadline } from './deadline.lambda-shared';
 import { CaseConflictError, CaseNotFoundError } from './errors.lambda-shared';
-import { decideEscalation, EscalationDecision, isOpenRound, recordedOutcome, writeDecision } from './escalation.lambda-shared';
+import {
+  decideEscalation, EscalationDecision, isOpenRound, needsAcknowledgedStatus, recordedOutcome, writeAcknowledgedStatus, writeDecision,
+} from './escalation.lambda-shared';
 import { beginInvocation, caseLogger, CaseLogger, InvocationContext } from './log.lambda-shared';
 import { caseEscalated, caseUnacknowledged, MetricContext } from './metrics.lambda-shared';
 import { loadRoster } from './roster.lambda-shared';
@@ -42,6 +44,7 @@ async function escalate(input: EscalateCaseInput, deadline: Deadline, log: CaseL
   const known = recordedOutcome(record, input);
   if (known) {
     log.info('the record tells the outcome already', { outcome: known.outcome, round: known.round });
+    await restoreAcknowledgedStatus(table, record, log);
     return known;
   }
   if (!isOpenRound(record, input)) throw conflict(input);
@@ -55,6 +58,7 @@ async function escalate(input: EscalateCaseInput, deadline: Deadline, log: CaseL
   if (!after) throw conflict(input);
   // Our own write whose answer was lost (the SDK wrote it again), or the acknowledge page first.
   log.info('the record moved on meanwhile', { outcome: after.outcome, round: after.round });
+  await restoreAcknowledgedStatus(table, outcome.current, log);
   if (after.outcome === EscalationOutcome.ESCALATED) caseEscalated(metric);
   if (after.outcome === EscalationOutcome.UNACKNOWLEDGED) caseUnacknowledged(metric);
   return after;
@@ -80,6 +84,13 @@ function decided(
       ...record, employeeId: decision.next.id, employeeName: decision.next.name, employeeEmail: decision.next.email, assignedAt: now.toISOString(),
     }),
   };
+}
+
+/** An acknowledged record whose status a late Send Email write changed gets ACKNOWLEDGED back. */
+async function restoreAcknowledgedStatus(table: CaseTable, record: CaseRecord, log: CaseLogger): Promise<void> {
+  if (!needsAcknowledgedStatus(record)) return;
+  log.warn('acknowledged, but the status says otherwise (Send Email recorded its email after the press): restoring it', { status: record.status });
+  await writeAcknowledgedStatus(table, record.caseId, new Date());
 }
 
 function conflict(input: EscalateCaseInput): CaseConflictError {
