@@ -113,7 +113,9 @@ describe('Escalate Case', () => {
       },
     }));
     const result = await h.escalate(escalateInputOf(sent));
-    expect(result).toMatchObject({ outcome: EscalationOutcome.ACKNOWLEDGED, acknowledgement: { acknowledgedBy: sent.employee.id, acknowledgedAt: at } });
+    expect(result).toMatchObject({
+      outcome: EscalationOutcome.ACKNOWLEDGED, acknowledgement: { acknowledgedBy: sent.employee.id, acknowledgedAt: at },
+    });
     const after = await record(sent.caseId);
     expect(after!.status).toEqual({ S: 'ACKNOWLEDGED' });
     expect(after!.ackIdHashes).toBeUndefined();
