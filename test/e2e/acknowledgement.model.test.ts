@@ -5,12 +5,14 @@
  * nothing; opens the link and presses Acknowledge at a random time of the wait (racing the
  * time-out when late); presses twice; presses in two tabs at once; posts a forged id; and, once
  * escalated, posts the previous round's link again. DynamoDB, SES and Lambda faults are drawn as in
- * the email model (model-faults.ts), aimed at the case (the page's requests included).
+ * the email model (model-faults.ts), aimed at the case (the page's requests included); one
+ * scenario in four starts a second execution of the case (a client's retried StartExecution).
  *
  * What must hold for every case:
  *  - exactly one outcome: the record is ACKNOWLEDGED or UNACKNOWLEDGED, never both, and the
  *    execution agrees (SUCCEEDED with the record's acknowledgedBy and acknowledgedAt, or FAILED
- *    with CaseUnacknowledged) — or the execution failed for an injected fault;
+ *    with CaseUnacknowledged; every execution of the case alike) — or the execution failed for an
+ *    injected fault (or was the second of its case);
  *  - acknowledged only by the round's assignee, with a link of that round's email: never by a
  *    forged id or an escalated round's link, and at most one press is told "acknowledged";
  *  - per round, emails <= 1 + that round's counted resends; at most maxRounds rounds; an
@@ -45,6 +47,8 @@ interface Scenario {
   readonly requests: readonly RequestFault[];
   readonly lambda: readonly LambdaFault[];
   readonly rounds: readonly RoundAction[];
+  /** A second execution of the case (a client's retried StartExecution) starts this many real ms after the first. */
+  readonly second: number | null;
 }
 /** What the page answered one press. */
 interface Press {
@@ -64,6 +68,8 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   requests: fc.array(fc.oneof(dynamodbFault, sesFault), { maxLength: 3 }),
   lambda: fc.array(lambdaFaultOf(['Send Email', STATE_NAMES.WAIT_FOR_ACKNOWLEDGEMENT, STATE_NAMES.ESCALATE_CASE, 'Assign Case']), { maxLength: 2 }),
   rounds: fc.array(roundAction, { minLength: MAX_ROUNDS, maxLength: MAX_ROUNDS }),
+  // One scenario in four runs the case twice.
+  second: fc.oneof({ arbitrary: fc.constant(null), weight: 3 }, { arbitrary: fc.integer({ min: 0, max: 4000 }), weight: 1 }),
 });
 
 const SEED = Number(process.env.ACK_MODEL_SEED ?? Date.now() % 1_000_000);
@@ -141,7 +147,8 @@ test(`acknowledgement, ${RUNS} random scenarios (seed ${SEED}): one outcome per 
     const byCase = new Map(chosen.map(([i, s]) => [caseOf(i), s]));
     for (const [i, s] of chosen) {
       injectRequestFaults(run, caseOf(i), s.requests);
-      for (const l of s.lambda) lambdaPlan.set(`${caseOf(i)}|${l.state}|${l.attempt}`, l.fault);
+      // the same faults for both executions of the case (each counts its own attempts)
+      for (const l of s.lambda) for (const e of ['a', 'b']) lambdaPlan.set(`${caseOf(i)}-${e}|${l.state}|${l.attempt}`, l.fault);
     }
     // One reader of the inbox for every case: each round's first email starts its employee.
     const presses = new Map<string, Press[]>();
@@ -183,12 +190,16 @@ test(`acknowledgement, ${RUNS} random scenarios (seed ${SEED}): one outcome per 
         await pause(100);
       }
     })();
-    const outcomes = new Map<string, ExecutionOutcome>();
+    const outcomes = new Map<string, ExecutionOutcome[]>();
     let next = 0;
     await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
       while (next < chosen.length) {
-        const [i] = chosen[next++];
-        outcomes.set(caseOf(i), await run.workflow.run({ inputCaseID: caseOf(i) }, caseOf(i)));
+        const [i, s] = chosen[next++];
+        const input = { inputCaseID: caseOf(i) };
+        const first = run.workflow.run(input, `${caseOf(i)}-a`);
+        const second = s.second === null ? undefined
+          : pause(s.second).then(() => run.workflow.run(input, `${caseOf(i)}-b`));
+        outcomes.set(caseOf(i), await Promise.all([first, ...(second ? [second] : [])]));
       }
     }));
     reading = false;
@@ -199,27 +210,31 @@ test(`acknowledgement, ${RUNS} random scenarios (seed ${SEED}): one outcome per 
     const records = new Map((await run.workflow.records()).map((r) => [r.caseId.S as string, r]));
     const emailOf = (id: string) => EXAMPLE_ROSTER.find((e) => e.id === id)?.email;
     const failures: string[] = [];
-    const tally = { acknowledged: 0, unacknowledged: 0, faultFailed: 0, raced: 0, doubles: 0 };
+    const tally = { acknowledged: 0, unacknowledged: 0, faultFailed: 0, raced: 0, doubles: 0, twice: 0 };
     for (const [i, s] of chosen) {
       const caseId = caseOf(i);
-      const o = outcomes.get(caseId)!;
+      const execs = outcomes.get(caseId)!;
       const r = records.get(caseId);
       const ps = presses.get(caseId) ?? [];
       const problems: string[] = [];
       const status = r?.status?.S;
       if (r?.acknowledgedAt && r?.unacknowledgedAt) problems.push('both acknowledged and unacknowledged');
-      if (o.status === 'SUCCEEDED') {
-        if (status !== CaseStatus.ACKNOWLEDGED) problems.push(`succeeded, but the record is ${status}`);
-        if (o.output?.acknowledgedBy !== r?.acknowledgedBy?.S || o.output?.acknowledgedAt !== r?.acknowledgedAt?.S) {
-          problems.push(`output ${o.output?.acknowledgedBy}@${o.output?.acknowledgedAt}, record ${r?.acknowledgedBy?.S}@${r?.acknowledgedAt?.S}`);
+      // Every execution of the case tells the record's one outcome.
+      for (const o of execs) {
+        if (o.status === 'SUCCEEDED') {
+          if (status !== CaseStatus.ACKNOWLEDGED) problems.push(`${o.name} succeeded, but the record is ${status}`);
+          if (o.output?.acknowledgedBy !== r?.acknowledgedBy?.S || o.output?.acknowledgedAt !== r?.acknowledgedAt?.S) {
+            problems.push(`${o.name}: output ${o.output?.acknowledgedBy}@${o.output?.acknowledgedAt}, record ${r?.acknowledgedBy?.S}@${r?.acknowledgedAt?.S}`);
+          }
+        } else if (o.error === CaseErrorName.CASE_UNACKNOWLEDGED) {
+          if (status !== CaseStatus.UNACKNOWLEDGED) problems.push(`${o.name}: CaseUnacknowledged, but the record is ${status}`);
+        } else if (s.lambda.length + s.requests.length === 0 && execs.length === 1) {
+          problems.push(`${o.name} failed (${o.error}) with no fault injected`);
+        } else {
+          tally.faultFailed++;
         }
-      } else if (o.error === CaseErrorName.CASE_UNACKNOWLEDGED) {
-        if (status !== CaseStatus.UNACKNOWLEDGED) problems.push(`CaseUnacknowledged, but the record is ${status}`);
-      } else if (s.lambda.length + s.requests.length === 0) {
-        problems.push(`failed (${o.error}) with no fault injected`);
-      } else {
-        tally.faultFailed++;
       }
+      if (execs.length > 1) tally.twice++;
       const rounds = r ? roundsOf(r, emailOf) : [];
       if (rounds.length > MAX_ROUNDS) problems.push(`${rounds.length} rounds`);
       if (status === CaseStatus.UNACKNOWLEDGED && rounds.length !== MAX_ROUNDS) problems.push(`UNACKNOWLEDGED after ${rounds.length} rounds`);
@@ -245,13 +260,13 @@ test(`acknowledgement, ${RUNS} random scenarios (seed ${SEED}): one outcome per 
       if (ps.filter((p) => p.link === 'own' && p.verdict === 'already').length > 0) tally.doubles++;
       if (problems.length > 0) {
         failures.push(`scenario ${i} (replay: ACK_MODEL_SEED=${SEED} ACK_MODEL_ONLY=${i}): ${problems.join('; ')}\n`
-          + `  scenario: ${JSON.stringify(s)}\n  execution: ${JSON.stringify([o.status, o.error, o.statesEntered])}\n`
+          + `  scenario: ${JSON.stringify(s)}\n  executions: ${JSON.stringify(execs.map((o) => [o.name, o.status, o.error, o.statesEntered]))}\n`
           + `  presses: ${JSON.stringify(ps)}\n  record: ${JSON.stringify(r)}`);
       }
     }
     // eslint-disable-next-line no-console
     console.log(`acknowledgement model (seed ${SEED}): ${chosen.length} scenarios, ${tally.acknowledged} acknowledged, ${tally.unacknowledged} unacknowledged, `
-      + `${tally.faultFailed} failed by injected faults, ${tally.raced} with an own press refused (lost the race or escalated), ${tally.doubles} told "already acknowledged", `
+      + `${tally.twice} run twice, ${tally.faultFailed} executions failed by injected faults, ${tally.raced} with an own press refused (lost the race or escalated), ${tally.doubles} told "already acknowledged", `
       + `${failures.length} broke the model`);
     expect(failures).toEqual([]);
     if (ONLY === undefined) expect(tally.acknowledged).toBeGreaterThan(0);
