@@ -243,6 +243,7 @@ diagram.exec(`${tsNode} ${HARNESS_DIR}/diagram.ts --write`);
 const dashboard = project.addTask('dashboard', { description: 'Regenerate the table of the dashboard\'s widgets in README.md from the synthesized dashboard' });
 dashboard.spawn(project.bundler.bundleTask);
 dashboard.exec(`${tsNode} ${HARNESS_DIR}/dashboard.ts --write`);
+dashboard.exec(`${tsNode} ${HARNESS_DIR}/dashboard-acknowledgement.ts --write`);
 
 // Integration test (test/integ.*.ts, @aws-cdk/integ-tests-alpha): ready for a real account; here the
 // build checks its committed snapshot offline. AWS_REGION keeps integ-runner from probing EC2 metadata.

@@ -17,6 +17,11 @@
  *                    one JSON line per case: two runs of one seed give the same file
  *   --express        synthesize an Express workflow instead of Standard
  *   --template FILE  render the team's own email template (JSON: {"subject", "text", "html"})
+ *   --acknowledge S  turn acknowledgement on: a share S (0..1) of the emailed employees acknowledge
+ *                    (open the link, press Acknowledge) at a random time within the wait; the rest
+ *                    time out and the case is escalated
+ *   --escalate-after SECONDS  a round's wait, in AWS time (default 900; scaled by --time-scale)
+ *   --rounds N       rounds before a case ends unacknowledged (default 3)
  *   --keep           leave the servers up and print the SES emulator's page
  *   -h, --help       print the usage
  */
@@ -24,13 +29,20 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { SingleBar, Presets } from 'cli-progress';
+import { acknowledgeLinks } from './acknowledge-client';
 import { demoDetails, readTemplateFile, TemplateFileError } from './demo-data';
-import { EXAMPLE_ROSTER } from './example-app';
+import { ExampleAcknowledgement, EXAMPLE_ROSTER } from './example-app';
 import { DEFAULT_REAL_TIME_ALLOWANCE_MS, DEFAULT_TIME_SCALE } from './local/time-scale';
 import { LocalRun, startLocalRun } from './local-run';
+import { SimulatedEmployees } from './simulated-employees';
 import { percentile } from './stats';
 import { onStopRequest, StopReason } from './stop-request';
 import { caseIdOfEmail, summaryLine } from './summary';
+import { CaseErrorName } from '../src/shared/contract';
+
+/** The demo's acknowledgement defaults (AWS time). */
+const DEFAULT_ESCALATE_AFTER_SECONDS = 900;
+const DEFAULT_ROUNDS = 3;
 
 const USAGE = `Usage: npx projen demo [options]
 
@@ -58,6 +70,13 @@ Options:
                    any of "subject", "text" and "html" (strings with the construct's
                    placeholders, e.g. {"subject": "[{{priority}}] {{title}}"}); a part left out
                    keeps the default wording. The first case's email is printed.
+  --acknowledge S  turn acknowledgement on (acknowledge or escalate): a share S of the emailed
+                   employees, 0 <= S <= 1, open the email's link and press Acknowledge, each at a
+                   random time (seeded) within the round's wait; the others do nothing, so their
+                   round times out and the case goes to the next employee (default: off)
+  --escalate-after SECONDS  with --acknowledge: a round's wait, in seconds of AWS time
+                   (default ${DEFAULT_ESCALATE_AFTER_SECONDS}; scaled by --time-scale like every other time)
+  --rounds N       with --acknowledge: rounds before a case ends UNACKNOWLEDGED (default ${DEFAULT_ROUNDS})
   --keep           after the summary, leave the servers up (read the emails in a browser)
                    until Ctrl+C or SIGTERM
   -h, --help       print this help
@@ -92,6 +111,9 @@ function parseCommandLine() {
         'paths': { type: 'string' },
         'express': { type: 'boolean', default: false },
         'template': { type: 'string' },
+        'acknowledge': { type: 'string' },
+        'escalate-after': { type: 'string', default: String(DEFAULT_ESCALATE_AFTER_SECONDS) },
+        'rounds': { type: 'string', default: String(DEFAULT_ROUNDS) },
         'keep': { type: 'boolean', default: false },
         'help': { type: 'boolean', short: 'h', default: false },
       },
@@ -128,6 +150,25 @@ async function printFirstEmail(run: LocalRun, caseId: string): Promise<void> {
   console.log(`  (HTML body: ${(email.body.html ?? '').length} characters; read it with --keep)\n`);
 }
 
+/**
+ * With --keep and --acknowledge: one more case (`try-me`, not in the summary) waits for its
+ * acknowledgement while the servers stay up; its link opens the page live (served by the local
+ * function URL), and pressing Acknowledge there ends it.
+ */
+async function holdCaseForYou(run: LocalRun, acknowledgement: ExampleAcknowledgement, timeScale: number): Promise<void> {
+  const held = run.workflow.run({ inputCaseID: 'try-me', details: demoDetails(0) }, 'try-me');
+  let link: string | undefined;
+  for (let tries = 0; !link && tries < 100; tries++) {
+    const email = (await run.aws.emails()).find((e) => caseIdOfEmail(e) === 'try-me');
+    link = email && acknowledgeLinks(email, run.workflow.functionUrl!)[0];
+    if (!link) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const seconds = (acknowledgement.escalateAfterSeconds / timeScale).toFixed(0);
+  console.log(`Case try-me waits for you (${seconds} s a round, ${acknowledgement.maxRounds} rounds): open ${link ?? '(no email yet)'}`
+    + ' in a tab of its own (the page refuses to be framed, so the SES page\'s HTML view cannot open it; its text view shows the link).');
+  void held.then((o) => console.log(`\nCase try-me: ${o.status}${o.output?.acknowledgedBy ? `, acknowledged by ${o.output.acknowledgedBy}` : ''}${o.error ? ` (${o.error})` : ''}`));
+}
+
 async function main(): Promise<number> {
   const { values } = parseCommandLine();
   if (values.help) {
@@ -150,6 +191,12 @@ async function main(): Promise<number> {
     throw new UsageError(`--ses-daily-quota must be a whole number, got ${values['ses-daily-quota']}`);
   }
   const workflowType = values.express ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD;
+  const share = values.acknowledge === undefined ? undefined : Number(values.acknowledge);
+  if (share !== undefined && !(share >= 0 && share <= 1)) throw new UsageError(`--acknowledge must be a share in [0, 1], got ${values.acknowledge}`);
+  const acknowledgement: ExampleAcknowledgement | undefined = share === undefined ? undefined : {
+    escalateAfterSeconds: positiveInt('escalate-after', values['escalate-after']!),
+    maxRounds: positiveInt('rounds', values.rounds!),
+  };
 
   console.log(`Synthesizing the example app (one SupportCaseWorkflow, ${workflowType}, ${EXAMPLE_ROSTER.length} employees)...`);
   const realTimeAllowanceMs = Number(values['real-time-allowance']);
@@ -158,10 +205,14 @@ async function main(): Promise<number> {
   let run: LocalRun;
   try {
     const stalls = values.stalls;
-    run = await startLocalRun({ faultRate, stalls, seed, workflowType, timeScale, sesRate, sesDailyQuota, realTimeAllowanceMs, emailTemplate });
+    run = await startLocalRun({
+      faultRate, stalls, seed, workflowType, timeScale, sesRate, sesDailyQuota, realTimeAllowanceMs, emailTemplate, acknowledgement,
+    });
   } catch (err) {
     // The construct refuses the template at synth (an unknown placeholder, say): one line, no stack.
     if (emailTemplate) throw new TemplateFileError(`--template ${values.template}: ${(err as Error).message}`);
+    // The construct refuses acknowledgement settings it cannot serve (too short a wait, say): a usage error.
+    if (acknowledgement && /acknowledgement\./.test((err as Error).message)) throw new UsageError(`--escalate-after / --rounds: ${(err as Error).message}`);
     throw err;
   }
   running = run;
@@ -173,7 +224,16 @@ async function main(): Promise<number> {
   // Case ids in the tutorial's style ("001", "002", ...).
   const width = Math.max(3, String(cases).length);
   const caseIds = Array.from({ length: cases }, (_, i) => String(i + 1).padStart(width, '0'));
-  console.log(`Running ${cases} cases, ${concurrency} at a time: Open Case -> Assign Case -> Send Email`);
+  console.log(`Running ${cases} cases, ${concurrency} at a time: Open Case -> Assign Case -> Send Email`
+    + (acknowledgement ? ` -> Wait For Acknowledgement (escalate after ${acknowledgement.escalateAfterSeconds} s of AWS time, up to ${acknowledgement.maxRounds} rounds)` : ''));
+  const inbox = () => run.aws.emails();
+  const pageUrl = run.workflow.functionUrl!;
+  const employees = acknowledgement
+    && new SimulatedEmployees({ share: share!, seed, escalateAfterSeconds: acknowledgement.escalateAfterSeconds, timeScale, pageUrl, emails: inbox });
+  if (employees) {
+    console.log(`Acknowledge page ${run.workflow.functionUrl}: ${(share! * 100).toFixed(0)} % of the emailed employees acknowledge (seed ${seed})`);
+    employees.start();
+  }
 
   const bar = new SingleBar(
     { format: ' {bar} {percentage}% | {value}/{total} cases | failed {failed} | {duration}s', hideCursor: true, noTTYOutput: !process.stdout.isTTY, notTTYSchedule: 2000 },
@@ -188,8 +248,9 @@ async function main(): Promise<number> {
   });
   bar.stop();
   const seconds = (Date.now() - started) / 1000;
+  await employees?.stop();
 
-  const summary = await run.summarize(caseIds, outcomes);
+  const summary = await run.summarize(caseIds, outcomes, acknowledgement ? { acknowledgement: true, roster: EXAMPLE_ROSTER } : undefined);
   if (values.paths) {
     const paths = await run.casePaths(caseIds, outcomes);
     writeFileSync(values.paths, paths.map((p) => JSON.stringify(p)).join('\n') + '\n');
@@ -222,8 +283,16 @@ async function main(): Promise<number> {
   const errors: Record<string, number> = {};
   for (const o of outcomes) if (o.status !== 'SUCCEEDED') errors[o.error ?? '?'] = (errors[o.error ?? '?'] ?? 0) + 1;
   if (Object.keys(errors).length > 0) console.log(`Failed cases by error: ${JSON.stringify(sortedKeys(errors))}`);
-  for (const o of outcomes.filter((x) => x.status !== 'SUCCEEDED').slice(0, 10)) {
+  // An unacknowledged case's failure is the design's outcome, counted in the summary: not listed.
+  for (const o of outcomes.filter((x) => x.status !== 'SUCCEEDED' && x.error !== CaseErrorName.CASE_UNACKNOWLEDGED).slice(0, 10)) {
     console.log(`  FAILED ${o.name}: ${o.error}: ${o.cause}`);
+  }
+  if (employees) {
+    const c = employees.counts;
+    console.log(`Simulated employees: ${c.rounds} rounds emailed, ${c.chose} chose to acknowledge: ${c.acknowledged} acknowledged, ${c.already} already acknowledged,`
+      + ` ${c.refused} found the link no longer valid (the round had timed out), ${c.failed} failed`);
+    const published = run.workflow.published.length;
+    console.log(`Unacknowledged notifications published (SNS): ${published}`);
   }
   if (summary.misaddressed > 0) console.log(`WARNING: ${summary.misaddressed} emails went to someone other than the assigned employee`);
   if (summary.uncounted > 0) console.log(`WARNING: ${summary.uncounted} cases got more emails than 1 + their counted resends`);
@@ -234,13 +303,17 @@ async function main(): Promise<number> {
   if (values.keep) {
     console.log(`\nThe servers stay up. Read the emails at ${run.aws.sesEndpoint}/ (JSON at ${run.aws.sesEndpoint}/store);`
       + ` DynamoDB at ${run.aws.dynamodbEndpoint}, table ${run.workflow.tableName}.`);
+    if (acknowledgement) await holdCaseForYou(run, acknowledgement, timeScale);
     console.log(`To stop: Ctrl+C, or kill -TERM ${process.pid} (or the npx process that started the demo).`);
     await new Promise<void>((resolve) => { endKeep = resolve; });
   }
   await run.stop();
   running = undefined;
-  // Duplicates are allowed when they are counted resends (SES's outcome was unknown).
-  const ok = summary.failed === 0 && summary.uncounted === 0 && summary.records === cases && summary.unemailed === 0;
+  // Duplicates are allowed when they are counted resends (SES's outcome was unknown). With
+  // acknowledgement on, an UNACKNOWLEDGED case's execution fails (CaseUnacknowledged) by design.
+  const unacknowledged = outcomes.filter((o) => o.error === CaseErrorName.CASE_UNACKNOWLEDGED).length;
+  const expectedFailures = acknowledgement && unacknowledged === summary.acknowledgement?.unacknowledged ? unacknowledged : 0;
+  const ok = summary.failed === expectedFailures && summary.uncounted === 0 && summary.records === cases && summary.unemailed === 0;
   return ok ? 0 : 1;
 }
 

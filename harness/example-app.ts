@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_lambda as lambda, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_lambda as lambda, aws_sns as sns, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { EmailTemplate, Employee, EmployeeRoster, SupportCaseWorkflow } from '../src';
 import { ROSTER_TABLE_PARTITION_KEY } from '../src/shared/contract';
 
@@ -36,6 +36,14 @@ export const EXAMPLE_EMAIL_TEMPLATE: EmailTemplate = {
     '<p><small>Opened {{openedAt}}, assigned to you {{assignedAt}}. Reply to reach the support queue.</small></p>',
   ].join('\n'),
 };
+/** The team's email with acknowledgement on: the same, with the escalation and the acknowledge link. */
+export const EXAMPLE_ACK_EMAIL_TEMPLATE: EmailTemplate = {
+  subject: EXAMPLE_EMAIL_TEMPLATE.subject,
+  text: EXAMPLE_EMAIL_TEMPLATE.text!.replace('\n\nOpened', '{{#escalatedFrom}}\nEscalated from {{escalatedFrom}} after {{escalatedAfter}}.{{/escalatedFrom}}'
+    + '{{#acknowledgeUrl}}\nAcknowledge the case: {{acknowledgeUrl}}{{/acknowledgeUrl}}\n\nOpened'),
+  html: EXAMPLE_EMAIL_TEMPLATE.html!.replace('<p><small>', '{{#escalatedFrom}}<p>Escalated from {{escalatedFrom}} after {{escalatedAfter}}.</p>{{/escalatedFrom}}\n'
+    + '{{#acknowledgeUrl}}<p><a href="{{acknowledgeUrl}}">Acknowledge the case</a></p>{{/acknowledgeUrl}}\n<p><small>'),
+};
 export const EXAMPLE_ROSTER: Employee[] = [
   { id: 'emp-001', name: 'Ana Souza', email: 'ana.souza@example.com' },
   { id: 'emp-002', name: 'Bilal Khan', email: 'bilal.khan@example.com' },
@@ -56,6 +64,17 @@ export interface ExampleOptions {
   readonly emailTemplate?: EmailTemplate;
   /** The functions' application log level (the construct's `logLevel`). */
   readonly logLevel?: lambda.ApplicationLogLevel;
+  /** Turn acknowledge-or-escalate on (the construct's `acknowledgement`), with a topic for unacknowledged cases. */
+  readonly acknowledgement?: ExampleAcknowledgement;
+}
+
+/** The example's acknowledgement settings. */
+export interface ExampleAcknowledgement {
+  /** Seconds of AWS time a round waits for its acknowledgement. */
+  readonly escalateAfterSeconds: number;
+  readonly maxRounds: number;
+  /** The acknowledge page's reserved concurrency (default: the construct's). */
+  readonly pageConcurrency?: number;
 }
 
 export function buildExampleApp(outdir: string, options: ExampleOptions = {}): { app: App; stack: Stack } {
@@ -75,9 +94,17 @@ export function buildExampleApp(outdir: string, options: ExampleOptions = {}): {
       senderEmail: EXAMPLE_SENDER,
       senderName: EXAMPLE_SENDER_NAME,
       replyToAddresses: EXAMPLE_REPLY_TO,
-      emailTemplate: options.emailTemplate ?? EXAMPLE_EMAIL_TEMPLATE,
+      emailTemplate: options.emailTemplate ?? (options.acknowledgement ? EXAMPLE_ACK_EMAIL_TEMPLATE : EXAMPLE_EMAIL_TEMPLATE),
       workflowType: options.workflowType,
       logLevel: options.logLevel,
+      ...(options.acknowledgement ? {
+        acknowledgement: {
+          escalateAfter: Duration.seconds(options.acknowledgement.escalateAfterSeconds),
+          maxRounds: options.acknowledgement.maxRounds,
+          pageConcurrency: options.acknowledgement.pageConcurrency,
+          unacknowledgedTopic: new sns.Topic(stack, 'Unacknowledged'),
+        },
+      } : {}),
     });
   }
   return { app, stack };

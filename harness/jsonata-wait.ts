@@ -1,5 +1,5 @@
 /**
- * Wait states written in JSONata (`"QueryLanguage": "JSONata"`), played locally: aws-local-stepfunctions
+ * Wait and Pass states written in JSONata (`"QueryLanguage": "JSONata"`), played locally: aws-local-stepfunctions
  * 3.0.0 runs JSONPath only. Each such Wait becomes a Task of the same name bound to a handler of
  * the harness that evaluates the state's JSONata as Step Functions does — `$states.input`, and
  * Step Functions' `$parse` (JSON text to a value) — with the `jsonata` library, waits until its
@@ -11,6 +11,9 @@
  * truncated as Step Functions does — to the second of AWS time, that is 1/F real seconds at time
  * scale F; `Seconds` are scaled.
  * Entering the Task is one state entered, as the Wait is on AWS (one transition).
+ *
+ * A JSONata Pass state becomes such a Task too: it returns its `Output` evaluated (default: its
+ * input), at once. (Its `Assign`, variables, is not played: the harness refuses it.)
  */
 import jsonata from 'jsonata';
 
@@ -51,14 +54,19 @@ export function emulateJsonataWaits(
   const rewritten = JSON.parse(JSON.stringify(definition));
   const handlers: JsonataWaits['handlers'] = {};
   for (const [name, state] of Object.entries<Json>(rewritten.States ?? {})) {
-    if (state.Type !== 'Wait' || state.QueryLanguage !== 'JSONata') continue;
+    if ((state.Type !== 'Wait' && state.Type !== 'Pass') || state.QueryLanguage !== 'JSONata') continue;
     const original = state;
+    if (original.Assign !== undefined) throw new Error(`${name}: JSONata Assign is not played locally`);
     rewritten.States[name] = {
       Type: 'Task',
       Resource: JSONATA_WAIT_RESOURCE,
       ...(original.Comment ? { Comment: original.Comment } : {}),
       ...(original.End ? { End: true } : { Next: original.Next }),
     };
+    if (original.Type === 'Pass') {
+      handlers[name] = async (input) => (original.Output === undefined ? input : evaluate(original.Output, input));
+      continue;
+    }
     handlers[name] = async (input) => {
       let ms = 0;
       if (original.Timestamp !== undefined) {

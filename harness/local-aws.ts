@@ -1,10 +1,12 @@
 /**
- * Local stand-ins for AWS on loopback: dynalite (DynamoDB) and aws-ses-v2-local (SES),
- * each on a free port. The real AWS SDK v3 clients reach them through the SDK's standard
- * endpoint settings (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SES).
+ * Local stand-ins for AWS on loopback: dynalite (DynamoDB), aws-ses-v2-local (SES) and the
+ * harness's task-token service (Step Functions' SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat:
+ * local/task-tokens.ts), each on a free port. The real AWS SDK v3 clients reach them through the
+ * SDK's standard endpoint settings (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SES, AWS_ENDPOINT_URL_SFN).
  */
 import type { Server } from 'node:http';
 import { nodeProcess } from './local/node-realm';
+import { TaskTokens } from './local/task-tokens';
 import { listenOnLoopback } from './loopback';
 import { tapMessageTags } from './ses-tags';
 import type { MessageTag } from '../src/shared/message-tags';
@@ -30,6 +32,8 @@ export interface StoredEmail {
 export interface LocalAws {
   readonly dynamodbEndpoint: string;
   readonly sesEndpoint: string;
+  /** The task tokens of callback Tasks, and the Step Functions API that ends them (AWS_ENDPOINT_URL_SFN). */
+  readonly taskTokens: TaskTokens;
   /** Environment for AWS SDK clients that should talk to these servers. */
   sdkEnv(endpoints?: { dynamodb?: string; ses?: string }): Record<string, string>;
   emails(): Promise<StoredEmail[]>;
@@ -70,13 +74,16 @@ export async function startLocalAws(): Promise<LocalAws> {
   await fetch(`http://${HOST}:${sesPort}/clear-store`, { method: 'POST' });
   const tagsOf = tapMessageTags(ses);
   const sesEndpoint = `http://${HOST}:${sesPort}`;
+  const taskTokens = await TaskTokens.start();
   return {
     dynamodbEndpoint,
     sesEndpoint,
+    taskTokens,
     sdkEnv: (endpoints = {}) => ({
       ...LOCAL_SDK_BASE_ENV,
       AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb ?? dynamodbEndpoint,
       AWS_ENDPOINT_URL_SES: endpoints.ses ?? sesEndpoint,
+      AWS_ENDPOINT_URL_SFN: taskTokens.endpoint,
     }),
     emails: async () => {
       const res = await fetch(`${sesEndpoint}/store`);
@@ -89,7 +96,7 @@ export async function startLocalAws(): Promise<LocalAws> {
       if (!res.ok) throw new Error(`SES emulator /clear-store answered ${res.status}`);
     },
     stop: async () => {
-      await Promise.all([close(ddb), close(ses)]);
+      await Promise.all([close(ddb), close(ses), taskTokens.close()]);
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
-import { synthExample, SynthesizedExample } from './example-app';
+import { ExampleAcknowledgement, synthExample, SynthesizedExample } from './example-app';
 import { CaseIdExtractor, FaultProxy, PlannedFault, startFaultProxy } from './fault-proxy';
 import { LambdaFaultInjector, lambdaFaultInjector } from './lambda-faults';
 import { LambdaLogs } from './lambda-logs';
@@ -16,7 +16,7 @@ import { ExecutionOutcome, LocalWorkflow } from './local/workflow';
 import { LocalAws, startLocalAws } from './local-aws';
 import { SesSendingLimiter, sesSendingLimiter } from './ses-limits';
 import { pool } from './stats';
-import { BatchSummary, caseIdOfEmail, summarize } from './summary';
+import { BatchSummary, caseIdOfEmail, summarize, SummaryOptions } from './summary';
 
 export interface LocalRunOptions {
   /** Share of DynamoDB, SES and Lambda requests to fail (0..1). Default 0. */
@@ -44,6 +44,8 @@ export interface LocalRunOptions {
   /** Deterministic Lambda service faults (default: seeded, at faultRate). */
   readonly lambdaFaults?: LambdaFaultInjector;
   readonly workflowType?: sfn.StateMachineType;
+  /** Synthesize the example with acknowledgement on (ignored with `synthesized`). */
+  readonly acknowledgement?: ExampleAcknowledgement;
   /** The team's email template to synthesize the example with (default: the example's own). */
   readonly emailTemplate?: EmailTemplate;
   readonly logLevel?: string;
@@ -74,7 +76,7 @@ export interface LocalRun {
   machineOverruns(): BoundsFired;
   /** Runs every input with at most `concurrency` executions at once. */
   runMany(inputs: readonly unknown[], concurrency: number, onDone?: (o: ExecutionOutcome) => void): Promise<ExecutionOutcome[]>;
-  summarize(caseIds: readonly string[], outcomes: readonly ExecutionOutcome[]): Promise<BatchSummary>;
+  summarize(caseIds: readonly string[], outcomes: readonly ExecutionOutcome[], options?: SummaryOptions): Promise<BatchSummary>;
   /** Per case (in the order of `caseIds`), everything that tells the path it took (see CasePath). */
   casePaths(caseIds: readonly string[], outcomes: readonly ExecutionOutcome[]): Promise<CasePath[]>;
   stop(): Promise<void>;
@@ -106,7 +108,9 @@ const DEFAULT_QUOTA_DAILY = 50000;
 
 export async function startLocalRun(options: LocalRunOptions = {}): Promise<LocalRun> {
   const ownSynth = !options.synthesized;
-  const synthesized = options.synthesized ?? synthExample({ workflowType: options.workflowType, emailTemplate: options.emailTemplate });
+  const synthesized = options.synthesized ?? synthExample({
+    workflowType: options.workflowType, emailTemplate: options.emailTemplate, acknowledgement: options.acknowledgement,
+  });
   const aws = await startLocalAws();
   const seed = options.seed ?? 1;
   const rate = options.faultRate ?? 0;
@@ -169,7 +173,7 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
       onDone?.(outcome);
       return outcome;
     }),
-    summarize: (caseIds, outcomes) => summarize(caseIds, outcomes, workflow, aws),
+    summarize: (caseIds, outcomes, summaryOptions) => summarize(caseIds, outcomes, workflow, aws, summaryOptions),
     casePaths: async (caseIds, outcomes) => {
       const records = new Map((await workflow.records()).map((r) => [r.caseId?.S, r]));
       const emails = new Map<string, number>();
@@ -193,6 +197,7 @@ export async function startLocalRun(options: LocalRunOptions = {}): Promise<Loca
     },
     stop: async () => {
       await workflow.settle();
+      await workflow.close();
       await Promise.all([dynamodb?.stop(), ses?.stop()]);
       await aws.stop();
       workflow.restoreEnvironment();

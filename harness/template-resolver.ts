@@ -19,6 +19,9 @@ export function resourcesOfType(template: CfnTemplate, type: string): string[] {
 
 /** Resolves the CloudFormation intrinsics that a synthesized definition and environment use. */
 export class TemplateResolver {
+  /** The URL of each local function URL (`AWS::Lambda::Url`), by logical id (see local/function-url.ts). */
+  readonly functionUrls = new Map<string, string>();
+
   constructor(private readonly template: CfnTemplate) {}
 
   physicalName(logicalId: string): string {
@@ -34,15 +37,22 @@ export class TemplateResolver {
         return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${this.physicalName(logicalId)}`;
       case 'AWS::DynamoDB::Table':
         return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${this.physicalName(logicalId)}`;
+      case 'AWS::SNS::Topic':
+        return `arn:aws:sns:${REGION}:${ACCOUNT}:${resource.Properties?.TopicName ?? logicalId}`;
       default:
         throw new Error(`cannot make an ARN for ${logicalId} (${resource?.Type})`);
     }
   }
 
-  /** Logical id of a Lambda function, from the ARN this resolver made for it. */
+  /**
+   * Logical id of a Lambda function, from the ARN this resolver made for it, or (as Lambda takes a
+   * `FunctionName`) its name or an ARN with a version or alias qualifier.
+   */
   functionOfArn(arn: string): string | undefined {
+    const unqualified = /^arn:aws:lambda:[^:]+:\d+:function:[^:]+/.exec(arn)?.[0] ?? arn;
     return Object.keys(this.template.Resources).find(
-      (id) => this.template.Resources[id].Type === 'AWS::Lambda::Function' && this.arn(id) === arn,
+      (id) => this.template.Resources[id].Type === 'AWS::Lambda::Function'
+        && (this.arn(id) === unqualified || this.physicalName(id) === arn),
     );
   }
 
@@ -57,6 +67,9 @@ export class TemplateResolver {
         case 'Ref':
           return this.ref(arg);
         case 'Fn::GetAtt':
+          // A function URL's `FunctionUrl`: the local server's (AWS's ends with a slash too).
+          if (arg[1] === 'FunctionUrl' && this.functionUrls.has(arg[0])) return this.functionUrls.get(arg[0]);
+          if (arg[1] === 'TopicArn' && this.template.Resources[arg[0]]?.Type === 'AWS::SNS::Topic') return this.arn(arg[0]);
           if (arg[1] !== 'Arn') throw new Error(`unsupported Fn::GetAtt ${arg.join('.')}`);
           return this.arn(arg[0]);
         case 'Fn::Join':
@@ -83,7 +96,8 @@ export class TemplateResolver {
       case 'AWS::URLSuffix':
         return 'amazonaws.com';
       default:
-        return this.physicalName(name);
+        // A topic's Ref is its ARN.
+        return this.template.Resources[name]?.Type === 'AWS::SNS::Topic' ? this.arn(name) : this.physicalName(name);
     }
   }
 }

@@ -92,9 +92,11 @@ function filled(id: string): string {
   return `FILL(${id}, 0)`;
 }
 
-/** `count` less the `expected` part of it, never below 0 (missing periods as 0). */
-function withoutExpected(count: string, expected: string): string {
-  return `IF(${filled(count)} > ${filled(expected)}, ${filled(count)} - ${filled(expected)}, 0)`;
+/** `count` less the `expected` parts of it, never below 0 (missing periods as 0). */
+function withoutExpected(count: string, ...expected: string[]): string {
+  const parts = expected.map(filled).join(' + ');
+  const minus = expected.map((e) => ` - ${filled(e)}`).join('');
+  return `IF(${filled(count)} > ${expected.length > 1 ? `(${parts})` : parts}, ${filled(count)}${minus}, 0)`;
 }
 
 /** The alarms, created in `scope`, all notifying `topic` (alarm and OK) when given. */
@@ -110,10 +112,14 @@ export function createAlarms(scope: Construct, w: MonitoredWorkflow, topic?: sns
   all: cloudwatch.Alarm[];
 } {
   const sum = { statistic: 'Sum', period: MONITORING_PERIOD };
+  // Failures by design do not page here: refused inputs (the caller's mistake) and, with
+  // acknowledgement, cases nobody acknowledged (their own alarm, casesUnacknowledged).
+  const unacknowledged = w.acknowledgement ? handlerMetric(w.metricsWorkflow, METRIC_NAMES.CASES_UNACKNOWLEDGED) : undefined;
+  const expectedFailures = [...(w.rejectedExecutions ? ['rejected'] : []), ...(unacknowledged ? ['unacknowledged'] : [])];
   const executions = new cloudwatch.Alarm(scope, 'ExecutionsAlarm', {
     alarmDescription: 'Support case executions failed, timed out or were aborted: see the README\'s Runbook (from the alarm to the failed case).',
     metric: new cloudwatch.MathExpression({
-      expression: `${w.rejectedExecutions ? withoutExpected('failed', 'rejected') : filled('failed')} + ${filled('timedOut')} + ${filled('aborted')}`,
+      expression: `${expectedFailures.length > 0 ? withoutExpected('failed', ...expectedFailures) : filled('failed')} + ${filled('timedOut')} + ${filled('aborted')}`,
       label: 'Failed, timed-out and aborted executions',
       period: MONITORING_PERIOD,
       usingMetrics: {
@@ -121,6 +127,7 @@ export function createAlarms(scope: Construct, w: MonitoredWorkflow, topic?: sns
         timedOut: w.stateMachine.metricTimedOut(sum),
         aborted: w.stateMachine.metricAborted(sum),
         ...(w.rejectedExecutions ? { rejected: w.rejectedExecutions } : {}),
+        ...(unacknowledged ? { unacknowledged } : {}),
       },
     }),
     threshold: ALARM_SETTINGS.executions.threshold,

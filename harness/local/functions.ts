@@ -56,6 +56,8 @@ export interface LocalFunctions {
   readonly timeouts: ReadonlyMap<string, number>;
   /** Each function's application log level (Lambda's filter), when the run emulates Lambda's logging. */
   readonly appLogLevels: ReadonlyMap<string, string>;
+  /** Each function's reserved concurrency (`ReservedConcurrentExecutions`), where the template sets one. */
+  readonly reservedConcurrency: ReadonlyMap<string, number>;
   /** The values the run's environment replaced in Node's own `process.env`. */
   readonly previousEnv: Record<string, string | undefined>;
 }
@@ -77,6 +79,7 @@ export function loadFunctions(setting: FunctionsSetting): LocalFunctions {
   const assetFiles = new Map<string, string>();
   /** Each function's `Timeout`, in seconds of AWS time. */
   const timeouts = new Map<string, number>();
+  const reservedConcurrency = new Map<string, number>();
   const inLocalLayers = localLayers(template, assemblyDir);
   for (const id of resourcesOfType(template, 'AWS::Lambda::Function')) {
     const resource = template.Resources[id];
@@ -98,6 +101,8 @@ export function loadFunctions(setting: FunctionsSetting): LocalFunctions {
     }
     assetFiles.set(id, require.resolve(join(assemblyDir, assetPath, resource.Properties.Handler.split('.')[0])));
     timeouts.set(id, Number(resource.Properties.Timeout ?? LAMBDA_DEFAULT_TIMEOUT_SECONDS));
+    const reserved = resource.Properties.ReservedConcurrentExecutions;
+    if (reserved !== undefined) reservedConcurrency.set(id, Number(reserved));
   }
   // The bundles run in Node's realm (see node-realm.ts), and read its environment (under a
   // test runner, not the test's copy): `restoreEnvironment` gives it back as it was.
@@ -108,5 +113,5 @@ export function loadFunctions(setting: FunctionsSetting): LocalFunctions {
   // clients, built with this run's endpoints) per LocalWorkflow, like a cold start.
   const functions = new Map<string, SandboxPool>();
   for (const [id, file] of assetFiles) functions.set(id, sandboxPool(file, clock));
-  return { functions, timeouts, appLogLevels, previousEnv };
+  return { functions, timeouts, appLogLevels, reservedConcurrency, previousEnv };
 }

@@ -49,6 +49,14 @@ export interface LambdaAccount {
   readonly accountConcurrency: number;
   /** Invocations running now: each holds one unit of the account's concurrency. */
   invocationsRunning: number;
+  /**
+   * Each function's reserved concurrency (`ReservedConcurrentExecutions`), by logical id: its
+   * invocations beyond it are throttled too
+   * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
+   */
+  readonly reservedConcurrency?: ReadonlyMap<string, number>;
+  /** Invocations running now per function (logical id), for the reserved concurrency. */
+  readonly runningByFunction?: Map<string, number>;
   /** Invocations still running, including stopped ones finishing their requests in flight. */
   readonly running: Set<Promise<unknown>>;
   /** Where the bounds that fire are counted. */
@@ -89,12 +97,21 @@ export function bindLambdaTask(account: LambdaAccount, task: LambdaTask): BoundT
     if (account.invocationsRunning >= accountConcurrency) {
       throw serviceFault('Lambda.TooManyRequestsException', `(account concurrency ${accountConcurrency} in use)`);
     }
+    const reserved = account.reservedConcurrency?.get(fnId);
+    const byFunction = account.runningByFunction;
+    if (reserved !== undefined && (byFunction?.get(fnId) ?? 0) >= reserved) {
+      throw serviceFault('Lambda.TooManyRequestsException', `(reserved concurrency ${reserved} of ${fnId} in use)`);
+    }
     account.invocationsRunning++;
+    byFunction?.set(fnId, (byFunction.get(fnId) ?? 0) + 1);
     // A cold start, if there is one, happens before the timeout's clock starts (see sandboxPool in sandbox.ts).
     const handler = fn.take();
     let released = false;
     const release = () => {
-      if (!released) account.invocationsRunning--;
+      if (!released) {
+        account.invocationsRunning--;
+        byFunction?.set(fnId, byFunction.get(fnId)! - 1);
+      }
       released = true;
     };
     let timer: NodeJS.Timeout | undefined;

@@ -84,6 +84,8 @@ export class TaskTokens {
   }
 
   async close(): Promise<void> {
+    // The handlers' SDK clients keep their connections alive: close them, or close() waits for them.
+    this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 

@@ -16,12 +16,16 @@
  * in the allowances.
  */
 import { CreateTableCommand, DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { OutstandingTokens, TASK_TOKEN_PLACEHOLDER } from './callback-task';
+import { LocalFunctionUrl } from './function-url';
 import { loadFunctions } from './functions';
-import { BoundTask, DEFAULT_ACCOUNT_CONCURRENCY, LambdaAccount } from './lambda-binding';
+import { bindLambdaTask, BoundTask, DEFAULT_ACCOUNT_CONCURRENCY, LambdaAccount } from './lambda-binding';
 import { nodeProcess } from './node-realm';
 import { BoundsFired, BundleClock, guardRequestsOfStoppedSandboxes } from './sandbox';
+import type { PublishedMessage } from './sns-publish';
 import { LocalExecution, scaledMachine, seededJitterOverrides, StateMachine } from './state-machine';
 import { DYNAMODB_UPDATE_ITEM, bindTasks } from './task-bindings';
+import type { TaskTokens } from './task-tokens';
 import { DEFAULT_REAL_TIME_ALLOWANCE_MS, DEFAULT_TIME_SCALE, IO_BOUND_TIMERS_MS } from './time-scale';
 import { SEND_SLOT_COUNTER_KEY } from '../../src/shared/send-pacing';
 import type { SynthesizedExample } from '../example-app';
@@ -149,6 +153,9 @@ export class LocalWorkflow {
     guardRequestsOfStoppedSandboxes();
 
     const sdkEnv = options.aws.sdkEnv(options.endpoints);
+    // Function URLs listen before the functions load: their URLs are in the functions' environment.
+    const functionUrls = await Promise.all(resourcesOfType(template, 'AWS::Lambda::Url').map((id) => LocalFunctionUrl.start(id)));
+    for (const url of functionUrls) resolver.functionUrls.set(url.logicalId, url.url);
     // The harness itself (table set-up, counting) always talks to the servers directly.
     const directClient = new DynamoDBClient({ endpoint: options.aws.dynamodbEndpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     const tables = await createTables(directClient, template, resolver);
@@ -164,21 +171,37 @@ export class LocalWorkflow {
       allowanceMs,
       accountConcurrency: options.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY,
       invocationsRunning: 0,
+      reservedConcurrency: local.reservedConcurrency,
+      runningByFunction: new Map(),
       running: new Set(),
       fired,
       lambdaFaults: options.lambdaFaults,
       lambdaLogs: options.lambdaLogs,
       appLogLevels: local.appLogLevels,
     };
-    const { handlers, slotTimedTasks, fullJitter } = bindTasks(runnable, jsonataWaits, resolver, local, sdkEnv, account);
+    const services = {
+      tokens: options.aws.taskTokens,
+      outstanding: new OutstandingTokens(options.aws.taskTokens),
+      published: [] as PublishedMessage[],
+      topics: new Set(resourcesOfType(template, 'AWS::SNS::Topic').map((id) => resolver.arn(id))),
+    };
+    const { handlers, slotTimedTasks, fullJitter } = bindTasks(runnable, jsonataWaits, resolver, local, sdkEnv, account, services);
+    for (const url of functionUrls) {
+      const target = resolver.resolve(template.Resources[url.logicalId].Properties.TargetFunctionArn);
+      const fnId = resolver.functionOfArn(target);
+      const fn = fnId && local.functions.get(fnId);
+      if (!fn) throw new Error(`function URL ${url.logicalId}: no local function ${target}`);
+      url.bind(bindLambdaTask(account, { stateName: `FunctionUrl ${url.logicalId}`, fnId, fn, timeoutSeconds: local.timeouts.get(fnId)!, taskTimeoutMs: undefined }));
+    }
 
     // The case table is the one the state machine's Record Failure task writes to.
-    const caseTable = Object.values<any>(definition.States).find((st) => st.Resource === DYNAMODB_UPDATE_ITEM)?.Parameters?.TableName;
+    const caseTable = Object.values<any>(definition.States).find((st) => st.Resource === DYNAMODB_UPDATE_ITEM)?.Parameters?.TableName
+      ?? (Object.keys(tables).length === 1 ? Object.values(tables)[0] : undefined);
     if (!caseTable) throw new Error('cannot tell the case table from the definition');
     const machine = scaledMachine(runnable, slotTimedTasks, timeScale, allowanceMs);
     return new LocalWorkflow(
       definition, machine, handlers, fullJitter, options.jitterSeed, timeScale, directClient, caseTable, tables, resolver.physicalName(smId),
-      account.running, fired, historyEventLimit, local.previousEnv,
+      account.running, fired, historyEventLimit, local.previousEnv, services, functionUrls,
     );
   }
 
@@ -207,7 +230,30 @@ export class LocalWorkflow {
     private readonly historyEventLimit: number | undefined,
     /** The values the run's environment replaced in Node's own `process.env`. */
     private readonly previousEnv: Record<string, string | undefined>,
+    private readonly services: { readonly tokens: TaskTokens; readonly outstanding: OutstandingTokens; readonly published: PublishedMessage[] },
+    /** The template's function URLs, served on loopback (see function-url.ts). */
+    public readonly functionUrls: readonly LocalFunctionUrl[],
   ) {}
+
+  /** Messages the state machine published to SNS topics, in order. */
+  get published(): readonly PublishedMessage[] {
+    return this.services.published;
+  }
+
+  /** The task tokens of callback Tasks, and the SendTaskSuccess / SendTaskFailure calls they got. */
+  get taskTokens(): TaskTokens {
+    return this.services.tokens;
+  }
+
+  /** The URL of the template's function URL (the acknowledge page's), if it has one. */
+  get functionUrl(): string | undefined {
+    return this.functionUrls[0]?.url;
+  }
+
+  /** Stops serving the function URLs. */
+  async close(): Promise<void> {
+    await Promise.all(this.functionUrls.map((url) => url.close()));
+  }
 
   /**
    * Waits (at most `maxMs`) until no invocation is running — stopped ones may still finish
@@ -265,6 +311,8 @@ export class LocalWorkflow {
             return new Date().toISOString();
           },
         },
+        // Nor $$.Task.Token: a callback Task's binding puts its attempt's token where this is.
+        Task: { Token: TASK_TOKEN_PLACEHOLDER },
       },
     });
     const statesEntered: string[] = [];
@@ -284,12 +332,16 @@ export class LocalWorkflow {
         }
       }
     })();
+    // Whatever ends the execution, the tokens it still waits on time out.
+    const ended = execution.result.then(() => undefined, () => undefined).then(() => this.services.outstanding.endExecution(name));
     try {
       const output = await execution.result;
+      await ended;
       await events;
       history.add(1);
       return { name, status: 'SUCCEEDED', output, statesEntered, stateEnteredAtMs, retries, retriesByState, durationMs: Date.now() - started, historyEvents: history.events };
     } catch (err) {
+      await ended;
       await events.catch(() => undefined);
       history.add(1);
       const counted = { statesEntered, stateEnteredAtMs, retries, retriesByState, durationMs: Date.now() - started, historyEvents: history.events };

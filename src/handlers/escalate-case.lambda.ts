@@ -14,7 +14,9 @@ import { assignmentFromRecord } from './case-assignment.lambda-shared';
 import { CaseTable, caseTableName, WriteOutcome } from './case-table.lambda-shared';
 import { Deadline } from './deadline.lambda-shared';
 import { CaseConflictError, CaseNotFoundError, DependencyUnavailableError } from './errors.lambda-shared';
-import { decidedAt, decideEscalation, EscalationDecision, isOpenRound, recordedOutcome, writeDecision } from './escalation.lambda-shared';
+import {
+  decidedAt, decideEscalation, EscalationDecision, isOpenRound, needsAcknowledgedStatus, recordedOutcome, writeAcknowledgedStatus, writeDecision,
+} from './escalation.lambda-shared';
 import { beginInvocation, caseLogger, CaseLogger, InvocationContext } from './log.lambda-shared';
 import { caseEscalated, caseUnacknowledged, MetricContext } from './metrics.lambda-shared';
 import { loadRoster } from './roster.lambda-shared';
@@ -42,6 +44,7 @@ async function escalate(input: EscalateCaseInput, deadline: Deadline, log: CaseL
   const known = recordedOutcome(record, input);
   if (known) {
     log.info('the record tells the outcome already', { outcome: known.outcome, round: known.round });
+    await restoreAcknowledgedStatus(table, record, log);
     return known;
   }
   if (!isOpenRound(record, input)) throw conflict(input);
@@ -58,6 +61,7 @@ async function escalate(input: EscalateCaseInput, deadline: Deadline, log: CaseL
   // Our own write whose answer was lost (the SDK wrote it again): counted here, once. Or another
   // invocation's decision (counted by it), or the acknowledge page first.
   log.info('the record moved on meanwhile', { outcome: after.outcome, round: after.round });
+  await restoreAcknowledgedStatus(table, outcome.current, log);
   if (decidedAt(outcome.current, now.toISOString())) {
     if (after.outcome === EscalationOutcome.ESCALATED) caseEscalated(metric);
     if (after.outcome === EscalationOutcome.UNACKNOWLEDGED) caseUnacknowledged(metric);
@@ -98,6 +102,13 @@ async function ownDecisionAfterFailure(table: CaseTable, caseId: string, now: Da
   const after = await table.get(caseId).catch(() => undefined);
   if (after && decidedAt(after, now.toISOString())) return { applied: true };
   throw err;
+}
+
+/** An acknowledged record whose status a late Send Email write changed gets ACKNOWLEDGED back. */
+async function restoreAcknowledgedStatus(table: CaseTable, record: CaseRecord, log: CaseLogger): Promise<void> {
+  if (!needsAcknowledgedStatus(record)) return;
+  log.warn('acknowledged, but the status says otherwise (Send Email recorded its email after the press): restoring it', { status: record.status });
+  await writeAcknowledgedStatus(table, record.caseId, new Date());
 }
 
 function conflict(input: EscalateCaseInput): CaseConflictError {

@@ -91,6 +91,29 @@ export function decidedAt(record: CaseRecord, at: string): boolean {
   return record.unacknowledgedAt === at || (record.unacknowledgedAt === undefined && last?.escalatedAt === at);
 }
 
+/**
+ * An acknowledged record whose status says otherwise: the acknowledge page can take a press while
+ * Send Email is still at work (the email went out, its answer was lost, and a resend is under way);
+ * Send Email's record-sent write then sets EMAILED over ACKNOWLEDGED (and its resend's claim adds a
+ * link hash). Escalate Case, which ends every such execution (Wait For Acknowledgement finds the
+ * case acknowledged), puts the status back: conditional, so it never touches anything else.
+ * (The page now acknowledges only a round whose email is recorded, SENT, so no write of Send
+ * Email follows an acknowledgement: this stays for records acknowledged before that rule.)
+ */
+export function needsAcknowledgedStatus(record: CaseRecord): boolean {
+  return record.acknowledgedAt !== undefined && record.status !== CaseStatus.ACKNOWLEDGED;
+}
+
+/** The write that puts an acknowledged record's status back to ACKNOWLEDGED (see needsAcknowledgedStatus). */
+export function writeAcknowledgedStatus(table: CaseTable, caseId: string, now: Date): Promise<WriteOutcome> {
+  return table.update(caseId, 'restoring the acknowledged status', {
+    UpdateExpression: 'SET #status = :ack, updatedAt = :now REMOVE ackIdHashes, ackTaskToken',
+    ConditionExpression: 'attribute_exists(acknowledgedAt) AND #status <> :ack',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':ack': { S: CaseStatus.ACKNOWLEDGED }, ':now': { S: now.toISOString() } },
+  });
+}
+
 /** The one conditional write of a decision (not `acknowledged`: nothing to write then). */
 export function writeDecision(
   table: CaseTable, input: EscalateCaseInput, decision: Exclude<EscalationDecision, { kind: 'acknowledged' }>, now: Date,

@@ -36,6 +36,15 @@ describe('acknowledgement on: alarms', () => {
     expect(workflow.casesUnacknowledgedAlarm).toBeDefined();
   });
 
+  test('the executions alarm does not page twice for an unacknowledged case: its failed execution is left out, like a refused input', () => {
+    const alarm = template.toJSON().Resources[logicalIdOf(template, 'AWS::CloudWatch::Alarm', 'SupportExecutionsAlarm')].Properties;
+    const expression = alarm.Metrics.find((m: any) => m.ReturnData !== false).Expression;
+    expect(expression).toBe('IF(FILL(failed, 0) > (FILL(rejected, 0) + FILL(unacknowledged, 0)), FILL(failed, 0) - FILL(rejected, 0) - FILL(unacknowledged, 0), 0)'
+      + ' + FILL(timedOut, 0) + FILL(aborted, 0)');
+    const unacknowledged = alarm.Metrics.find((m: any) => m.Id === 'unacknowledged');
+    expect(unacknowledged.MetricStat).toMatchObject({ Metric: { MetricName: METRIC_NAMES.CASES_UNACKNOWLEDGED, Namespace: 'SupportCaseWorkflow' }, Stat: 'Sum' });
+  });
+
   test('alarmsEnabled: false leaves them out too', () => {
     const { template: quiet, workflow: w } = workflowStack({ acknowledgement: {}, alarmsEnabled: false });
     expect(alarmIds(quiet)).toEqual([]);

@@ -29,6 +29,7 @@
  */
 import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
+import { captureTakeovers, dynamodbFault, injectRequestFaults, LambdaFault, lambdaFaultOf, RequestFault, sesFault } from './model-faults';
 import { synthExample } from '../../harness/example-app';
 import type { PlannedFault } from '../../harness/fault-proxy';
 import type { LambdaInvocation } from '../../harness/lambda-faults';
@@ -37,20 +38,6 @@ import { startLocalRun } from '../../harness/local-run';
 import { caseIdOfEmail } from '../../harness/summary';
 import { SEND_SLOT_COUNTER_KEY } from '../../src/shared/send-pacing';
 
-type Service = 'dynamodb' | 'ses';
-interface RequestFault {
-  readonly service: Service;
-  readonly operation: string;
-  /** Requests of that operation (for this case) let through before the fault. */
-  readonly skip: number;
-  readonly kind: string;
-  readonly count: number;
-}
-interface LambdaFault {
-  readonly state: string;
-  readonly attempt: number;
-  readonly fault: string;
-}
 interface Scenario {
   readonly requests: readonly RequestFault[];
   readonly lambda: readonly LambdaFault[];
@@ -58,29 +45,9 @@ interface Scenario {
   readonly second: number | null;
 }
 
-const dynamodbFault = fc.record({
-  service: fc.constant<Service>('dynamodb'),
-  operation: fc.constantFrom('PutItem', 'UpdateItem', 'GetItem'),
-  skip: fc.nat(4),
-  kind: fc.constantFrom('server-error', 'throttle', 'reset', 'lost-answer', 'no-answer', 'cut-answer', 'cut-refusal'),
-  count: fc.integer({ min: 1, max: 4 }),
-});
-const sesFault = fc.record({
-  service: fc.constant<Service>('ses'),
-  operation: fc.constant('SendEmail'),
-  skip: fc.nat(2),
-  kind: fc.constantFrom('lost-answer', 'lost-answer', 'no-answer', 'throttle', 'server-error', 'reset', 'reject', 'cut-answer', 'cut-refusal'),
-  count: fc.integer({ min: 1, max: 3 }),
-});
-const lambdaFault = fc.record({
-  state: fc.constantFrom('Open Case', 'Assign Case', 'Send Email', 'Send Email'),
-  attempt: fc.integer({ min: 1, max: 4 }),
-  // `after:` faults lose the answer of a succeeded or a failed invocation alike.
-  fault: fc.constantFrom('Lambda.ServiceException', 'after:Lambda.ServiceException', 'after:Lambda.ClientExecutionTimeoutException', 'after:Lambda.Unknown'),
-});
 const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   requests: fc.array(fc.oneof(dynamodbFault, sesFault, sesFault), { maxLength: 5 }),
-  lambda: fc.array(lambdaFault, { maxLength: 3 }),
+  lambda: fc.array(lambdaFaultOf(['Open Case', 'Assign Case', 'Send Email', 'Send Email']), { maxLength: 3 }),
   second: fc.option(fc.integer({ min: 0, max: 2500 }), { freq: 3 }),
 });
 
@@ -93,33 +60,6 @@ const counterFault = fc.record({
 });
 /** SES's sending rate in the model runs (emails per second of AWS time): small, so that backlogs form. */
 const SES_RATE = 4;
-
-/** Handler log lines (JSON on stdout/stderr) per case, for the takeovers the model must allow for. */
-function captureTakeovers(): { takeovers: Map<string, number>; unknownSends: Map<string, number>; stop: () => void } {
-  const takeovers = new Map<string, number>();
-  const unknownSends = new Map<string, number>();
-  const streams = [process.stdout, process.stderr];
-  const originals = streams.map((st) => st.write.bind(st));
-  streams.forEach((st, k) => {
-    st.write = ((chunk: unknown, ...rest: unknown[]) => {
-      const text = String(chunk);
-      if (text.startsWith('{')) { // the handlers' JSON lines: read, not shown
-        for (const line of text.split('\n')) {
-          // A send given up with no answer at all (no HTTP status: the invocation's deadline, a
-          // request timeout of a loaded machine): SES may not have seen it, the handler cannot know.
-          const unanswered = line.includes('SES gave no definite answer') && !line.includes('"httpStatusCode"');
-          const counter = line.includes('taking over an email claim') ? takeovers : unanswered ? unknownSends : undefined;
-          if (!counter) continue;
-          const caseId = JSON.parse(line).caseId as string;
-          counter.set(caseId, (counter.get(caseId) ?? 0) + 1);
-        }
-        return true;
-      }
-      return (originals[k] as (...a: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof st.write;
-  });
-  return { takeovers, unknownSends, stop: () => streams.forEach((st, k) => { st.write = originals[k] as typeof st.write; }) };
-}
 
 const SEED = Number(process.env.MODEL_SEED ?? Date.now() % 1_000_000);
 const ONLY = process.env.MODEL_ONLY === undefined ? undefined : Number(process.env.MODEL_ONLY);
@@ -144,12 +84,7 @@ async function runModel(workflowType: sfn.StateMachineType, runs: number, seed: 
   });
   try {
     for (const [i, s] of chosen) {
-      for (const r of s.requests) {
-        const proxy = run.proxies[r.service]!;
-        const at = { operation: r.operation, caseId: caseOf(i) };
-        if (r.skip > 0) proxy.inject({ ...at, kind: 'pass', count: r.skip } as PlannedFault);
-        proxy.inject({ ...at, kind: r.kind, count: r.count } as PlannedFault);
-      }
+      injectRequestFaults(run, caseOf(i), s.requests);
       // the same faults for both executions of the case (each counts its own attempts)
       for (const l of s.lambda) for (const e of ['a', 'b']) lambdaPlan.set(`${caseOf(i)}-${e}|${l.state}|${l.attempt}`, l.fault);
     }

@@ -98,6 +98,33 @@ describe('Escalate Case', () => {
     expect((await rejection(h.escalate({ ...escalateInputOf(sent), assignedAt: new Date(0).toISOString() }))).name).toBe(CaseErrorName.CASE_CONFLICT);
   });
 
+  test('acknowledged while Send Email was still at work (its record-sent write set EMAILED after the press): ACKNOWLEDGED, and the status restored', async () => {
+    // Found by the acknowledgement model test (a press on the first email while Send Email resent
+    // after a lost SES answer): the record kept acknowledgedAt but said EMAILED.
+    const { sent } = await emailedCase();
+    const at = new Date().toISOString();
+    await h.direct.send(new UpdateItemCommand({
+      TableName: TABLE,
+      Key: { caseId: { S: sent.caseId } },
+      UpdateExpression: 'SET acknowledgedAt = :at, acknowledgedBy = :by, acknowledgedIdHash = :h, #status = :emailed ADD ackIdHashes :late',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':at': { S: at }, ':by': { S: sent.employee.id }, ':h': { S: 'hash' }, ':emailed': { S: 'EMAILED' }, ':late': { SS: ['late-hash'] },
+      },
+    }));
+    const result = await h.escalate(escalateInputOf(sent));
+    expect(result).toMatchObject({
+      outcome: EscalationOutcome.ACKNOWLEDGED, acknowledgement: { acknowledgedBy: sent.employee.id, acknowledgedAt: at },
+    });
+    const after = await record(sent.caseId);
+    expect(after!.status).toEqual({ S: 'ACKNOWLEDGED' });
+    expect(after!.ackIdHashes).toBeUndefined();
+    // a retry finds it as it is, and writes nothing more
+    const again = JSON.stringify(after);
+    expect(await h.escalate(escalateInputOf(sent))).toEqual(result);
+    expect(JSON.stringify(await record(sent.caseId))).toBe(again);
+  });
+
   test('the old round\'s Send Email cannot write to the new round: its claim and its record-sent write fail', async () => {
     const { sent, assigned } = await emailedCase();
     const attemptId = (await record(sent.caseId))!.emailAttemptId.S;

@@ -110,6 +110,33 @@ describe('npx projen demo, command line', () => {
     expect(r.stderr).not.toMatch(STACK_FRAME);
     expect(r.status).toBe(2);
   });
+
+  test('--acknowledge takes a share in [0, 1]; --rounds and --escalate-after positive integers; --help lists them', () => {
+    for (const [args, message] of [
+      [['--acknowledge', '1.5'], '--acknowledge must be a share in [0, 1], got 1.5'],
+      [['--acknowledge', '0.5', '--rounds', '0'], '--rounds must be a positive integer, got 0'],
+      [['--acknowledge', '0.5', '--escalate-after', 'soon'], '--escalate-after must be a positive integer, got soon'],
+      // the construct's own check, as a usage error
+      [['--acknowledge', '0.5', '--escalate-after', '20'], 'acknowledgement.escalateAfter'],
+    ] as const) {
+      const r = demo(...args);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr).not.toMatch(STACK_FRAME);
+      expect(r.status).toBe(2);
+    }
+    const help = demo('--help').stdout;
+    for (const flag of ['--acknowledge S', '--escalate-after SECONDS', '--rounds N']) expect(help).toContain(flag);
+  });
+
+  test('--acknowledge: simulated employees acknowledge a share of the emails, the rest escalate; the summary line counts both', () => {
+    const r = demo('--cases', '6', '--concurrency', '6', '--acknowledge', '0.5', '--escalate-after', '60', '--rounds', '2', '--seed', '4');
+    const line = /^summary: .*$/m.exec(r.stdout)?.[0] ?? '';
+    expect(line).toMatch(/ uncounted=0 acknowledged=\d+ escalated=\d+ unacknowledged=\d+ emailsPerCase=[\d.]+ emailsPerRound=1\.00 maxEmailsPerRound=1 rounds=/);
+    const n = (key: string) => Number(new RegExp(` ${key}=(\\d+)`).exec(line)?.[1]);
+    expect(n('acknowledged') + n('unacknowledged')).toBe(6);
+    expect(n('failed')).toBe(n('unacknowledged'));
+    expect(r.status).toBe(0);
+  });
 });
 
 describe('npx projen demo --keep, stopping', () => {
