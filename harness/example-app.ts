@@ -42,7 +42,7 @@ export const EXAMPLE_ACK_EMAIL_TEMPLATE: EmailTemplate = {
   text: EXAMPLE_EMAIL_TEMPLATE.text!.replace('\n\nOpened', '{{#escalatedFrom}}\nEscalated from {{escalatedFrom}} after {{escalatedAfter}}.{{/escalatedFrom}}'
     + '{{#acknowledgeUrl}}\nAcknowledge the case: {{acknowledgeUrl}}{{/acknowledgeUrl}}\n\nOpened'),
   html: EXAMPLE_EMAIL_TEMPLATE.html!.replace('<p><small>', '{{#escalatedFrom}}<p>Escalated from {{escalatedFrom}} after {{escalatedAfter}}.</p>{{/escalatedFrom}}\n'
-    + '{{#acknowledgeUrl}}<p><a href="{{acknowledgeUrl}}">Acknowledge the case</a></p>{{/acknowledgeUrl}}\n<p><small>'),
+    + '{{#acknowledgeUrl}}<p><a href="{{acknowledgeUrl}}" target="_blank" rel="noopener noreferrer">Acknowledge the case</a></p>{{/acknowledgeUrl}}\n<p><small>'),
 };
 export const EXAMPLE_ROSTER: Employee[] = [
   { id: 'emp-001', name: 'Ana Souza', email: 'ana.souza@example.com' },

@@ -91,7 +91,7 @@ export const DEFAULT_EMAIL_TEMPLATES: EmailTemplateSources = {
       + '{{#customerName}}<li>Customer: {{customerName}}</li>{{/customerName}}'
       + '{{#link}}<li>Ticket: <a href="{{link}}">{{link}}</a></li>{{/link}}</ul>{{/details}}'
       + '{{#escalatedFrom}}\n<p>Escalated from {{escalatedFrom}} after {{escalatedAfter}}.</p>{{/escalatedFrom}}'
-      + '{{#acknowledgeUrl}}\n<p><a href="{{acknowledgeUrl}}">Acknowledge the case</a></p>{{/acknowledgeUrl}}',
+      + '{{#acknowledgeUrl}}\n<p><a href="{{acknowledgeUrl}}" target="_blank" rel="noopener noreferrer">Acknowledge the case</a></p>{{/acknowledgeUrl}}',
     '<p>What to do next:</p>',
     '<ol><li>Open case {{caseId}} in the support console.</li><li>Contact the customer within one business day.</li>'
       + '<li>Record what you did on the case before you close it.</li></ol>',

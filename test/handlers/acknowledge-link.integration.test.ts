@@ -46,7 +46,7 @@ describe('Send Email with acknowledgement on', () => {
     expect(JSON.stringify(item)).not.toContain(id);
     const [email] = await emailsFor(sent.caseId);
     expect(email.body.text).toContain(`Acknowledge the case: ${link.href}`);
-    expect(email.body.html).toContain(`<a href="${link.href.replace(/&/g, '&#38;')}">Acknowledge the case</a>`);
+    expect(email.body.html).toContain(`<a href="${link.href.replace(/&/g, '&#38;')}" target="_blank" rel="noopener noreferrer">Acknowledge the case</a>`);
     expect(email.body.text).not.toContain('Escalated from');
   });
 

@@ -30,7 +30,7 @@ describe('default templates with the acknowledgement', () => {
   test('round 1: the link; round 2: who had it and after how long, escaped in HTML', () => {
     const first = composeCaseEmail(CASE, undefined, acknowledgementTemplateValues({ caseId: '001' } as CaseRecord, URL, 900));
     expect(first.text).toContain(`is now yours.\n\nAcknowledge the case: ${URL}\n\nWhat to do next:`);
-    expect(first.html).toContain('<p><a href="https://ack.example/?case=001&#38;id=AAAAAAAAAAAAAAAAAAAAAA">Acknowledge the case</a></p>');
+    expect(first.html).toContain('<p><a href="https://ack.example/?case=001&#38;id=AAAAAAAAAAAAAAAAAAAAAA" target="_blank" rel="noopener noreferrer">Acknowledge the case</a></p>');
     expect(first.text).not.toContain('Escalated');
     const second = composeCaseEmail(CASE, undefined, acknowledgementTemplateValues(ROUND_2, URL, 900));
     expect(second.text).toContain('is now yours.\nEscalated from Ana <Admin> after 15 minutes.\n\nAcknowledge the case:');
