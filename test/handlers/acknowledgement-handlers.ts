@@ -6,14 +6,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { createCaseTable } from './local-handlers';
 import { FaultProxy, startFaultProxy } from '../../harness/fault-proxy';
 import { TaskOutcome, TaskTokens } from '../../harness/local/task-tokens';
 import { LocalAws, startLocalAws } from '../../harness/local-aws';
 import type { FunctionUrlEvent, FunctionUrlResponse } from '../../src/handlers/acknowledge-page.lambda-shared';
 import type { EscalationResult } from '../../src/shared/acknowledgement';
-import { AssignedCase, CaseResult, CONFIG_FILES, ENV, OpenedCase, RosterEmployee, STATE_NAMES } from '../../src/shared/contract';
+import { AssignedCase, CaseResult, CONFIG_FILES, ENV, OpenedCase, RECORD_SENT, RosterEmployee, SentEmail, STATE_NAMES } from '../../src/shared/contract';
 
 export const TABLE = 'cases';
 export const PAGE_URL = 'https://ack.example.test/';
@@ -91,6 +91,26 @@ export function useAcknowledgementHandlers(options: { faults?: boolean; sesFault
     await h.aws?.stop();
     rmSync(h.configDir, { recursive: true, force: true });
   });
+}
+
+/** The state machine's Record Sent Email write (the same as the handler's), straight to the table. */
+export async function recordSentEmail(sent: SentEmail): Promise<void> {
+  await h.direct.send(new UpdateItemCommand({
+    TableName: TABLE,
+    Key: { caseId: { S: sent.caseId } },
+    UpdateExpression: RECORD_SENT.updateExpression,
+    ConditionExpression: RECORD_SENT.conditionExpression,
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':sent': { S: 'SENT' },
+      ':emailed': { S: 'EMAILED' },
+      ':sending': { S: 'SENDING' },
+      ':attempt': { S: sent.attemptId },
+      ':mid': { S: sent.messageId },
+      ':at': { S: sent.emailedAt },
+      ':resends': { N: sent.emailAmbiguousResends },
+    },
+  }));
 }
 
 /** The case record as stored (DynamoDB JSON). */

@@ -6,11 +6,10 @@
  * refusing every resend, the record never written), and nobody would wait for the answer. Once
  * acknowledged, nothing of the round's email writes moves the record back (status EMAILED).
  */
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { emailedCase, emailsFor, escalateInputOf, getEvent, h, linksIn, MAX_ROUNDS, nextCaseId, postFor, record, TABLE, useAcknowledgementHandlers, waitFor } from './acknowledgement-handlers';
+import { emailedCase, emailsFor, escalateInputOf, getEvent, h, linksIn, MAX_ROUNDS, nextCaseId, postFor, record, recordSentEmail, useAcknowledgementHandlers, waitFor } from './acknowledgement-handlers';
 import { rejection } from './local-handlers';
 import { EscalationOutcome } from '../../src/shared/acknowledgement';
-import { CaseErrorName, ENV, METRIC_NAMES, RECORD_SENT, SentEmail } from '../../src/shared/contract';
+import { CaseErrorName, ENV, METRIC_NAMES, SentEmail } from '../../src/shared/contract';
 
 useAcknowledgementHandlers({ faults: true, sesFaults: true });
 
@@ -72,22 +71,7 @@ test('an email SES accepted but Send Email could not record: its link acknowledg
 
   // Record Sent Email's write (the same as the handler's), then the wait, then the press.
   const sent = JSON.parse(error.message) as SentEmail;
-  await h.direct.send(new UpdateItemCommand({
-    TableName: TABLE,
-    Key: { caseId: { S: caseId } },
-    UpdateExpression: RECORD_SENT.updateExpression,
-    ConditionExpression: RECORD_SENT.conditionExpression,
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: {
-      ':sent': { S: 'SENT' },
-      ':emailed': { S: 'EMAILED' },
-      ':sending': { S: 'SENDING' },
-      ':attempt': { S: sent.attemptId },
-      ':mid': { S: sent.messageId },
-      ':at': { S: sent.emailedAt },
-      ':resends': { N: sent.emailAmbiguousResends },
-    },
-  }));
+  await recordSentEmail(sent);
   const wait = await waitFor({ caseId, assignedAt: assigned.assignedAt });
   expect((await h.page(postFor(link))).body).toContain('<h1>Acknowledged</h1>');
   expect((await wait.outcome).kind).toBe('success');

@@ -5,11 +5,11 @@
  * to write to the new one.
  */
 import { ConditionalCheckFailedException, CreateTableCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { emailedCase, escalateInputOf, emailsFor, getEvent, h, linksIn, MAX_ROUNDS, nextCaseId, record, ROSTER, TABLE, useAcknowledgementHandlers, waitFor } from './acknowledgement-handlers';
+import { emailedCase, escalateInputOf, emailsFor, getEvent, h, linksIn, MAX_ROUNDS, nextCaseId, record, recordSentEmail, ROSTER, TABLE, useAcknowledgementHandlers, waitFor } from './acknowledgement-handlers';
 import { rejection } from './local-handlers';
 import { rankEmployees } from '../../src/handlers/case-assignment.lambda-shared';
 import { EscalationOutcome, EscalationResult } from '../../src/shared/acknowledgement';
-import { AssignedCase, CaseErrorName, ENV, RECORD_SENT } from '../../src/shared/contract';
+import { AssignedCase, CaseErrorName, ENV } from '../../src/shared/contract';
 
 useAcknowledgementHandlers();
 
@@ -131,22 +131,9 @@ describe('Escalate Case', () => {
     const escalation = await h.escalate(escalateInputOf(sent));
     const before = JSON.stringify(await record(sent.caseId));
     expect((await rejection(h.sendEmail({ case: assigned, executionId: `exec-${sent.caseId}` }))).name).toBe(CaseErrorName.CASE_CONFLICT);
-    const lateRecord = rejection(h.direct.send(new UpdateItemCommand({
-      TableName: TABLE,
-      Key: { caseId: { S: sent.caseId } },
-      UpdateExpression: RECORD_SENT.updateExpression,
-      ConditionExpression: RECORD_SENT.conditionExpression,
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':sent': { S: 'SENT' },
-        ':emailed': { S: 'EMAILED' },
-        ':sending': { S: 'SENDING' },
-        ':attempt': { S: attemptId },
-        ':mid': { S: 'zombie-message' },
-        ':at': { S: new Date().toISOString() },
-        ':resends': { N: '0' },
-      },
-    })));
+    const lateRecord = rejection(recordSentEmail({
+      caseId: sent.caseId, attemptId: attemptId!, messageId: 'zombie-message', emailedAt: new Date().toISOString(), emailAmbiguousResends: '0',
+    }));
     expect(await lateRecord).toBeInstanceOf(ConditionalCheckFailedException);
     expect(JSON.stringify(await record(sent.caseId))).toBe(before);
     expect(await emailsFor(sent.caseId)).toHaveLength(1);

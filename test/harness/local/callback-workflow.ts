@@ -8,6 +8,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CASES_TABLE } from './worker-workflow';
 import type { SynthesizedExample } from '../../../harness/example-app';
 import { LocalWorkflow, LocalWorkflowOptions } from '../../../harness/local/workflow';
 import { LocalAws, startLocalAws } from '../../../harness/local-aws';
@@ -87,15 +88,7 @@ export function callbackExample(def: object, dir: string, reservedConcurrency = 
     assemblyDir: dir,
     template: {
       Resources: {
-        Table: {
-          Type: 'AWS::DynamoDB::Table',
-          Properties: {
-            TableName: 'cases',
-            KeySchema: [{ AttributeName: 'caseId', KeyType: 'HASH' }],
-            AttributeDefinitions: [{ AttributeName: 'caseId', AttributeType: 'S' }],
-            BillingMode: 'PAY_PER_REQUEST',
-          },
-        },
+        Table: CASES_TABLE,
         Topic: { Type: 'AWS::SNS::Topic' },
         Waiter: fn('asset.waiter', { PAGE_URL: { 'Fn::GetAtt': ['PageUrl', 'FunctionUrl'] } }),
         Page: fn('asset.page', { PAGE_URL: { 'Fn::GetAtt': ['PageUrl', 'FunctionUrl'] } }, { ReservedConcurrentExecutions: reservedConcurrency }),

@@ -40,6 +40,17 @@ exports.handler = async (event) => {
 };
 `;
 
+/** The case table of the test templates. */
+export const CASES_TABLE = {
+  Type: 'AWS::DynamoDB::Table',
+  Properties: {
+    TableName: 'cases',
+    KeySchema: [{ AttributeName: 'caseId', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: 'caseId', AttributeType: 'S' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  },
+};
+
 export function example(def: object, dir: string, initBusyMs = 0): SynthesizedExample {
   mkdirSync(join(dir, 'asset.worker'), { recursive: true });
   writeFileSync(join(dir, 'asset.worker', 'index.js'), WORKER_SOURCE);
@@ -47,15 +58,7 @@ export function example(def: object, dir: string, initBusyMs = 0): SynthesizedEx
     assemblyDir: dir,
     template: {
       Resources: {
-        Table: {
-          Type: 'AWS::DynamoDB::Table',
-          Properties: {
-            TableName: 'cases',
-            KeySchema: [{ AttributeName: 'caseId', KeyType: 'HASH' }],
-            AttributeDefinitions: [{ AttributeName: 'caseId', AttributeType: 'S' }],
-            BillingMode: 'PAY_PER_REQUEST',
-          },
-        },
+        Table: CASES_TABLE,
         Worker: {
           Type: 'AWS::Lambda::Function',
           Metadata: { 'aws:asset:path': 'asset.worker' },
