@@ -11,24 +11,23 @@ import {
   aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { configureCaseData, createdTableSettings, stateMachineEncryption } from '../case-data';
-import { configureLinkHosts } from '../link-hosts';
+import { createdTableSettings, stateMachineEncryption } from '../case-data';
 import { createAlarms, createDashboard, handlerMetric, MonitoredWorkflow } from '../monitoring';
 import { acknowledgeNagFindings } from '../nag-acknowledgements';
-import { configurePacing, describePacing, PACING_LOOP_ENTRIES, pacingErrorsMetric } from '../paced-sending';
+import { describePacing, PACING_LOOP_ENTRIES, pacingErrorsMetric } from '../paced-sending';
 import { recipientsCondition } from '../recipients';
 import { sendEmailStatement } from '../ses-access';
-import { CASE_TABLE_PARTITION_KEY, ENV, METRIC_NAMES } from '../shared/contract';
+import { CASE_TABLE_PARTITION_KEY, METRIC_NAMES } from '../shared/contract';
 import { grantTableKey, warnIfTableKeyUnchecked, warnIfTableKmsKeyUnknown } from '../table-access';
 import { historyEventProblems } from '../workflow-limits';
 import { ACKNOWLEDGEMENT_FUNCTIONS, AcknowledgementWiring } from './acknowledgement-functions';
 import { acknowledgementLoopEntries } from './acknowledgement-props';
 import { workflowDefinition } from './definition';
-import { configureEmail } from './email-settings';
 import { functionMaker } from './function-settings';
 import { SupportCaseWorkflowProps } from './props';
-import { CASE_TABLE_KEY, ResolvedProps, resolveProps, throwIfProblems, validateProps } from './resolve-props';
-import { emailLeaseSeconds, emailOwnLeaseSeconds } from './retries';
+import { CASE_TABLE_KEY, resolveProps, throwIfProblems, validateProps } from './resolve-props';
+import { emailLeaseSeconds } from './retries';
+import { stepFunctions } from './step-functions';
 import { PerStep, StepExpectedErrors, WORKFLOW_STEPS } from './steps';
 
 /** Where Step Functions expects vended logs (keeps the CloudWatch Logs resource policy small). */
@@ -158,7 +157,8 @@ export class SupportCaseWorkflow extends Construct {
     }
 
     const leaseSeconds = emailLeaseSeconds(handlerTimeout);
-    const { functions, logGroups } = this.stepFunctions(props, resolved, leaseSeconds);
+    const metricsWorkflow = this.metricsWorkflowName;
+    const { functions, logGroups } = stepFunctions(this, { table: this.table, props, resolved, leaseSeconds, metricsWorkflow });
     this.openCaseFunction = functions.openCase;
     this.assignCaseFunction = functions.assignCase;
     this.sendEmailFunction = functions.sendEmail;
@@ -310,6 +310,26 @@ export class SupportCaseWorkflow extends Construct {
     return handlerMetric(this.metricsWorkflowName, METRIC_NAMES.CASES_ASSIGNED, props, employeeId);
   }
 
+  /** Cases acknowledged on the acknowledge page (`acknowledgement` on; default: sum over 5 minutes). */
+  public metricCasesAcknowledged(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return handlerMetric(this.metricsWorkflowName, METRIC_NAMES.CASES_ACKNOWLEDGED, props);
+  }
+
+  /** Milliseconds from a case's first email to its acknowledgement (`acknowledgement` on; default: p90 over 5 minutes). */
+  public metricTimeToAcknowledge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return handlerMetric(this.metricsWorkflowName, METRIC_NAMES.TIME_TO_ACKNOWLEDGE, { statistic: 'p90', ...props });
+  }
+
+  /** Rounds that ran out and went to the next employee (`acknowledgement` on; default: sum over 5 minutes). */
+  public metricCasesEscalated(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return handlerMetric(this.metricsWorkflowName, METRIC_NAMES.CASES_ESCALATED, props);
+  }
+
+  /** Cases whose every round ran out (`acknowledgement` on; default: sum over 5 minutes). */
+  public metricCasesUnacknowledged(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return handlerMetric(this.metricsWorkflowName, METRIC_NAMES.CASES_UNACKNOWLEDGED, props);
+  }
+
   /** Executions that failed (default: sum over 5 minutes). */
   public metricFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.stateMachine.metricFailed(props);
@@ -353,45 +373,6 @@ export class SupportCaseWorkflow extends Construct {
       })),
       acknowledgement: ack && ACKNOWLEDGEMENT_FUNCTIONS.map((row) => ({ key: row.key, name: row.name, id: row.id, fn: ack.functions[row.key] })),
     };
-  }
-
-  /**
-   * Each step's function (src/workflow/steps.ts), with its own log group and role: its environment,
-   * and what else it needs, given as soon as it exists.
-   */
-  private stepFunctions(props: SupportCaseWorkflowProps, resolved: ResolvedProps, leaseSeconds: number) {
-    const environment: Partial<PerStep<Record<string, string>>> = {
-      assignCase: { [ENV.TABLE_NAME]: this.table.tableName },
-      sendEmail: {
-        [ENV.TABLE_NAME]: this.table.tableName,
-        [ENV.SENDER_EMAIL]: props.senderEmail,
-        // An email claim older than its lease belongs to an attempt that is over.
-        [ENV.EMAIL_LEASE_SECONDS]: String(leaseSeconds),
-        // An earlier attempt of the same execution has stopped by then.
-        [ENV.EMAIL_OWN_LEASE_SECONDS]: String(emailOwnLeaseSeconds(resolved.handlerTimeout)),
-      },
-    };
-    const configure: Partial<PerStep<(fn: lambda.Function) => void>> = {
-      openCase: (fn) => configureLinkHosts(props.linkHosts, [fn]),
-      assignCase: (fn) => {
-        props.roster._bind(fn);
-        configureLinkHosts(props.linkHosts, [fn]);
-        configureCaseData(this, props, fn, resolved.executionTimeout);
-      },
-      sendEmail: (fn) => {
-        configureEmail(fn, props);
-        configurePacing(fn, fn.role!, props.emailSendRate, resolved.emailThrottlePatience);
-        if (props.configurationSetName) fn.addEnvironment(ENV.CONFIGURATION_SET, props.configurationSetName);
-      },
-    };
-    const functions = {} as PerStep<lambda.Function>;
-    const logGroups = {} as PerStep<logs.LogGroup>;
-    const make = functionMaker(this, resolved, this.metricsWorkflowName);
-    for (const step of WORKFLOW_STEPS) {
-      ({ fn: functions[step.key], logGroup: logGroups[step.key] } = make(step.id, step.functionClass, environment[step.key] ?? {}));
-      configure[step.key]?.(functions[step.key]);
-    }
-    return { functions, logGroups };
   }
 
   /** The state machine role's findings that AWS or CDK leave no narrower way to express. */

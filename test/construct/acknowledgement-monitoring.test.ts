@@ -77,3 +77,19 @@ describe('acknowledgement: the dashboard', () => {
     expect(alarmIds(template)).toHaveLength(6);
   });
 });
+
+describe('acknowledgement: metric methods', () => {
+  test('each names its handler metric with this workflow\'s dimension; time to acknowledge defaults to p90', () => {
+    const { workflow } = workflowStack({ acknowledgement: {} });
+    const cases: Array<[() => any, string, string]> = [
+      [() => workflow.metricCasesAcknowledged(), METRIC_NAMES.CASES_ACKNOWLEDGED, 'Sum'],
+      [() => workflow.metricTimeToAcknowledge(), METRIC_NAMES.TIME_TO_ACKNOWLEDGE, 'p90'],
+      [() => workflow.metricCasesEscalated(), METRIC_NAMES.CASES_ESCALATED, 'Sum'],
+      [() => workflow.metricCasesUnacknowledged(), METRIC_NAMES.CASES_UNACKNOWLEDGED, 'Sum'],
+    ];
+    for (const [metric, name, statistic] of cases) {
+      expect(metric()).toMatchObject({ namespace: 'SupportCaseWorkflow', metricName: name, statistic, dimensions: { Workflow: workflow.metricsWorkflowName } });
+    }
+    expect(workflow.metricTimeToAcknowledge({ statistic: 'p50' }).statistic).toBe('p50');
+  });
+});
